@@ -1,0 +1,98 @@
+# brig — build, test, bench, install.  `make` leaves the binary at build/brig.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+VERSION := 0.1.0
+
+PKGS     := libseccomp libcap json-c
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
+            -DBRIG_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRCS    := $(wildcard src/*.c)
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+UNIT    := $(wildcard tests/unit/*.c)
+INTEG   := $(wildcard tests/integration/*.c)
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+
+# Debian packages for building, testing and benchmarking.
+DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
+            libcriterion-dev scdoc bubblewrap util-linux iproute2 procps
+
+.PHONY: all deps test unit integration demo bench install clean man
+all: $(BUILD)/brig
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/brig/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/brig: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj $(BUILD)/tests/helpers $(BUILD)/bench:
+	mkdir -p $@
+
+$(BUILD)/tests/unit: $(UNIT) $(LIBOBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(INTEG) -lcriterion
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -o $@ $<
+
+deps:
+	@missing=""; for p in $(DEB_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: deps
+	$(MAKE) unit integration
+
+unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit
+
+integration: $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS)
+	BRIG=$(BUILD)/brig BRIG_HELPERS=$(abspath $(BUILD)/tests/helpers) $(BUILD)/tests/integration-suite
+
+demo: deps
+	$(MAKE) $(BUILD)/brig
+	@echo '== brig run --profile default -- sh -c ...: what a job sees'
+	$(BUILD)/brig run --hostname demo -- /bin/sh -c '\
+	  echo "id:        $$(id)"; echo "hostname:  $$(hostname)"; \
+	  echo "processes:"; ps -eo pid,comm 2>/dev/null || ls /proc | grep -E "^[0-9]+$$"; \
+	  grep -E "^(Cap(Eff|Bnd|Amb)|NoNewPrivs)" /proc/self/status; \
+	  echo "uid_map:   $$(cat /proc/self/uid_map)"; \
+	  echo "/ holds:   $$(ls /)"; echo "network:"; cat /proc/net/dev | tail -n +3; \
+	  touch /usr/x 2>&1 | sed "s/^/write \/usr: /"; ls /root 2>&1 | sed "s/^/host \/root: /"'
+
+$(BUILD)/bench/launch: tests/bench/launch.c | $(BUILD)/bench
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
+bench: deps
+	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch
+	BUILD=$(BUILD) tests/bench/run.sh $(BUILD)/brig
+
+man: $(BUILD)/brig.1
+$(BUILD)/brig.1: docs/brig.1.scd | $(BUILD)/obj
+	scdoc < $< > $@
+
+install: $(BUILD)/brig $(BUILD)/brig.1
+	install -D -m 0755 $(BUILD)/brig $(DESTDIR)$(PREFIX)/bin/brig
+	install -D -m 0644 $(BUILD)/brig.1 $(DESTDIR)$(PREFIX)/share/man/man1/brig.1
+	mkdir -p $(DESTDIR)$(PREFIX)/share/brig/profiles
+	cp -R profiles/. $(DESTDIR)$(PREFIX)/share/brig/profiles/
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,26 @@
+/* JSON status events (one object per line) on --status-fd/--status-file. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "brig/config.h"
+
+struct status_exit {
+	int exit_code;   /* the job's code, -1 when a signal ended it */
+	int signal;      /* 0 when it exited */
+	bool timed_out;
+	bool oom_killed;
+	double wall_ms, cpu_user_ms, cpu_system_ms;
+	long max_rss_kib;
+};
+
+/* Opens the sink the config names; -1 in *fd when there is none. */
+int status_open(const struct brig_config *c, int *fd);
+
+/* The lines themselves, for tests: malloc'ed, newline-terminated. */
+char *status_format_started(const char *id, pid_t pid, const struct brig_config *c);
+char *status_format_exited(const char *id, const struct status_exit *e);
+
+/* Writes one line; a failing sink is reported once by the caller. */
+int status_write(int fd, const char *line);

@@ -1,0 +1,25 @@
+/* Messages between the supervisor, the sandbox's init and the job, over
+ * SOCK_SEQPACKET socketpairs: one message per send, EOF when the last
+ * holder of the other end is gone (for the job: when execve succeeded). */
+#pragma once
+#include <stdbool.h>
+
+enum sync_type {
+	SYNC_GO = 1,       /* supervisor -> init: identity maps written, carry on */
+	SYNC_SETUP_FAILED, /* init -> supervisor: err + text; nothing of the job ran */
+	SYNC_EXEC_FAILED,  /* job -> supervisor: execve failed; err + text */
+	SYNC_FINAL,        /* init -> supervisor: the job's wait status */
+};
+
+struct sync_msg {
+	int type;
+	int err;
+	int status;
+	int pid;
+	char text[240];
+};
+
+int sync_send(int fd, enum sync_type type, int err, int status, const char *text);
+__attribute__((format(printf, 3, 4))) int sync_sendf(int fd, int err, const char *fmt, ...);
+/* 1: a message was read; 0: EOF; -errno on error. */
+int sync_recv(int fd, struct sync_msg *msg);

@@ -1,0 +1,78 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "brig/etc.h"
+#include "brig/util.h"
+
+/* Read-only, only when the host has them. Chosen so that the dynamic
+ * loader, TLS clients, time zones and interpreters work; shadow, sudoers,
+ * ssh host keys, machine-id, the host's users and anything credential-like
+ * are deliberately absent. */
+const char *const etc_host_entries[] = {
+	"ld.so.cache", "ld.so.conf", "ld.so.conf.d",
+	"ssl/certs", "ssl/openssl.cnf", "ca-certificates", "ca-certificates.conf",
+	"alternatives", "localtime", "timezone", "os-release", "debian_version",
+	"mime.types", "protocols", "services", "ethertypes", "rpc", "gai.conf",
+	"bash.bashrc", "profile", "inputrc", "perl", "python3", "magic", "magic.mime",
+	NULL,
+};
+
+const char *etc_home(const struct brig_config *c)
+{
+	return c->user ? "/home/job" : "/root";
+}
+
+int etc_format_passwd(char *buf, size_t len, const struct brig_config *c)
+{
+	int n = snprintf(buf, len, "root:x:0:0:root:/root:/bin/sh\n");
+	if (c->user)
+		n += snprintf(buf + n, len - (size_t)n, "job:x:%u:%u:job:%s:/bin/sh\n", c->user, c->group,
+			      etc_home(c));
+	n += snprintf(buf + n, len - (size_t)n, "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	return n < (int)len ? n : -ENOSPC;
+}
+
+int etc_format_group(char *buf, size_t len, const struct brig_config *c)
+{
+	int n = snprintf(buf, len, "root:x:0:\n");
+	if (c->group)
+		n += snprintf(buf + n, len - (size_t)n, "job:x:%u:\n", c->group);
+	n += snprintf(buf + n, len - (size_t)n, "nogroup:x:65534:\n");
+	return n < (int)len ? n : -ENOSPC;
+}
+
+static int put(int dirfd, const char *name, const char *text)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	ssize_t len = (ssize_t)strlen(text);
+	return write(fd, text, (size_t)len) == len ? 0 : -EIO;
+}
+
+int etc_generate(int dirfd, const struct brig_config *c, const char *hostname)
+{
+	char buf[512];
+	int r;
+
+	if ((r = etc_format_passwd(buf, sizeof buf, c)) < 0 || (r = put(dirfd, "passwd", buf)) < 0)
+		return r;
+	if ((r = etc_format_group(buf, sizeof buf, c)) < 0 || (r = put(dirfd, "group", buf)) < 0)
+		return r;
+	snprintf(buf, sizeof buf, "%s\n", hostname);
+	if ((r = put(dirfd, "hostname", buf)) < 0)
+		return r;
+	snprintf(buf, sizeof buf,
+		 "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname);
+	if ((r = put(dirfd, "hosts", buf)) < 0)
+		return r;
+	/* Loopback only: there is no resolver a job could reach. */
+	if ((r = put(dirfd, "resolv.conf", "# brig: this job has no network (net none)\n")) < 0)
+		return r;
+	return put(dirfd, "nsswitch.conf",
+		   "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
+		   "networks: files\nprotocols: files\nservices: files\nethers: files\nrpc: files\n");
+}

@@ -1,0 +1,277 @@
+/* The supervisor. It stays in the host's namespaces, owns every piece of
+ * host state a job has, and is the one place that tears it down. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "brig/child.h"
+#include "brig/init.h"
+#include "brig/log.h"
+#include "brig/mount.h"
+#include "brig/sandbox.h"
+#include "brig/status.h"
+#include "brig/sync.h"
+#include "brig/sys.h"
+#include "brig/userns.h"
+#include "brig/util.h"
+
+#define EXIT_TIMEOUT 124
+#define EXIT_BRIG 125
+
+struct job {
+	const struct brig_config *c;
+	char id[16];
+	char hostname[72];
+	pid_t pid;
+	int pidfd, sync, status_fd, sigfd, timerfd;
+	struct mount_plan plan;
+	struct timespec start;
+	/* What the wait learnt. */
+	bool setup_failed, exec_failed, have_final, timed_out;
+	int final_status, exec_errno;
+	char message[256];
+};
+
+static int job_id(char *buf, size_t len)
+{
+	unsigned char raw[6];
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+		return -errno;
+	for (size_t i = 0; i < sizeof raw && 2 * i + 2 < len; i++)
+		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+	return 0;
+}
+
+static double elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) * 1e3 + (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+static int block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (const int *s = init_forwarded_signals; *s; s++)
+		sigaddset(set, *s);
+	return sigprocmask(SIG_BLOCK, set, NULL) < 0 ? -errno : 0;
+}
+
+static int start(struct job *j)
+{
+	const struct brig_config *c = j->c;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	j->sync = sv[0];
+
+	struct clone_args args = {
+		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+			 CLONE_NEWCGROUP | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&j->pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	pid_t pid = sys_clone3(&args);
+	if (pid == 0) {
+		close(sv[0]);
+		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1] };
+		child_main(&a);
+	}
+	close(sv[1]);
+	if (pid < 0)
+		return pid;
+	j->pid = pid;
+	/* The trees are in the child now; the supervisor needs none of them. */
+	mount_plan_free(&j->plan);
+	int r = userns_write_maps(pid, c);
+	if (r < 0) {
+		log_error("cannot write the user namespace's id maps: %s", strerror(-r));
+		return r;
+	}
+	return sync_send(j->sync, SYNC_GO, 0, 0, NULL);
+}
+
+static void on_message(struct job *j, const struct sync_msg *m)
+{
+	switch (m->type) {
+	case SYNC_SETUP_FAILED:
+		j->setup_failed = true;
+		snprintf(j->message, sizeof j->message, "%s", m->text);
+		break;
+	case SYNC_EXEC_FAILED:
+		j->exec_failed = true;
+		j->exec_errno = m->err;
+		snprintf(j->message, sizeof j->message, "%s", m->text);
+		break;
+	case SYNC_FINAL:
+		j->have_final = true;
+		j->final_status = m->status;
+		break;
+	}
+}
+
+static void drain_messages(struct job *j)
+{
+	struct sync_msg m;
+	while (recv(j->sync, &m, 0, MSG_PEEK | MSG_DONTWAIT) >= 0 && sync_recv(j->sync, &m) > 0)
+		on_message(j, &m);
+}
+
+static int arm_timer(struct job *j)
+{
+	if (!j->c->timeout_ms)
+		return 0;
+	j->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (j->timerfd < 0)
+		return -errno;
+	struct itimerspec its = { .it_value = { .tv_sec = (time_t)(j->c->timeout_ms / 1000),
+						.tv_nsec = (long)(j->c->timeout_ms % 1000) * 1000000L } };
+	return timerfd_settime(j->timerfd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+/* Until init exits: forward signals, enforce the time limit, collect
+ * messages. Returns init's wait status, with its resource usage. */
+static int wait_job(struct job *j, struct rusage *ru)
+{
+	struct pollfd fds[4] = {
+		{ .fd = j->pidfd, .events = POLLIN },
+		{ .fd = j->sync, .events = POLLIN },
+		{ .fd = j->sigfd, .events = POLLIN },
+		{ .fd = j->timerfd, .events = POLLIN },
+	};
+	for (;;) {
+		if (poll(fds, 4, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[1].revents & POLLIN) {
+			struct sync_msg m;
+			if (sync_recv(j->sync, &m) > 0)
+				on_message(j, &m);
+			else
+				fds[1].fd = -1;
+		} else if (fds[1].revents) {
+			fds[1].fd = -1;
+		}
+		if (fds[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(j->sigfd, &si, sizeof si) == (ssize_t)sizeof si && si.ssi_signo != SIGCHLD)
+				sys_pidfd_send_signal(j->pidfd, (int)si.ssi_signo);
+		}
+		if (fds[3].revents & POLLIN) {
+			j->timed_out = true;
+			sys_pidfd_send_signal(j->pidfd, SIGKILL);
+			fds[3].fd = -1;
+		}
+		if (fds[0].revents & POLLIN)
+			break;
+	}
+	drain_messages(j);
+	int status = 0;
+	while (wait4(j->pid, &status, 0, ru) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static int exit_code_of(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void report(struct job *j, int init_status, const struct rusage *ru, int *code)
+{
+	int st = j->have_final ? j->final_status : init_status;
+	struct status_exit e = {
+		.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1,
+		.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0,
+		.timed_out = j->timed_out,
+		.wall_ms = elapsed_ms(&j->start),
+		.cpu_user_ms = (double)ru->ru_utime.tv_sec * 1e3 + (double)ru->ru_utime.tv_usec / 1e3,
+		.cpu_system_ms = (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3,
+		.max_rss_kib = ru->ru_maxrss,
+	};
+	if (j->timed_out) {
+		*code = EXIT_TIMEOUT;
+		e.exit_code = -1;
+		e.signal = SIGKILL;
+		log_error("job killed: time limit of %.3gs reached", (double)j->c->timeout_ms / 1000.0);
+	} else if (j->exec_failed) {
+		*code = j->exec_errno == ENOENT || j->exec_errno == ENOTDIR ? 127 : 126;
+		log_error("%s", j->message);
+	} else {
+		*code = exit_code_of(st);
+	}
+	_cleanup_free_ char *line = status_format_exited(j->id, &e);
+	if (status_write(j->status_fd, line) < 0)
+		log_warn("cannot write the status: %s", strerror(errno));
+}
+
+int sandbox_run(const struct brig_config *c)
+{
+	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1 };
+	char err[512];
+	sigset_t set;
+	int code = EXIT_BRIG, r;
+
+	brig_log_quiet = c->quiet;
+	if ((r = job_id(j.id, sizeof j.id)) < 0) {
+		log_error("cannot make a job id: %s", strerror(-r));
+		return EXIT_BRIG;
+	}
+	snprintf(j.hostname, sizeof j.hostname, "%s", c->hostname ? c->hostname : "");
+	if (!c->hostname)
+		snprintf(j.hostname, sizeof j.hostname, "brig-%s", j.id);
+	if ((r = status_open(c, &j.status_fd)) < 0) {
+		log_error("%s %s: %s", c->status_file ? "--status-file" : "--status-fd",
+			  c->status_file ? c->status_file : "", strerror(-r));
+		return EXIT_BRIG;
+	}
+	/* As root, only the supervisor can read every host path the caller
+	 * named and create idmapped mounts, so it opens the trees. */
+	if (!c->rootless && mount_plan_open(c, &j.plan, err, sizeof err) < 0) {
+		log_error("%s", err);
+		goto out;
+	}
+	if ((r = block_signals(&set)) < 0 || (j.sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
+	    (r = arm_timer(&j)) < 0) {
+		log_error("cannot set up signal handling: %s", strerror(errno));
+		goto out;
+	}
+	if ((r = start(&j)) < 0) {
+		if (!j.pid)
+			log_error("cannot create the namespaces (clone3): %s", strerror(-r));
+		if (j.pidfd >= 0)
+			sys_pidfd_send_signal(j.pidfd, SIGKILL);
+	} else {
+		_cleanup_free_ char *line = status_format_started(j.id, j.pid, c);
+		if (status_write(j.status_fd, line) < 0)
+			log_warn("cannot write the status: %s", strerror(errno));
+	}
+	if (j.pid > 0) {
+		struct rusage ru = { 0 };
+		int st = wait_job(&j, &ru);
+		if (j.setup_failed)
+			log_error("%s", j.message);
+		else if (r >= 0)
+			report(&j, st, &ru, &code);
+	}
+out:
+	mount_plan_free(&j.plan);
+	for (int *fd = &j.pidfd; fd <= &j.timerfd; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return code;
+}

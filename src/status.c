@@ -1,0 +1,110 @@
+/* JSON status events, one object per line, written with json-c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "brig/status.h"
+#include "brig/util.h"
+
+static void json_putp(json_object **o)
+{
+	json_object_put(*o);
+}
+
+int status_open(const struct brig_config *c, int *fd)
+{
+	*fd = -1;
+	if (c->status_fd >= 0) {
+		/* A private copy, close-on-exec, so the job never inherits it. */
+		*fd = fcntl(c->status_fd, F_DUPFD_CLOEXEC, 3);
+		return *fd < 0 ? -errno : 0;
+	}
+	if (c->status_file) {
+		*fd = open(c->status_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+		return *fd < 0 ? -errno : 0;
+	}
+	return 0;
+}
+
+static char *finish(json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	char *line = NULL;
+	if (!s || asprintf(&line, "%s\n", s) < 0)
+		return NULL;
+	return line;
+}
+
+static json_object *event(const char *name, const char *id)
+{
+	json_object *o = json_object_new_object();
+	if (o) {
+		json_object_object_add(o, "event", json_object_new_string(name));
+		json_object_object_add(o, "id", json_object_new_string(id));
+	}
+	return o;
+}
+
+char *status_format_started(const char *id, pid_t pid, const struct brig_config *c)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = event("started", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "pid", json_object_new_int(pid));
+	json_object *limits = json_object_new_object();
+	json_object_object_add(limits, "timeout_ms",
+			       c->timeout_ms ? json_object_new_int64((int64_t)c->timeout_ms) : NULL);
+	json_object_object_add(o, "limits", limits);
+	return finish(o);
+}
+
+static json_object *ms(double v)
+{
+	/* Microsecond resolution is all a wall clock here can honestly give. */
+	return json_object_new_double((double)(int64_t)(v * 1000.0) / 1000.0);
+}
+
+char *status_format_exited(const char *id, const struct status_exit *e)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = event("exited", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "exit_code", e->signal ? NULL : json_object_new_int(e->exit_code));
+	const char *sig = e->signal ? sigabbrev_np(e->signal) : NULL;
+	char signame[32];
+	if (sig)
+		snprintf(signame, sizeof signame, "SIG%s", sig);
+	else
+		snprintf(signame, sizeof signame, "%d", e->signal);
+	json_object_object_add(o, "signal", e->signal ? json_object_new_string(signame) : NULL);
+	json_object_object_add(o, "timed_out", json_object_new_boolean(e->timed_out));
+	json_object_object_add(o, "oom_killed", json_object_new_boolean(e->oom_killed));
+	json_object_object_add(o, "wall_time_ms", ms(e->wall_ms));
+	json_object_object_add(o, "cpu_user_ms", ms(e->cpu_user_ms));
+	json_object_object_add(o, "cpu_system_ms", ms(e->cpu_system_ms));
+	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
+	return finish(o);
+}
+
+int status_write(int fd, const char *line)
+{
+	if (fd < 0)
+		return 0;
+	if (!line)
+		return -ENOMEM;
+	size_t len = strlen(line);
+	while (len) {
+		ssize_t n = write(fd, line, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		line += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
