@@ -8,6 +8,7 @@
 
 #include "brig/cli.h"
 #include "brig/log.h"
+#include "brig/profile.h"
 #include "brig/util.h"
 
 static int push(void *arrp, size_t *n, size_t size, const void *el)
@@ -245,25 +246,35 @@ static int set_timeout(struct brig_config *c, const char *a, const char **why)
 	return 0;
 }
 
+/* Loads the profile into the config before any other option is applied,
+ * so that the command line overrides it whatever the order. */
+static int set_profile(struct brig_config *c, const char *a, const char **why)
+{
+	(void)why;
+	int r = profile_load(a, c);
+	return r < 0 ? -ECANCELED : 0;
+}
+
 const struct cli_option cli_run_options[] = {
-	{ "workspace", "DIR", "bind DIR read-write at the same path and start there", 'w', set_workspace },
-	{ "bind", "SRC[:DST]", "bind SRC read-write at DST (repeatable)", 0, set_bind },
-	{ "ro-bind", "SRC[:DST]", "bind SRC read-only at DST (repeatable)", 0, set_ro_bind },
-	{ "tmpfs", "DST[:SIZE]", "mount a fresh tmpfs at DST (repeatable)", 0, set_tmpfs },
-	{ "chdir", "DIR", "working directory inside the job", 'C', set_chdir },
-	{ "hostname", "NAME", "host name inside the job (default brig-JOBID)", 0, set_hostname },
-	{ "rootfs", "DIR", "use the prepared tree DIR, read-only, instead of the host's /usr", 0, set_rootfs },
-	{ "sys", NULL, "mount /sys read-only (absent by default)", 0, set_sys },
-	{ "uid-range", "BASE:COUNT", "host ids that ids 0.. inside map to (root only)", 0, set_uid_range },
-	{ "user", "UID[:GID]", "run the job as this user inside (default 0:0)", 'u', set_user },
-	{ "pass-fd", "N", "keep file descriptor N open in the job (repeatable)", 0, set_pass_fd },
-	{ "cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", 0, set_cap_add },
-	{ "env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', set_env },
-	{ "env-pass", "NAME", "pass a host variable, or all matching PREFIX_* (repeatable)", 0, set_env_pass },
-	{ "timeout", "DURATION", "kill the whole job after DURATION (exit 124)", 't', set_timeout },
-	{ "status-fd", "N", "write JSON status events to file descriptor N", 0, set_status_fd },
-	{ "status-file", "PATH", "write JSON status events to PATH", 0, set_status_file },
-	{ "quiet", NULL, "no warnings on stderr, errors only", 'q', set_quiet },
+	{ "profile", "NAME|PATH", "apply a profile first; options given here override it", 'p', true, set_profile },
+	{ "workspace", "DIR", "bind DIR read-write at the same path and start there", 'w', false, set_workspace },
+	{ "bind", "SRC[:DST]", "bind SRC read-write at DST (repeatable)", 0, false, set_bind },
+	{ "ro-bind", "SRC[:DST]", "bind SRC read-only at DST (repeatable)", 0, false, set_ro_bind },
+	{ "tmpfs", "DST[:SIZE]", "mount a fresh tmpfs at DST (repeatable)", 0, false, set_tmpfs },
+	{ "chdir", "DIR", "working directory inside the job", 'C', false, set_chdir },
+	{ "hostname", "NAME", "host name inside the job (default brig-JOBID)", 0, false, set_hostname },
+	{ "rootfs", "DIR", "use the prepared tree DIR, read-only, instead of the host's /usr", 0, false, set_rootfs },
+	{ "sys", NULL, "mount /sys read-only (absent by default)", 0, false, set_sys },
+	{ "uid-range", "BASE:COUNT", "host ids that ids 0.. inside map to (root only)", 0, false, set_uid_range },
+	{ "user", "UID[:GID]", "run the job as this user inside (default 0:0)", 'u', false, set_user },
+	{ "pass-fd", "N", "keep file descriptor N open in the job (repeatable)", 0, false, set_pass_fd },
+	{ "cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", 0, false, set_cap_add },
+	{ "env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', false, set_env },
+	{ "env-pass", "NAME", "pass a host variable, or all matching PREFIX_* (repeatable)", 0, false, set_env_pass },
+	{ "timeout", "DURATION", "kill the whole job after DURATION (exit 124)", 't', false, set_timeout },
+	{ "status-fd", "N", "write JSON status events to file descriptor N", 0, false, set_status_fd },
+	{ "status-file", "PATH", "write JSON status events to PATH", 0, false, set_status_file },
+	{ "quiet", NULL, "no warnings on stderr, errors only", 'q', false, set_quiet },
 };
 const size_t cli_run_options_count = ARRAY_SIZE(cli_run_options);
 
@@ -288,6 +299,68 @@ void cli_print_run_help(void)
 
 enum { OPT_HELP = 1000 };
 
+static const struct cli_option *option_of(int ch)
+{
+	for (size_t i = 0; i < cli_run_options_count; i++) {
+		const struct cli_option *o = &cli_run_options[i];
+		if (ch == (o->short_name ? o->short_name : (int)(OPT_HELP + 1 + i)))
+			return o;
+	}
+	return NULL;
+}
+
+static void log_bad_option(char **argv, const char *shortopts)
+{
+	const char *bad = argv[optind - 1];
+	if (optopt && optopt < OPT_HELP)
+		log_error("run: option -%c %s (see brig run --help)", optopt,
+			  strchr(shortopts, optopt) ? "needs an argument" : "is unknown");
+	else if (optopt >= OPT_HELP)
+		log_error("run: option %s needs an argument (see brig run --help)", bad);
+	else
+		log_error("run: unknown option %s (see brig run --help)", bad);
+}
+
+/* One getopt_long walk over the command line. The first applies only the
+ * early options (--profile), the second every other one, so a profile is
+ * always overridden by the command line. Returns 1 after --help. */
+static int parse_pass(int argc, char **argv, struct brig_config *c, const char *shortopts,
+		      const struct option *longopts, bool early)
+{
+	optind = 1;
+	opterr = 0;
+	for (;;) {
+		int ch = getopt_long(argc, argv, shortopts, longopts, NULL);
+		if (ch == -1)
+			return 0;
+		if (ch == 'h') {
+			if (early)
+				continue;
+			cli_print_run_help();
+			return 1;
+		}
+		if (ch == '?' || ch == ':') {
+			log_bad_option(argv, shortopts);
+			return -EINVAL;
+		}
+		const struct cli_option *o = option_of(ch);
+		if (!o)
+			return -EINVAL;
+		if (o->early != early)
+			continue;
+		const char *why = "invalid value";
+		int r = o->set(c, optarg, &why);
+		if (r == -ECANCELED) /* already reported where it was found */
+			return r;
+		if (r == -ENOMEM)
+			log_error("--%s: %s", o->name, strerror(ENOMEM));
+		else if (r < 0)
+			log_error("--%s %s: %s", o->name, optarg ? optarg : "", why);
+		if (r < 0)
+			return r;
+	}
+}
+
 int cli_parse_run(int argc, char **argv, struct brig_config *c)
 {
 	struct option longopts[ARRAY_SIZE(cli_run_options) + 2];
@@ -308,44 +381,10 @@ int cli_parse_run(int argc, char **argv, struct brig_config *c)
 	longopts[cli_run_options_count] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[cli_run_options_count + 1] = (struct option){ 0 };
 
-	optind = 1;
-	opterr = 0;
-	for (;;) {
-		int longidx = -1;
-		int ch = getopt_long(argc, argv, shortopts, longopts, &longidx);
-		if (ch == -1)
-			break;
-		if (ch == 'h') {
-			cli_print_run_help();
-			return 1;
-		}
-		if (ch == '?' || ch == ':') {
-			const char *bad = argv[optind - 1];
-			if (optopt && optopt < OPT_HELP)
-				log_error("run: option -%c %s (see brig run --help)", optopt,
-					  strchr(shortopts, optopt) ? "needs an argument" : "is unknown");
-			else if (optopt >= OPT_HELP)
-				log_error("run: option %s needs an argument (see brig run --help)", bad);
-			else
-				log_error("run: unknown option %s (see brig run --help)", bad);
-			return -EINVAL;
-		}
-		const struct cli_option *o = NULL;
-		for (size_t i = 0; i < cli_run_options_count && !o; i++)
-			if (ch == (cli_run_options[i].short_name ? cli_run_options[i].short_name
-								  : (int)(OPT_HELP + 1 + i)))
-				o = &cli_run_options[i];
-		if (!o)
-			return -EINVAL;
-		const char *why = "invalid value";
-		int r = o->set(c, optarg, &why);
-		if (r < 0) {
-			if (r == -ENOMEM)
-				log_error("--%s: %s", o->name, strerror(ENOMEM));
-			else
-				log_error("--%s %s: %s", o->name, optarg ? optarg : "", why);
+	for (int pass = 0; pass < 2; pass++) {
+		int r = parse_pass(argc, argv, c, shortopts, longopts, pass == 0);
+		if (r != 0)
 			return r;
-		}
 	}
 	c->argv = argv + optind;
 	return 0;

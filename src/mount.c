@@ -164,7 +164,7 @@ static int apply_entry(struct builder *b, const struct mount_entry *e)
 	case ME_COPY:
 		return copy_file(b, e->fd, e->dst);
 	case ME_TMPFS:
-		return tmpfs_at(b, e->dst, "0755", e->size);
+		return tmpfs_at(b, e->dst, "1777", e->size); /* scratch space, like /tmp */
 	}
 	return -EINVAL;
 }

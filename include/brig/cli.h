@@ -1,6 +1,9 @@
 /* The option table of `brig run`: one entry per option, shared by
  * getopt_long, --help and (later) the profile reader. */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "brig/config.h"
 
 struct cli_option {
@@ -8,6 +11,7 @@ struct cli_option {
 	const char *metavar; /* NULL: the option takes no argument */
 	const char *help;
 	int short_name; /* 0 for none */
+	bool early;     /* applied in a first pass, before every other option */
 	/* Stores the argument in the config; returns -errno and may set *why
 	 * to a static explanation of what was expected. */
 	int (*set)(struct brig_config *c, const char *arg, const char **why);
