@@ -246,6 +246,40 @@ static int set_timeout(struct brig_config *c, const char *a, const char **why)
 	return 0;
 }
 
+static int set_seccomp(struct brig_config *c, const char *a, const char **why)
+{
+	*why = "expected a policy NAME, a PATH or none";
+	if (!*a)
+		return -EINVAL;
+	char *p = strdup(a);
+	if (!p)
+		return -ENOMEM;
+	free(c->seccomp);
+	c->seccomp = p;
+	return 0;
+}
+
+static int set_allow_userns(struct brig_config *c, const char *a, const char **why)
+{
+	(void)a, (void)why;
+	c->allow_userns = true;
+	return 0;
+}
+
+static int set_allow_ptrace(struct brig_config *c, const char *a, const char **why)
+{
+	(void)a, (void)why;
+	c->allow_ptrace = true;
+	return 0;
+}
+
+static int set_allow_io_uring(struct brig_config *c, const char *a, const char **why)
+{
+	(void)a, (void)why;
+	c->allow_io_uring = true;
+	return 0;
+}
+
 /* Loads the profile into the config before any other option is applied,
  * so that the command line overrides it whatever the order. */
 static int set_profile(struct brig_config *c, const char *a, const char **why)
@@ -271,6 +305,10 @@ const struct cli_option cli_run_options[] = {
 	{ "cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", 0, false, set_cap_add },
 	{ "env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', false, set_env },
 	{ "env-pass", "NAME", "pass a host variable, or all matching PREFIX_* (repeatable)", 0, false, set_env_pass },
+	{ "seccomp", "NAME|PATH|none", "syscall policy (default: default; none: no filter)", 0, false, set_seccomp },
+	{ "allow-userns", NULL, "let the job create user namespaces (rootless container builds)", 0, false, set_allow_userns },
+	{ "allow-ptrace", NULL, "let the job use ptrace (debuggers; only its own processes are visible)", 0, false, set_allow_ptrace },
+	{ "allow-io-uring", NULL, "let the job use io_uring", 0, false, set_allow_io_uring },
 	{ "timeout", "DURATION", "kill the whole job after DURATION (exit 124)", 't', false, set_timeout },
 	{ "status-fd", "N", "write JSON status events to file descriptor N", 0, false, set_status_fd },
 	{ "status-file", "PATH", "write JSON status events to PATH", 0, false, set_status_file },

@@ -31,6 +31,7 @@ void config_free(struct brig_config *c)
 	free(c->hostname);
 	free(c->rootfs);
 	free(c->status_file);
+	free(c->seccomp);
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		free(c->mounts[i].src);
 		free(c->mounts[i].dst);

@@ -64,8 +64,11 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 
 static json_object *ms(double v)
 {
-	/* Microsecond resolution is all a wall clock here can honestly give. */
-	return json_object_new_double((double)(int64_t)(v * 1000.0) / 1000.0);
+	/* Microseconds: as fine as these clocks honestly are, and printed as
+	 * such rather than as the nearest binary fraction. */
+	char s[32];
+	snprintf(s, sizeof s, "%.3f", v);
+	return json_object_new_double_s(v, s);
 }
 
 char *status_format_exited(const char *id, const struct status_exit *e)

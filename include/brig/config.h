@@ -43,6 +43,9 @@ struct brig_config {
 	char **env_pass; /* names or "PREFIX_*" */
 	size_t n_env_pass;
 
+	char *seccomp; /* policy NAME or PATH; "none" disables the filter */
+	bool allow_userns, allow_ptrace, allow_io_uring;
+
 	uint64_t timeout_ms; /* 0 = none */
 	int status_fd; /* -1 = none */
 	char *status_file;
