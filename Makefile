@@ -17,7 +17,8 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 SRCS    := $(wildcard src/*.c)
-OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+POLICIES := $(wildcard profiles/seccomp/*.policy)
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/seccomp_builtin.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT    := $(wildcard tests/unit/*.c)
 INTEG   := $(wildcard tests/integration/*.c)
@@ -31,6 +32,24 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
 all: $(BUILD)/brig
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/brig/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The shipped seccomp policies, built into the binary so that brig works
+# from a checkout and as a lone file; files in the profile path win.
+$(BUILD)/gen/seccomp_builtin.c: $(POLICIES) Makefile
+	@mkdir -p $(@D)
+	@{ echo '/* Generated from profiles/seccomp by the Makefile. */'; \
+	   echo '#include <string.h>'; echo '#include "brig/seccomp.h"'; \
+	   echo 'static const struct { const char *name, *text; } builtin[] = {'; \
+	   for f in $(POLICIES); do n=$$(basename $$f .policy); echo "{ \"$$n\","; \
+	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
+	   echo '};'; \
+	   echo 'const char *seccomp_builtin_policy(const char *name)'; echo '{'; \
+	   echo '	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)'; \
+	   echo '		if (strcmp(builtin[i].name, name) == 0)'; echo '			return builtin[i].text;'; \
+	   echo '	return NULL;'; echo '}'; } > $@
+
+$(BUILD)/obj/seccomp_builtin.o: $(BUILD)/gen/seccomp_builtin.c | $(BUILD)/obj
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/brig: $(OBJS)

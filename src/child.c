@@ -16,6 +16,7 @@
 #include "brig/etc.h"
 #include "brig/init.h"
 #include "brig/net.h"
+#include "brig/seccomp.h"
 #include "brig/sync.h"
 
 extern char **environ;
@@ -53,7 +54,8 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-__attribute__((noreturn)) static void job_exec(const struct brig_config *c, int fd, char **envp)
+__attribute__((noreturn)) static void job_exec(const struct brig_config *c, const struct seccomp_program *seccomp,
+					       int fd, char **envp)
 {
 	char err[256];
 	/* A new session: no controlling terminal, so no TIOCSTI into the
@@ -78,6 +80,11 @@ __attribute__((noreturn)) static void job_exec(const struct brig_config *c, int 
 		setup_failed(fd, errno, err);
 	}
 	environ = envp;
+	/* The very last step: after it, only execve and the message saying it
+	 * failed are left to do. */
+	int r = seccomp_load_job(seccomp, fd);
+	if (r < 0)
+		setup_failed(fd, -r, "cannot load the seccomp filter");
 	execvp(c->argv[0], c->argv);
 	int e = errno;
 	snprintf(err, sizeof err, "%s: %s", c->argv[0], strerror(e));
@@ -122,7 +129,7 @@ void child_main(struct child_args *a)
 	if (job < 0)
 		setup_failed(fd, errno, "fork failed");
 	if (job == 0)
-		job_exec(c, fd, envp);
+		job_exec(c, a->seccomp, fd, envp);
 	env_free(envp);
 	caps_drop_all();
 	int status = init_supervise(job, fd);

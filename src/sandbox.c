@@ -19,6 +19,8 @@
 #include "brig/log.h"
 #include "brig/mount.h"
 #include "brig/sandbox.h"
+#include "brig/seccomp.h"
+#include "brig/seccomp_notify.h"
 #include "brig/status.h"
 #include "brig/sync.h"
 #include "brig/sys.h"
@@ -35,6 +37,9 @@ struct job {
 	pid_t pid;
 	int pidfd, sync, status_fd, sigfd, timerfd;
 	struct mount_plan plan;
+	struct seccomp_policy policy;
+	struct seccomp_program filter;
+	struct seccomp_notifier notifier;
 	struct timespec start;
 	/* What the wait learnt. */
 	bool setup_failed, exec_failed, have_final, timed_out;
@@ -86,7 +91,8 @@ static int start(struct job *j)
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0) {
 		close(sv[0]);
-		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1] };
+		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1],
+					.seccomp = &j->filter };
 		child_main(&a);
 	}
 	close(sv[1]);
@@ -119,7 +125,15 @@ static void on_message(struct job *j, const struct sync_msg *m)
 		j->have_final = true;
 		j->final_status = m->status;
 		break;
+	case SYNC_LISTENER:
+		if (j->notifier.fd < 0 && m->fd >= 0)
+			j->notifier.fd = m->fd;
+		else if (m->fd >= 0)
+			close(m->fd);
+		return;
 	}
+	if (m->fd >= 0)
+		close(m->fd);
 }
 
 static void drain_messages(struct job *j)
@@ -145,14 +159,16 @@ static int arm_timer(struct job *j)
  * messages. Returns init's wait status, with its resource usage. */
 static int wait_job(struct job *j, struct rusage *ru)
 {
-	struct pollfd fds[4] = {
+	struct pollfd fds[5] = {
 		{ .fd = j->pidfd, .events = POLLIN },
 		{ .fd = j->sync, .events = POLLIN },
 		{ .fd = j->sigfd, .events = POLLIN },
 		{ .fd = j->timerfd, .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
 	for (;;) {
-		if (poll(fds, 4, -1) < 0) {
+		fds[4].fd = j->notifier.fd;
+		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -175,6 +191,11 @@ static int wait_job(struct job *j, struct rusage *ru)
 			j->timed_out = true;
 			sys_pidfd_send_signal(j->pidfd, SIGKILL);
 			fds[3].fd = -1;
+		}
+		if (fds[4].revents & POLLIN) {
+			int r = seccomp_notifier_handle(&j->notifier);
+			if (r < 0)
+				log_warn("seccomp notification: %s", strerror(-r));
 		}
 		if (fds[0].revents & POLLIN)
 			break;
@@ -202,6 +223,7 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		.cpu_user_ms = (double)ru->ru_utime.tv_sec * 1e3 + (double)ru->ru_utime.tv_usec / 1e3,
 		.cpu_system_ms = (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3,
 		.max_rss_kib = ru->ru_maxrss,
+		.denials = seccomp_notifier_total(&j->notifier),
 	};
 	if (j->timed_out) {
 		*code = EXIT_TIMEOUT;
@@ -221,7 +243,8 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 
 int sandbox_run(const struct brig_config *c)
 {
-	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1 };
+	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
+			 .notifier = { .fd = -1 } };
 	char err[512];
 	sigset_t set;
 	int code = EXIT_BRIG, r;
@@ -238,6 +261,14 @@ int sandbox_run(const struct brig_config *c)
 		log_error("%s %s: %s", c->status_file ? "--status-file" : "--status-fd",
 			  c->status_file ? c->status_file : "", strerror(-r));
 		return EXIT_BRIG;
+	}
+	/* Compiled here, once, so the job's last steps stay two system calls. */
+	if (seccomp_policy_load(c, &j.policy) < 0)
+		goto out;
+	if ((r = seccomp_compile(&j.policy, &j.filter)) < 0 ||
+	    (r = seccomp_notifier_init(&j.notifier, &j.policy, j.id, j.status_fd, c->quiet)) < 0) {
+		log_error("cannot compile the seccomp policy: %s", strerror(-r));
+		goto out;
 	}
 	/* As root, only the supervisor can read every host path the caller
 	 * named and create idmapped mounts, so it opens the trees. */
@@ -270,6 +301,9 @@ int sandbox_run(const struct brig_config *c)
 	}
 out:
 	mount_plan_free(&j.plan);
+	seccomp_notifier_free(&j.notifier);
+	seccomp_program_free(&j.filter);
+	seccomp_policy_free(&j.policy);
 	for (int *fd = &j.pidfd; fd <= &j.timerfd; fd++)
 		if (*fd >= 0)
 			close(*fd);

@@ -90,6 +90,23 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	json_object_object_add(o, "cpu_user_ms", ms(e->cpu_user_ms));
 	json_object_object_add(o, "cpu_system_ms", ms(e->cpu_system_ms));
 	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
+	json_object_object_add(o, "denials", json_object_new_int64((int64_t)e->denials));
+	return finish(o);
+}
+
+char *status_format_denied(const char *id, const struct status_denial *d)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = event("denied", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "kind", json_object_new_string("seccomp"));
+	json_object_object_add(o, "syscall", json_object_new_string(d->syscall));
+	json_object_object_add(o, "nr", json_object_new_int(d->nr));
+	json_object_object_add(o, "pid", json_object_new_int(d->pid));
+	json_object_object_add(o, "comm", json_object_new_string(d->comm));
+	json_object_object_add(o, "action", json_object_new_string(d->action));
+	const char *err = d->err ? strerrorname_np(d->err) : NULL;
+	json_object_object_add(o, "errno", err ? json_object_new_string(err) : NULL);
 	return finish(o);
 }
 

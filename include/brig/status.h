@@ -13,6 +13,16 @@ struct status_exit {
 	bool oom_killed;
 	double wall_ms, cpu_user_ms, cpu_system_ms;
 	long max_rss_kib;
+	unsigned long denials; /* refused system calls */
+};
+
+struct status_denial {
+	const char *syscall;
+	int nr;
+	pid_t pid; /* as the job sees it */
+	const char *comm;
+	const char *action; /* errno, kill, log */
+	int err;            /* for errno */
 };
 
 /* Opens the sink the config names; -1 in *fd when there is none. */
@@ -21,6 +31,7 @@ int status_open(const struct brig_config *c, int *fd);
 /* The lines themselves, for tests: malloc'ed, newline-terminated. */
 char *status_format_started(const char *id, pid_t pid, const struct brig_config *c);
 char *status_format_exited(const char *id, const struct status_exit *e);
+char *status_format_denied(const char *id, const struct status_denial *d);
 
 /* Writes one line; a failing sink is reported once by the caller. */
 int status_write(int fd, const char *line);

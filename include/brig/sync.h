@@ -9,6 +9,7 @@ enum sync_type {
 	SYNC_SETUP_FAILED, /* init -> supervisor: err + text; nothing of the job ran */
 	SYNC_EXEC_FAILED,  /* job -> supervisor: execve failed; err + text */
 	SYNC_FINAL,        /* init -> supervisor: the job's wait status */
+	SYNC_LISTENER,     /* job -> supervisor: the seccomp listener, as SCM_RIGHTS */
 };
 
 struct sync_msg {
@@ -17,9 +18,13 @@ struct sync_msg {
 	int status;
 	int pid;
 	char text[240];
+	int fd; /* received with the message (SCM_RIGHTS), else -1; not on the wire */
 };
 
 int sync_send(int fd, enum sync_type type, int err, int status, const char *text);
 __attribute__((format(printf, 3, 4))) int sync_sendf(int fd, int err, const char *fmt, ...);
-/* 1: a message was read; 0: EOF; -errno on error. */
+/* Sends a message of type with fd attached. */
+int sync_send_fd(int fd, enum sync_type type, int passed);
+/* 1: a message was read; 0: EOF; -errno on error. A passed fd arrives
+ * close-on-exec in msg->fd; the caller owns it. */
 int sync_recv(int fd, struct sync_msg *msg);
