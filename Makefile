@@ -55,13 +55,21 @@ $(BUILD)/obj/seccomp_builtin.o: $(BUILD)/gen/seccomp_builtin.c | $(BUILD)/obj
 $(BUILD)/brig: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj $(BUILD)/tests/helpers $(BUILD)/bench:
+$(BUILD)/obj $(BUILD)/tests $(BUILD)/tests/helpers $(BUILD)/bench:
 	mkdir -p $@
 
-$(BUILD)/tests/unit: $(UNIT) $(LIBOBJS)
+# PREFIX is compiled in (where installed profiles live): rebuild what uses
+# it whenever it changes.
+$(BUILD)/obj/prefix.stamp: FORCE | $(BUILD)/obj
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+$(BUILD)/obj/profile.o $(BUILD)/obj/seccomp_policy.o: $(BUILD)/obj/prefix.stamp
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/tests/unit: $(UNIT) $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h)
+$(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(INTEG) -lcriterion
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers

@@ -294,8 +294,11 @@ int sandbox_run(const struct brig_config *c)
 	if (j.pid > 0) {
 		struct rusage ru = { 0 };
 		int st = wait_job(&j, &ru);
-		if (j.setup_failed)
+		if (j.setup_failed) {
 			log_error("%s", j.message);
+			_cleanup_free_ char *line = status_format_failed(j.id, j.message);
+			status_write(j.status_fd, line);
+		}
 		else if (r >= 0)
 			report(&j, st, &ru, &code);
 	}

@@ -50,6 +50,7 @@ static const struct {
 	{ "AF_SMC", AF_SMC },		      { "AF_QIPCRTR", AF_QIPCRTR },
 	{ "AF_ATMPVC", AF_ATMPVC },	      { "AF_ATMSVC", AF_ATMSVC },
 	{ "AF_ROSE", AF_ROSE },		      { "AF_NETROM", AF_NETROM },
+	{ "S_ISUID", S_ISUID },		      { "S_ISGID", S_ISGID },
 };
 
 static const struct {

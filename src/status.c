@@ -32,7 +32,7 @@ int status_open(const struct brig_config *c, int *fd)
 
 static char *finish(json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *line = NULL;
 	if (!s || asprintf(&line, "%s\n", s) < 0)
 		return NULL;
@@ -91,6 +91,16 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	json_object_object_add(o, "cpu_system_ms", ms(e->cpu_system_ms));
 	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
 	json_object_object_add(o, "denials", json_object_new_int64((int64_t)e->denials));
+	return finish(o);
+}
+
+char *status_format_failed(const char *id, const char *message)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = event("failed", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "message", json_object_new_string(message));
+	json_object_object_add(o, "exit_code", json_object_new_int(125));
 	return finish(o);
 }
 

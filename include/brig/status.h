@@ -31,6 +31,8 @@ int status_open(const struct brig_config *c, int *fd);
 /* The lines themselves, for tests: malloc'ed, newline-terminated. */
 char *status_format_started(const char *id, pid_t pid, const struct brig_config *c);
 char *status_format_exited(const char *id, const struct status_exit *e);
+/* brig could not set the job up; nothing of it ran. */
+char *status_format_failed(const char *id, const char *message);
 char *status_format_denied(const char *id, const struct status_denial *d);
 
 /* Writes one line; a failing sink is reported once by the caller. */

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# brig benchmarks, run by `make bench`:
+#
+#   BUILD=build tests/bench/run.sh build/brig
+#
+# Each benchmark is one bench_* function listed in BENCHMARKS below; it adds
+# contenders with `contender NAME COMMAND...` (the first one is the baseline
+# the ratios refer to) and hands them to `measure`, which runs them
+# interleaved with $BUILD/bench/launch (see the header of launch.c).
+# A contender whose tool is missing is skipped with a message.
+#
+# Environment: ROUNDS (measured rounds per contender, default 200),
+# BENCH (space-separated benchmark names to run, default: all of them).
+set -euo pipefail
+
+BRIG=${1:?usage: BUILD=build $0 PATH/TO/brig}
+BUILD=${BUILD:-build}
+ROUNDS=${ROUNDS:-200}
+LAUNCH=$BUILD/bench/launch
+
+# Benchmarks in the order they run. Planned: seccomp (a syscall loop with and
+# without the default filter), veth (launch with `net veth`).
+BENCHMARKS=(launch)
+
+[[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
+[[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
+
+RAW=$(mktemp)
+trap 'rm -f "$RAW"' EXIT
+
+contenders=()
+contender() {  # contender NAME COMMAND [ARG...]
+	if ! command -v "$2" >/dev/null 2>&1; then
+		echo "skip: $1 ($2 not found)"
+		return 0
+	fi
+	((${#contenders[@]} == 0)) || contenders+=(';')
+	contenders+=("$1" -- "${@:2}")
+}
+
+measure() {  # measure WHAT: runs the contenders added since the last call
+	echo
+	echo "== $1"
+	"$LAUNCH" -n "$ROUNDS" -s ';' -r "$RAW" "${contenders[@]}"
+	contenders=()
+}
+
+paired() {  # paired A B: median over rounds of t(A)/t(B), from the last measure
+	local r
+	r=$(awk -F, -v a="$1" -v b="$2" '
+		NR > 1 && $2 == a { ta[$1] = $3 }
+		NR > 1 && $2 == b { tb[$1] = $3 }
+		END { for (k in ta) if (k in tb && tb[k] > 0) print ta[k] / tb[k] }' "$RAW" |
+		sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	[[ -z $r ]] || echo "paired ratio $1/$2: ${r}x (median of per-round ratios; below 1 means $1 is faster)"
+}
+
+# Start-up latency: fork, set up the sandbox, exec /bin/true, tear down, wait.
+bench_launch() {
+	# bubblewrap with the isolation of brig's default: every namespace, a
+	# read-only /usr with the top-level links or trees the host has.
+	local bwrap=(bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr)
+	local d
+	for d in bin sbin lib lib32 lib64 libx32; do
+		if [[ -L /$d ]]; then
+			bwrap+=(--symlink "$(readlink "/$d")" "/$d")
+		elif [[ -d /$d ]]; then
+			bwrap+=(--ro-bind "/$d" "/$d")
+		fi
+	done
+	bwrap+=(--proc /proc --dev /dev --tmpfs /tmp -- /bin/true)
+
+	contender bare /bin/true
+	contender brig "$BRIG" run -- /bin/true
+	contender bwrap "${bwrap[@]}"
+	contender unshare unshare --user --map-root-user --mount --pid --fork \
+		--uts --ipc --net --cgroup /bin/true
+	measure "launch: start-up latency of a sandboxed /bin/true, in ms"
+	paired brig bwrap
+	paired brig unshare
+}
+
+echo "brig bench: $("$BRIG" --version), kernel $(uname -r), $(nproc) CPUs, $ROUNDS rounds, running as uid $(id -u)"
+for b in ${BENCH:-${BENCHMARKS[*]}}; do
+	if ! declare -F "bench_$b" >/dev/null; then
+		echo "run.sh: unknown benchmark '$b' (known: ${BENCHMARKS[*]})" >&2
+		exit 1
+	fi
+	"bench_$b"
+done
