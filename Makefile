@@ -91,12 +91,14 @@ unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit
 
 # Twice: as root, then as an unprivileged user (uid 65534) for everything
-# that does not need root. The second run gets copies in a directory that
-# user can reach, wherever the checkout lives.
+# that does not need root. Both run copies in a directory that user can
+# reach, wherever the checkout lives, so a rebuild cannot pull the binary
+# from under a running suite.
 integration: $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS)
-	BRIG=$(abspath $(BUILD)/brig) BRIG_HELPERS=$(abspath $(BUILD)/tests/helpers) $(BUILD)/tests/integration-suite
-	@set -e; d=$$(mktemp -d /tmp/brig-rootless.XXXXXX); trap 'rm -rf "$$d"' EXIT; \
+	@set -e; d=$$(mktemp -d /tmp/brig-integration.XXXXXX); trap 'rm -rf "$$d"' EXIT; \
 	  cp $(BUILD)/brig "$$d/"; cp -R $(BUILD)/tests/helpers "$$d/helpers"; chmod -R a+rX "$$d"; \
+	  echo "== integration suite as root"; \
+	  BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" $(BUILD)/tests/integration-suite; \
 	  echo "== integration suite as uid 65534 (rootless brig)"; \
 	  BRIG_TEST_USER=65534 BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" $(BUILD)/tests/integration-suite
 
@@ -108,8 +110,11 @@ demo: deps
 $(BUILD)/bench/launch: tests/bench/launch.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
+$(BUILD)/bench/syscalls: tests/bench/syscalls.c | $(BUILD)/bench
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
 bench: deps
-	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch
+	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/syscalls
 	BUILD=$(BUILD) tests/bench/run.sh $(BUILD)/brig
 
 man: $(BUILD)/brig.1

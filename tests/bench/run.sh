@@ -20,9 +20,8 @@ BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
-# Benchmarks in the order they run. Planned: seccomp (a syscall loop with and
-# without the default filter), veth (launch with `net veth`).
-BENCHMARKS=(launch)
+# Benchmarks in the order they run. Planned: veth (launch with `net veth`).
+BENCHMARKS=(launch seccomp)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -80,6 +79,24 @@ bench_launch() {
 	measure "launch: start-up latency of a sandboxed /bin/true, in ms"
 	paired brig bwrap
 	paired brig unshare
+}
+
+# What the default syscall filter costs a system-call-heavy job: the same
+# loop (10 million getppid, then 100 000 stat/open/close) in brig with the
+# default policy and with `--seccomp none`, interleaved.
+bench_seccomp() {
+	local prog=$BUILD/bench/syscalls
+	[[ -x $prog ]] || { echo "run.sh: $prog missing (make $prog)" >&2; exit 1; }
+	local dir
+	dir=$(cd "$(dirname "$prog")" && pwd)
+	local run=("$BRIG" run --ro-bind "$dir:/opt/bench" -- /opt/bench/syscalls "${SYSCALLS:-10000000}")
+	local saved=$ROUNDS
+	ROUNDS=${SECCOMP_ROUNDS:-15}
+	contender no-filter "${run[@]:0:2}" --seccomp none "${run[@]:2}"
+	contender default "${run[@]}"
+	measure "seccomp: a syscall loop under the default filter and with none, in ms"
+	paired default no-filter
+	ROUNDS=$saved
 }
 
 echo "brig bench: $("$BRIG" --version), kernel $(uname -r), $(nproc) CPUs, $ROUNDS rounds, running as uid $(id -u)"
