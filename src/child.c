@@ -117,6 +117,17 @@ void child_main(struct child_args *a)
 		setup_failed(fd, errno, err);
 	mount_plan_free(a->plan);
 
+	/* The supervisor compiled the filters meanwhile. */
+	struct seccomp_program seccomp = { { 0 }, { 0 } };
+	if (sync_recv(fd, &m) <= 0 || m.type != SYNC_SECCOMP)
+		_exit(125);
+	if (m.fd >= 0) {
+		r = seccomp_program_read(m.fd, &seccomp);
+		close(m.fd);
+		if (r < 0)
+			setup_failed(fd, -r, "cannot read the seccomp filter");
+	}
+
 	char **envp = NULL;
 	if ((r = env_build(c, environ, etc_home(c), &envp)) < 0)
 		setup_failed(fd, -r, "cannot build the environment");
@@ -129,8 +140,9 @@ void child_main(struct child_args *a)
 	if (job < 0)
 		setup_failed(fd, errno, "fork failed");
 	if (job == 0)
-		job_exec(c, a->seccomp, fd, envp);
+		job_exec(c, &seccomp, fd, envp);
 	env_free(envp);
+	seccomp_program_free(&seccomp);
 	caps_drop_all();
 	int status = init_supervise(job, fd);
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));

@@ -38,7 +38,6 @@ struct job {
 	int pidfd, sync, status_fd, sigfd, timerfd;
 	struct mount_plan plan;
 	struct seccomp_policy policy;
-	struct seccomp_program filter;
 	struct seccomp_notifier notifier;
 	struct timespec start;
 	/* What the wait learnt. */
@@ -91,8 +90,7 @@ static int start(struct job *j)
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0) {
 		close(sv[0]);
-		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1],
-					.seccomp = &j->filter };
+		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1] };
 		child_main(&a);
 	}
 	close(sv[1]);
@@ -106,7 +104,15 @@ static int start(struct job *j)
 		log_error("cannot write the user namespace's id maps: %s", strerror(-r));
 		return r;
 	}
-	return sync_send(j->sync, SYNC_GO, 0, 0, NULL);
+	if ((r = sync_send(j->sync, SYNC_GO, 0, 0, NULL)) < 0)
+		return r;
+	/* While the child builds its root. */
+	_cleanup_close_ int filter = -1;
+	if ((r = seccomp_compile(&j->policy, &filter)) < 0) {
+		log_error("cannot compile the seccomp policy: %s", strerror(-r));
+		return r;
+	}
+	return sync_send_fd(j->sync, SYNC_SECCOMP, filter);
 }
 
 static void on_message(struct job *j, const struct sync_msg *m)
@@ -262,12 +268,11 @@ int sandbox_run(const struct brig_config *c)
 			  c->status_file ? c->status_file : "", strerror(-r));
 		return EXIT_BRIG;
 	}
-	/* Compiled here, once, so the job's last steps stay two system calls. */
+	/* Read before anything starts, so a broken policy costs nothing. */
 	if (seccomp_policy_load(c, &j.policy) < 0)
 		goto out;
-	if ((r = seccomp_compile(&j.policy, &j.filter)) < 0 ||
-	    (r = seccomp_notifier_init(&j.notifier, &j.policy, j.id, j.status_fd, c->quiet)) < 0) {
-		log_error("cannot compile the seccomp policy: %s", strerror(-r));
+	if ((r = seccomp_notifier_init(&j.notifier, &j.policy, j.id, j.status_fd, c->quiet)) < 0) {
+		log_error("cannot set up the seccomp listener: %s", strerror(-r));
 		goto out;
 	}
 	/* As root, only the supervisor can read every host path the caller
@@ -294,18 +299,18 @@ int sandbox_run(const struct brig_config *c)
 	if (j.pid > 0) {
 		struct rusage ru = { 0 };
 		int st = wait_job(&j, &ru);
-		if (j.setup_failed) {
+		/* A failed start was reported where it failed. */
+		if (r >= 0 && j.setup_failed) {
 			log_error("%s", j.message);
 			_cleanup_free_ char *line = status_format_failed(j.id, j.message);
 			status_write(j.status_fd, line);
-		}
-		else if (r >= 0)
+		} else if (r >= 0) {
 			report(&j, st, &ru, &code);
+		}
 	}
 out:
 	mount_plan_free(&j.plan);
 	seccomp_notifier_free(&j.notifier);
-	seccomp_program_free(&j.filter);
 	seccomp_policy_free(&j.policy);
 	for (int *fd = &j.pidfd; fd <= &j.timerfd; fd++)
 		if (*fd >= 0)

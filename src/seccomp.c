@@ -2,6 +2,7 @@
  * job, last). The BPF is exported once, so the job's final steps are two
  * seccomp(2) calls and a sendmsg, with no allocation and no libseccomp. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -20,27 +21,57 @@ static void ctx_releasep(scmp_filter_ctx *c)
 		seccomp_release(*c);
 }
 
-static int export(scmp_filter_ctx ctx, struct sock_fprog *out)
+/* The memfd holds a header with both lengths (in instructions), then the
+ * two programs back to back. */
+struct header {
+	uint32_t known, refusals;
+};
+
+static int export(scmp_filter_ctx ctx, int fd, uint32_t *len)
 {
-	_cleanup_close_ int fd = memfd_create("brig-bpf", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
+	off_t start = lseek(fd, 0, SEEK_END);
 	int r = seccomp_export_bpf(ctx, fd);
 	if (r < 0)
 		return r;
-	off_t len = lseek(fd, 0, SEEK_END);
-	if (len <= 0 || len % (off_t)sizeof(struct sock_filter) || len / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+	off_t end = lseek(fd, 0, SEEK_END);
+	off_t bytes = end - start;
+	if (start < 0 || bytes <= 0 || bytes % (off_t)sizeof(struct sock_filter) ||
+	    bytes / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return -E2BIG;
-	struct sock_filter *insns = malloc((size_t)len);
+	*len = (uint32_t)(bytes / (off_t)sizeof(struct sock_filter));
+	return 0;
+}
+
+static int read_program(int fd, off_t off, uint32_t len, struct sock_fprog *out)
+{
+	if (len == 0 || len > BPF_MAXINSNS)
+		return -EINVAL;
+	size_t bytes = len * sizeof(struct sock_filter);
+	struct sock_filter *insns = malloc(bytes);
 	if (!insns)
 		return -ENOMEM;
-	if (pread(fd, insns, (size_t)len, 0) != len) {
+	if (pread(fd, insns, bytes, off) != (ssize_t)bytes) {
 		free(insns);
 		return -EIO;
 	}
 	out->filter = insns;
-	out->len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
+	out->len = (unsigned short)len;
 	return 0;
+}
+
+int seccomp_program_read(int fd, struct seccomp_program *prog)
+{
+	struct header h;
+	memset(prog, 0, sizeof *prog);
+	if (pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h)
+		return -EIO;
+	int r = read_program(fd, sizeof h, h.known, &prog->known);
+	if (r >= 0)
+		r = read_program(fd, (off_t)(sizeof h + h.known * sizeof(struct sock_filter)), h.refusals,
+				 &prog->refusals);
+	if (r < 0)
+		seccomp_program_free(prog);
+	return r;
 }
 
 static scmp_filter_ctx new_filter(uint32_t def)
@@ -92,9 +123,9 @@ static bool refuses(const struct sc_rule *r)
 	return r->action != SC_ALLOW;
 }
 
-int seccomp_compile(const struct seccomp_policy *p, struct seccomp_program *prog)
+int seccomp_compile(const struct seccomp_policy *p, int *fd)
 {
-	memset(prog, 0, sizeof *prog);
+	*fd = -1;
 	if (p->none)
 		return 0;
 	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx known = new_filter(SCMP_ACT_ERRNO(ENOSYS));
@@ -109,12 +140,21 @@ int seccomp_compile(const struct seccomp_policy *p, struct seccomp_program *prog
 		if (refuses(r) && (e = add_refusal(refusals, r)) < 0 && e != -EEXIST)
 			return e;
 	}
-	int r = export(known, &prog->known);
+	_cleanup_close_ int mfd = memfd_create("brig-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct header h = { 0 };
+	if (mfd < 0 || write(mfd, &h, sizeof h) != (ssize_t)sizeof h)
+		return -errno;
+	int r = export(known, mfd, &h.known);
 	if (r >= 0)
-		r = export(refusals, &prog->refusals);
+		r = export(refusals, mfd, &h.refusals);
 	if (r < 0)
-		seccomp_program_free(prog);
-	return r;
+		return r;
+	/* Sealed: nothing in the sandbox can alter what the job loads. */
+	if (pwrite(mfd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
+	    fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return -errno;
+	*fd = TAKE_FD(mfd);
+	return 0;
 }
 
 void seccomp_program_free(struct seccomp_program *prog)

@@ -35,6 +35,8 @@ int sync_sendf(int fd, int err, const char *fmt, ...)
 
 int sync_send_fd(int fd, enum sync_type type, int passed)
 {
+	if (passed < 0)
+		return sync_send(fd, type, 0, 0, NULL);
 	struct sync_msg m = { .type = type, .fd = -1 };
 	struct iovec iov = { .iov_base = &m, .iov_len = sizeof m };
 	union {

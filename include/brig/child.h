@@ -2,13 +2,11 @@
 #pragma once
 #include "brig/config.h"
 #include "brig/mount.h"
-#include "brig/seccomp.h"
 
 struct child_args {
 	const struct brig_config *config;
 	struct mount_plan *plan; /* opened by the supervisor, or empty (rootless) */
 	const char *hostname;
-	const struct seccomp_program *seccomp;
 	int sync_fd;
 };
 

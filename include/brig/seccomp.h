@@ -53,7 +53,12 @@ const struct sc_rule *seccomp_policy_decide(const struct seccomp_policy *p, int 
 /* The named groups (@mount, @file-system, ...): space-separated names. */
 const char *seccomp_group(const char *name);
 
-int seccomp_compile(const struct seccomp_policy *p, struct seccomp_program *prog);
+/* Compiles both filters into a sealed memfd (*fd; -1 for `seccomp none`),
+ * which the supervisor hands to the sandbox while it builds its root: the
+ * few milliseconds libseccomp needs overlap with the mounts. */
+int seccomp_compile(const struct seccomp_policy *p, int *fd);
+/* Reads the programs back from such a memfd. */
+int seccomp_program_read(int fd, struct seccomp_program *prog);
 void seccomp_program_free(struct seccomp_program *prog);
 /* Job side, last step: loads both filters and hands the listener to the
  * supervisor over sync_fd. */

@@ -10,6 +10,7 @@ enum sync_type {
 	SYNC_EXEC_FAILED,  /* job -> supervisor: execve failed; err + text */
 	SYNC_FINAL,        /* init -> supervisor: the job's wait status */
 	SYNC_LISTENER,     /* job -> supervisor: the seccomp listener, as SCM_RIGHTS */
+	SYNC_SECCOMP,      /* supervisor -> init: the compiled filters' memfd, or none */
 };
 
 struct sync_msg {
@@ -23,7 +24,7 @@ struct sync_msg {
 
 int sync_send(int fd, enum sync_type type, int err, int status, const char *text);
 __attribute__((format(printf, 3, 4))) int sync_sendf(int fd, int err, const char *fmt, ...);
-/* Sends a message of type with fd attached. */
+/* Sends a message of type with fd attached (none when passed < 0). */
 int sync_send_fd(int fd, enum sync_type type, int passed);
 /* 1: a message was read; 0: EOF; -errno on error. A passed fd arrives
  * close-on-exec in msg->fd; the caller owns it. */
