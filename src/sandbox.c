@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "brig/cgroup.h"
 #include "brig/child.h"
 #include "brig/init.h"
 #include "brig/log.h"
@@ -39,6 +40,7 @@ struct job {
 	struct mount_plan plan;
 	struct seccomp_policy policy;
 	struct seccomp_notifier notifier;
+	struct cgroup_job cg;
 	struct timespec start;
 	/* What the wait learnt. */
 	bool setup_failed, exec_failed, have_final, timed_out;
@@ -86,6 +88,11 @@ static int start(struct job *j)
 		.pidfd = (uint64_t)(uintptr_t)&j->pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	/* Not one instruction of the job runs outside its cgroup. */
+	if (j->cg.fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)j->cg.fd;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0) {
@@ -218,6 +225,25 @@ static int exit_code_of(int status)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+static void add_usage(const struct cgroup_job *cg, struct status_exit *e)
+{
+	struct cgroup_usage u;
+	cgroup_usage(cg, &u);
+	/* The cgroup counts every process, even those init never reaped. */
+	if (u.have_cpu) {
+		e->cpu_user_ms = u.cpu_user_ms;
+		e->cpu_system_ms = u.cpu_system_ms;
+	}
+	e->have_memory_peak = u.have_memory_peak;
+	e->memory_peak = u.memory_peak;
+	e->have_pids_peak = u.have_pids_peak;
+	e->pids_peak = u.pids_peak;
+	e->have_io = u.have_io;
+	e->io_read_bytes = u.io_read_bytes;
+	e->io_write_bytes = u.io_write_bytes;
+	e->oom_killed = u.oom_kills > 0;
+}
+
 static void report(struct job *j, int init_status, const struct rusage *ru, int *code)
 {
 	int st = j->have_final ? j->final_status : init_status;
@@ -231,6 +257,7 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		.max_rss_kib = ru->ru_maxrss,
 		.denials = seccomp_notifier_total(&j->notifier),
 	};
+	add_usage(&j->cg, &e);
 	if (j->timed_out) {
 		*code = EXIT_TIMEOUT;
 		e.exit_code = -1;
@@ -241,6 +268,11 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		log_error("%s", j->message);
 	} else {
 		*code = exit_code_of(st);
+		if (e.oom_killed && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) {
+			char limit[32];
+			format_size(j->c->limits.memory, limit, sizeof limit);
+			log_error("job killed: out of memory (limit %s)", limit);
+		}
 	}
 	_cleanup_free_ char *line = status_format_exited(j->id, &e);
 	if (status_write(j->status_fd, line) < 0)
@@ -250,7 +282,7 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 int sandbox_run(const struct brig_config *c)
 {
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
-			 .notifier = { .fd = -1 } };
+			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 } };
 	char err[512];
 	sigset_t set;
 	int code = EXIT_BRIG, r;
@@ -281,6 +313,8 @@ int sandbox_run(const struct brig_config *c)
 		log_error("%s", err);
 		goto out;
 	}
+	if (cgroup_create(&c->limits, j.id, c->rootless, &j.cg) < 0)
+		goto out;
 	if ((r = block_signals(&set)) < 0 || (j.sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
 	    (r = arm_timer(&j)) < 0) {
 		log_error("cannot set up signal handling: %s", strerror(errno));
@@ -309,6 +343,8 @@ int sandbox_run(const struct brig_config *c)
 		}
 	}
 out:
+	/* Whatever happened above: nothing of the job survives this. */
+	cgroup_destroy(&j.cg);
 	mount_plan_free(&j.plan);
 	seccomp_notifier_free(&j.notifier);
 	seccomp_policy_free(&j.policy);

@@ -39,6 +39,15 @@ static char *finish(json_object *o)
 	return line;
 }
 
+static json_object *decimal(double v)
+{
+	/* Microseconds: as fine as these clocks honestly are, and printed as
+	 * such rather than as the nearest binary fraction. */
+	char s[32];
+	snprintf(s, sizeof s, "%.3f", v);
+	return json_object_new_double_s(v, s);
+}
+
 static json_object *event(const char *name, const char *id)
 {
 	json_object *o = json_object_new_object();
@@ -56,20 +65,17 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 		return NULL;
 	json_object_object_add(o, "pid", json_object_new_int(pid));
 	json_object *limits = json_object_new_object();
+	const struct cgroup_limits *l = &c->limits;
 	json_object_object_add(limits, "timeout_ms",
 			       c->timeout_ms ? json_object_new_int64((int64_t)c->timeout_ms) : NULL);
+	json_object_object_add(limits, "memory_bytes", l->memory ? json_object_new_int64((int64_t)l->memory) : NULL);
+	json_object_object_add(limits, "pids", l->pids ? json_object_new_int64((int64_t)l->pids) : NULL);
+	json_object_object_add(limits, "cpus",
+			       l->cpu_quota_us ? decimal((double)l->cpu_quota_us / CGROUP_CPU_PERIOD_US) : NULL);
 	json_object_object_add(o, "limits", limits);
 	return finish(o);
 }
 
-static json_object *ms(double v)
-{
-	/* Microseconds: as fine as these clocks honestly are, and printed as
-	 * such rather than as the nearest binary fraction. */
-	char s[32];
-	snprintf(s, sizeof s, "%.3f", v);
-	return json_object_new_double_s(v, s);
-}
 
 char *status_format_exited(const char *id, const struct status_exit *e)
 {
@@ -86,11 +92,17 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	json_object_object_add(o, "signal", e->signal ? json_object_new_string(signame) : NULL);
 	json_object_object_add(o, "timed_out", json_object_new_boolean(e->timed_out));
 	json_object_object_add(o, "oom_killed", json_object_new_boolean(e->oom_killed));
-	json_object_object_add(o, "wall_time_ms", ms(e->wall_ms));
-	json_object_object_add(o, "cpu_user_ms", ms(e->cpu_user_ms));
-	json_object_object_add(o, "cpu_system_ms", ms(e->cpu_system_ms));
+	json_object_object_add(o, "wall_time_ms", decimal(e->wall_ms));
+	json_object_object_add(o, "cpu_user_ms", decimal(e->cpu_user_ms));
+	json_object_object_add(o, "cpu_system_ms", decimal(e->cpu_system_ms));
 	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
 	json_object_object_add(o, "denials", json_object_new_int64((int64_t)e->denials));
+	json_object_object_add(o, "memory_peak_bytes",
+			       e->have_memory_peak ? json_object_new_int64((int64_t)e->memory_peak) : NULL);
+	json_object_object_add(o, "pids_peak", e->have_pids_peak ? json_object_new_int64((int64_t)e->pids_peak) : NULL);
+	json_object_object_add(o, "io_read_bytes", e->have_io ? json_object_new_int64((int64_t)e->io_read_bytes) : NULL);
+	json_object_object_add(o, "io_write_bytes",
+			       e->have_io ? json_object_new_int64((int64_t)e->io_write_bytes) : NULL);
 	return finish(o);
 }
 

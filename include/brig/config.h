@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "brig/cgroup.h"
+
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
 
 struct brig_mount {
@@ -45,6 +47,8 @@ struct brig_config {
 
 	char *seccomp; /* policy NAME or PATH; "none" disables the filter */
 	bool allow_userns, allow_ptrace, allow_io_uring;
+
+	struct cgroup_limits limits;
 
 	uint64_t timeout_ms; /* 0 = none */
 	int status_fd; /* -1 = none */

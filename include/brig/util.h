@@ -2,6 +2,7 @@
 #pragma once
 #include <dirent.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,6 +20,11 @@ static inline void closedirp(DIR **d)
 {
 	if (*d)
 		closedir(*d);
+}
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
 }
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
@@ -44,3 +50,19 @@ int path_normalise(const char *in, char **out);
 void format_size(uint64_t bytes, char *buf, size_t len);
 /* A shell-style glob of one trailing '*' only: "PREFIX_*" or an exact name. */
 bool env_name_matches(const char *pattern, const char *name);
+
+/* An IPv4 or IPv6 network. */
+struct cidr {
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char addr[16];  /* network byte order; IPv4 uses the first 4 */
+	unsigned prefix;         /* 0..32 or 0..128 */
+};
+/* "ADDRESS[/PREFIX]", strictly: a dotted quad without leading zeros, or
+ * any RFC 4291 IPv6 text form ("::", "2001:db8::/32", "::ffff:1.2.3.4");
+ * PREFIX decimal without sign or leading zeros; no blanks, no zone, nothing
+ * after. Without PREFIX the address is one host (/32, /128). -EINVAL for
+ * the syntax, -ERANGE for a prefix longer than the address, -EDOM when the
+ * address has bits set beyond the prefix (10.1.0.0/8: say 10.0.0.0/8). */
+int parse_cidr(const char *s, struct cidr *out);
+/* The inverse of parse_cidr; at least 44 bytes for any value. */
+void format_cidr(const struct cidr *c, char *buf, size_t len);

@@ -1,0 +1,58 @@
+/* A cgroup v2 directory per job: limits, accounting, and the guarantee
+ * that every process the job started is dead when brig returns. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cgroup_io_limit {
+	char *dev; /* as given: a path or MAJ:MIN, for messages */
+	uint32_t major, minor;
+	uint64_t rbps, wbps, riops, wiops; /* 0 = unlimited */
+};
+
+struct cgroup_limits {
+	uint64_t memory;      /* memory.max in bytes; 0 = none */
+	uint64_t memory_swap; /* memory.swap.max; meaningful when swap_set */
+	bool memory_swap_set;
+	uint64_t pids;          /* pids.max; 0 = none */
+	uint64_t cpu_quota_us;  /* cpu.max quota per CGROUP_CPU_PERIOD_US; 0 = none */
+	uint32_t cpu_weight;    /* cpu.weight 1..10000; 0 = unset */
+	struct cgroup_io_limit *io;
+	size_t n_io;
+	bool best_effort; /* `limits best-effort`: a missing controller warns */
+	char *parent;     /* cgroup-parent; NULL = brig's default */
+};
+
+#define CGROUP_CPU_PERIOD_US 100000u
+
+struct cgroup_usage {
+	bool have_cpu, have_memory_peak, have_pids_peak, have_io;
+	double cpu_user_ms, cpu_system_ms;
+	uint64_t memory_peak, pids_peak, io_read_bytes, io_write_bytes;
+	uint64_t oom_kills;
+};
+
+struct cgroup_job {
+	int fd;      /* the job's directory, O_DIRECTORY: for CLONE_INTO_CGROUP */
+	int parent;  /* its parent, for the final rmdir */
+	char name[32];
+	char *path;  /* for messages */
+	char *parent_path;
+	bool own_parent; /* brig's default parent: removed with its last job */
+};
+
+/* Creates the job's cgroup with its limits. Returns 0 with job->fd >= 0,
+ * 0 with job->fd == -1 when the host cannot give the job a cgroup and no
+ * limit requires one, or -errno after logging one line. */
+int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootless, struct cgroup_job *job);
+/* Reads what the job used; call before cgroup_destroy. */
+void cgroup_usage(const struct cgroup_job *job, struct cgroup_usage *u);
+/* Kills everything left in the cgroup, waits until it is empty (events,
+ * not a busy loop) and removes it. Idempotent. */
+int cgroup_destroy(struct cgroup_job *job);
+/* Which limits are set, as the controllers they need (bit per controller). */
+unsigned cgroup_needed(const struct cgroup_limits *l);
+/* The v2 mount point of this host ("" when there is none). */
+int cgroup_v2_root(char *buf, size_t len);
+void cgroup_limits_free(struct cgroup_limits *l);
