@@ -118,9 +118,45 @@ static int add_refusal(scmp_filter_ctx ctx, const struct sc_rule *r)
 	return -EINVAL;
 }
 
-static bool refuses(const struct sc_rule *r)
+/* How the refusal filter treats one syscall. libseccomp lets a rule
+ * without a condition silently win over every rule with one, so a call
+ * that has both goes to the supervisor whole, and so does a quiet rule
+ * that an earlier allowing condition could override: the supervisor
+ * decides exactly what the policy says. */
+struct per_call {
+	bool unconditional_refusal, conditional_allow, conditional_refusal;
+};
+
+static struct per_call shape_of(const struct seccomp_policy *p, int nr)
 {
-	return r->action != SC_ALLOW;
+	struct per_call s = { 0 };
+	for (size_t i = 0; i < p->n; i++) {
+		const struct sc_rule *r = &p->v[i];
+		if (r->nr != nr)
+			continue;
+		if (r->op == SC_OP_NONE)
+			s.unconditional_refusal |= r->action != SC_ALLOW;
+		else if (r->action == SC_ALLOW)
+			s.conditional_allow = true;
+		else
+			s.conditional_refusal = true;
+	}
+	return s;
+}
+
+static int add_call(scmp_filter_ctx refusals, const struct seccomp_policy *p, const struct sc_rule *r)
+{
+	struct per_call s = shape_of(p, r->nr);
+	if (r->action == SC_ALLOW)
+		return 0;
+	if (s.unconditional_refusal && (s.conditional_refusal || s.conditional_allow)) {
+		struct sc_rule all = { .nr = r->nr, .action = SC_ERRNO };
+		return add_refusal(refusals, &all);
+	}
+	struct sc_rule copy = *r;
+	if (copy.op != SC_OP_NONE && s.conditional_allow)
+		copy.quiet = false;
+	return add_refusal(refusals, &copy);
 }
 
 int seccomp_compile(const struct seccomp_policy *p, int *fd)
@@ -137,7 +173,7 @@ int seccomp_compile(const struct seccomp_policy *p, int *fd)
 		int e = seccomp_rule_add(known, SCMP_ACT_ALLOW, r->nr, 0);
 		if (e < 0 && e != -EEXIST)
 			return e;
-		if (refuses(r) && (e = add_refusal(refusals, r)) < 0 && e != -EEXIST)
+		if ((e = add_call(refusals, p, r)) < 0 && e != -EEXIST)
 			return e;
 	}
 	_cleanup_close_ int mfd = memfd_create("brig-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);

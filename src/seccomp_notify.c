@@ -58,13 +58,15 @@ static struct seen *seen_for(struct seccomp_notifier *n, int nr)
 	return &n->seen[n->n_seen++];
 }
 
-/* The caller's pid as the job sees it, and its program name. */
-static void describe(pid_t host_pid, pid_t *job_pid, char *comm, size_t len)
+/* The calling thread's process: its host id (to kill it), its id as the
+ * job sees it, and its program name. */
+static void describe(pid_t host_tid, pid_t *host_tgid, pid_t *job_pid, char *comm, size_t len)
 {
 	char path[64], buf[4096];
-	*job_pid = host_pid;
+	*host_tgid = host_tid;
+	*job_pid = host_tid;
 	snprintf(comm, len, "?");
-	snprintf(path, sizeof path, "/proc/%d/status", (int)host_pid);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)host_tid);
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t got = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
 	if (got <= 0)
@@ -73,7 +75,11 @@ static void describe(pid_t host_pid, pid_t *job_pid, char *comm, size_t len)
 	const char *name = strstr(buf, "Name:\t");
 	if (name)
 		snprintf(comm, len, "%.*s", (int)strcspn(name + 6, "\n"), name + 6);
-	const char *ns = strstr(buf, "NSpid:");
+	const char *tgid = strstr(buf, "\nTgid:");
+	if (tgid)
+		*host_tgid = (pid_t)strtol(tgid + 6, NULL, 10);
+	/* NStgid, not NSpid: a thread's process, as the job sees it. */
+	const char *ns = strstr(buf, "NStgid:");
 	if (ns) {
 		ns += strcspn(ns, "\n");
 		const char *last = ns;
@@ -90,16 +96,14 @@ static const char *action_name(const struct sc_rule *r)
 	return names[r->action];
 }
 
-static void report(struct seccomp_notifier *n, const struct seccomp_notif *req, const struct sc_rule *r)
+static void report(struct seccomp_notifier *n, const struct seccomp_notif *req, const struct sc_rule *r, pid_t pid,
+		   const char *comm)
 {
 	_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
 	struct seen *s = seen_for(n, req->data.nr);
 	unsigned long count = s ? ++s->count : 1;
 	if (count > EVENTS_PER_CALL)
 		return;
-	pid_t pid;
-	char comm[64];
-	describe((pid_t)req->pid, &pid, comm, sizeof comm);
 	struct status_denial d = {
 		.syscall = name ? name : "?",
 		.nr = req->data.nr,
@@ -133,10 +137,16 @@ int seccomp_notifier_handle(struct seccomp_notifier *n)
 	} else {
 		resp->error = -(r->action == SC_ERRNO ? r->err : EPERM);
 	}
-	if (r && r->action != SC_ALLOW)
-		report(n, req, r);
+	pid_t tgid = 0, job_pid = 0;
+	char comm[64];
+	if (r && (r->action == SC_KILL || (r->action != SC_ALLOW && !r->quiet)))
+		describe((pid_t)req->pid, &tgid, &job_pid, comm, sizeof comm);
+	if (r && r->action != SC_ALLOW && !r->quiet)
+		report(n, req, r, job_pid, comm);
 	if (r && r->action == SC_KILL) {
-		_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, (pid_t)req->pid, 0);
+		/* The whole process: pidfd_open takes no thread id but the
+		 * leader's. */
+		_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 		if (pidfd >= 0)
 			sys_pidfd_send_signal(pidfd, SIGKILL);
 	}

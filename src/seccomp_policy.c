@@ -90,6 +90,9 @@ static int parse_errno(const char *s)
 static int parse_value(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
+	/* strtok_r would skip the empty pieces of "A||B" or "A|". */
+	if (!*s || *s == '|' || s[strlen(s) - 1] == '|' || strstr(s, "||"))
+		return -EINVAL;
 	_cleanup_free_ char *copy = strdup(s);
 	if (!copy)
 		return -ENOMEM;
@@ -246,12 +249,13 @@ int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char 
 
 static char *read_text(const char *path)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO named as a policy must not hang brig. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return NULL;
 	if (!S_ISREG(st.st_mode) || st.st_size > MAX_POLICY_SIZE) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : EISDIR;
+		errno = S_ISREG(st.st_mode) ? EFBIG : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		return NULL;
 	}
 	char *buf = calloc(1, (size_t)st.st_size + 1);

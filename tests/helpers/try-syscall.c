@@ -31,7 +31,6 @@
 #include <fcntl.h>
 #include <linux/fanotify.h>
 #include <linux/openat2.h>
-#include <linux/sched.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -156,16 +155,6 @@ static long call_clone_newuser(void)
 	return do_clone(CLONE_NEWUSER);
 }
 
-static long call_fork(void)
-{
-	long r = syscall(SYS_fork);
-	if (r == 0)
-		_exit(0);
-	if (r > 0)
-		waitpid((pid_t)r, NULL, 0);
-	return r;
-}
-
 /* fd -1: a TIOCSTI let through must not type into anybody's terminal. */
 static long call_tiocsti(void)
 {
@@ -259,11 +248,6 @@ static long close_if_fd(long fd)
 	return fd;
 }
 
-static long call_chmod(void)
-{
-	return syscall(SYS_chmod, mode_path(), mode_value());
-}
-
 static long call_fchmod(void)
 {
 	int fd = open(mode_path(), O_RDONLY | O_CLOEXEC);
@@ -286,27 +270,12 @@ static long call_fchmodat2(void)
 	return syscall(SYS_fchmodat2, AT_FDCWD, mode_path(), mode_value(), 0);
 }
 
-static long call_creat(void)
-{
-	return close_if_fd(syscall(SYS_creat, mode_path(), mode_value()));
-}
-
-static long call_open(void)
-{
-	return close_if_fd(syscall(SYS_open, mode_path(), O_WRONLY | O_CREAT | O_CLOEXEC, mode_value()));
-}
-
 static long call_openat(void)
 {
 	return close_if_fd(syscall(SYS_openat, AT_FDCWD, mode_path(), O_WRONLY | O_CREAT | O_CLOEXEC, mode_value()));
 }
 
 /* Regular files need no privilege to mknod. */
-static long call_mknod(void)
-{
-	return syscall(SYS_mknod, mode_path(), S_IFREG | mode_value(), 0);
-}
-
 static long call_mknodat(void)
 {
 	return syscall(SYS_mknodat, AT_FDCWD, mode_path(), S_IFREG | mode_value(), 0);
@@ -489,21 +458,6 @@ static long call_delete_module(void)
 	return syscall(SYS_delete_module, NULL, 0);
 }
 
-static long call_create_module(void)
-{
-	return syscall(SYS_create_module, NULL, 0);
-}
-
-static long call_query_module(void)
-{
-	return syscall(SYS_query_module, NULL, 0, NULL, 0, NULL);
-}
-
-static long call_get_kernel_syms(void)
-{
-	return syscall(SYS_get_kernel_syms, NULL);
-}
-
 /* reboot without its magic numbers can do nothing; kexec without
  * segments and with invalid flags neither. */
 static long call_reboot(void)
@@ -529,23 +483,6 @@ static long call_swapon(void)
 static long call_swapoff(void)
 {
 	return syscall(SYS_swapoff, NULL);
-}
-
-/* Port I/O: level 4 and an empty range are invalid; modify_ldt func 0
- * reads zero bytes of the LDT. */
-static long call_iopl(void)
-{
-	return syscall(SYS_iopl, 4);
-}
-
-static long call_ioperm(void)
-{
-	return syscall(SYS_ioperm, 0, 0, 0);
-}
-
-static long call_modify_ldt(void)
-{
-	return syscall(SYS_modify_ldt, 0, NULL, 0);
 }
 
 /* Clocks: unreadable new values (address 1 is never mapped). */
@@ -650,26 +587,6 @@ static long call_nfsservctl(void)
 	return syscall(SYS_nfsservctl, 0, NULL, NULL);
 }
 
-static long call__sysctl(void)
-{
-	return syscall(SYS__sysctl, NULL);
-}
-
-static long call_uselib(void)
-{
-	return syscall(SYS_uselib, NULL);
-}
-
-static long call_ustat(void)
-{
-	return syscall(SYS_ustat, 0, NULL);
-}
-
-static long call_sysfs(void)
-{
-	return syscall(SYS_sysfs, 99, 0, 0);
-}
-
 static long call_open_by_handle_at(void)
 {
 	return close_if_fd(syscall(SYS_open_by_handle_at, -1, NULL, NOARG));
@@ -723,6 +640,96 @@ static long call_memfd_secret(void)
 	return close_if_fd(syscall(SYS_memfd_secret, NOARG));
 }
 
+#define CALL(name) { #name, call_##name }
+
+/* ---- calls that x86_64 has and newer architectures do not -------------- */
+#if defined(__x86_64__)
+/* The mode calls and fork of old. */
+static long call_open(void)
+{
+	return close_if_fd(syscall(SYS_open, mode_path(), O_WRONLY | O_CREAT | O_CLOEXEC, mode_value()));
+}
+
+static long call_creat(void)
+{
+	return close_if_fd(syscall(SYS_creat, mode_path(), mode_value()));
+}
+
+static long call_chmod(void)
+{
+	return syscall(SYS_chmod, mode_path(), mode_value());
+}
+
+/* Regular files need no privilege to mknod. */
+static long call_mknod(void)
+{
+	return syscall(SYS_mknod, mode_path(), S_IFREG | mode_value(), 0);
+}
+
+static long call_fork(void)
+{
+	long r = syscall(SYS_fork);
+	if (r == 0)
+		_exit(0);
+	if (r > 0)
+		waitpid((pid_t)r, NULL, 0);
+	return r;
+}
+
+/* Modules: gone from the kernel long ago. */
+static long call_create_module(void)
+{
+	return syscall(SYS_create_module, NULL, 0);
+}
+
+static long call_query_module(void)
+{
+	return syscall(SYS_query_module, NULL, 0, NULL, 0, NULL);
+}
+
+static long call_get_kernel_syms(void)
+{
+	return syscall(SYS_get_kernel_syms, NULL);
+}
+
+/* Port I/O: level 4 and an empty range are invalid; modify_ldt func 0
+ * reads zero bytes of the LDT. */
+static long call_iopl(void)
+{
+	return syscall(SYS_iopl, 4);
+}
+
+static long call_ioperm(void)
+{
+	return syscall(SYS_ioperm, 0, 0, 0);
+}
+
+static long call_modify_ldt(void)
+{
+	return syscall(SYS_modify_ldt, 0, NULL, 0);
+}
+
+/* Administration: a NULL library, device 0, an unknown sysfs option. */
+static long call_uselib(void)
+{
+	return syscall(SYS_uselib, NULL);
+}
+
+static long call_ustat(void)
+{
+	return syscall(SYS_ustat, 0, NULL);
+}
+
+static long call_sysfs(void)
+{
+	return syscall(SYS_sysfs, 99, 0, 0);
+}
+
+static long call__sysctl(void)
+{
+	return syscall(SYS__sysctl, NULL);
+}
+
 /* Obsolete: never implemented on x86_64, or only for 32-bit TLS. */
 static long call_afs_syscall(void)
 {
@@ -774,7 +781,11 @@ static long call_get_thread_area(void)
 	return syscall(SYS_get_thread_area, NULL);
 }
 
-#define CALL(name) { #name, call_##name }
+#define X86_64_CALLS CALL(open), CALL(creat), CALL(chmod), CALL(mknod), CALL(fork), CALL(create_module), CALL(query_module), CALL(get_kernel_syms), CALL(iopl), CALL(ioperm), CALL(modify_ldt), CALL(uselib), CALL(ustat), CALL(sysfs), CALL(_sysctl), CALL(afs_syscall), CALL(tuxcall), CALL(security), CALL(vserver), CALL(getpmsg), CALL(putpmsg), CALL(epoll_ctl_old), CALL(epoll_wait_old), CALL(set_thread_area), CALL(get_thread_area),
+#else
+#define X86_64_CALLS
+#endif
+
 static const struct {
 	const char *name;
 	long (*fn)(void);
@@ -787,18 +798,14 @@ static const struct {
 	{ "ioctl-tiocsti-hi", call_tiocsti_hi },
 	{ "ioctl-tioclinux", call_tioclinux },
 	CALL(clone),
-	CALL(fork),
+	X86_64_CALLS
 	CALL(ioctl),
 	CALL(personality),
 	CALL(socket),
-	CALL(chmod),
 	CALL(fchmod),
 	CALL(fchmodat),
 	CALL(fchmodat2),
-	CALL(creat),
-	CALL(open),
 	CALL(openat),
-	CALL(mknod),
 	CALL(mknodat),
 	CALL(getpid),
 	CALL(getppid),
@@ -832,17 +839,11 @@ static const struct {
 	CALL(init_module),
 	CALL(finit_module),
 	CALL(delete_module),
-	CALL(create_module),
-	CALL(query_module),
-	CALL(get_kernel_syms),
 	CALL(reboot),
 	CALL(kexec_load),
 	CALL(kexec_file_load),
 	CALL(swapon),
 	CALL(swapoff),
-	CALL(iopl),
-	CALL(ioperm),
-	CALL(modify_ldt),
 	CALL(settimeofday),
 	CALL(clock_settime),
 	CALL(clock_adjtime),
@@ -862,10 +863,6 @@ static const struct {
 	CALL(syslog),
 	CALL(vhangup),
 	CALL(nfsservctl),
-	CALL(_sysctl),
-	CALL(uselib),
-	CALL(ustat),
-	CALL(sysfs),
 	CALL(open_by_handle_at),
 	CALL(name_to_handle_at),
 	CALL(fanotify_init),
@@ -876,16 +873,6 @@ static const struct {
 	CALL(move_pages),
 	CALL(process_madvise),
 	CALL(memfd_secret),
-	CALL(afs_syscall),
-	CALL(tuxcall),
-	CALL(security),
-	CALL(vserver),
-	CALL(getpmsg),
-	CALL(putpmsg),
-	CALL(epoll_ctl_old),
-	CALL(epoll_wait_old),
-	CALL(set_thread_area),
-	CALL(get_thread_area),
 };
 
 static long (*find(const char *name))(void)

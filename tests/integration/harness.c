@@ -63,6 +63,53 @@ void harness_unavailable(const char *fmt, ...)
 	abort(); /* not reached: both calls above leave the test */
 }
 
+void harness_not_on_this_host(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cr_skip_test("not on this host: %s", msg);
+	abort();
+}
+
+const char *harness_cgroup2_root(void)
+{
+	static char root[4096];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	root[0] = '\0';
+	while (f && fgets(line, sizeof line, f)) {
+		char mnt[4096];
+		const char *sep = strstr(line, " - ");
+		if (sep && strncmp(sep + 3, "cgroup2 ", 8) == 0 && sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 &&
+		    (!root[0] || strcmp(mnt, "/sys/fs/cgroup") == 0))
+			snprintf(root, sizeof root, "%s", mnt);
+	}
+	if (f)
+		fclose(f);
+	return root[0] ? root : NULL;
+}
+
+bool harness_cgroup_has(const char *name)
+{
+	const char *root = harness_cgroup2_root();
+	char path[4200], buf[512] = "";
+	if (!root)
+		return false;
+	snprintf(path, sizeof path, "%s/cgroup.controllers", root);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return false;
+	bool found = false;
+	if (fgets(buf, sizeof buf, f))
+		for (char *t = strtok(buf, " \n"); t && !found; t = strtok(NULL, " \n"))
+			found = strcmp(t, name) == 0;
+	fclose(f);
+	return found;
+}
+
 /* ---- the unprivileged mode ---------------------------------------------- */
 
 static bool test_user(uid_t *uid, gid_t *gid)

@@ -36,6 +36,13 @@ __attribute__((noreturn, format(printf, 1, 2))) void harness_unavailable(const c
 
 /* Skips (always, by design) when brig runs as the unprivileged test user. */
 void harness_need_root(const char *why);
+/* Skips, even with BRIG_MUST_WORK=1: the host lacks it by design (here,
+ * cgroup v2 controllers on a hybrid host); the VM rig runs these tests. */
+__attribute__((noreturn, format(printf, 1, 2))) void harness_not_on_this_host(const char *fmt, ...);
+/* The host's cgroup v2 mount point, or NULL; and whether its root offers
+ * controller NAME (memory, pids, cpu, io) to brig's cgroups. */
+const char *harness_cgroup2_root(void);
+bool harness_cgroup_has(const char *name);
 
 /* True when BRIG_TEST_USER is set: brig runs as that uid/gid. */
 bool harness_unprivileged(void);

@@ -1,0 +1,187 @@
+/* Real build work under the default syscall policy: compilers, build
+ * tools, version control, interpreters, archivers. Each must work, in a
+ * workspace, without a single refused call: a refusal an ordinary tool
+ * meets would be noise in every job's log, or a build that fails. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+BRIG_SUITE(workloads);
+
+/* The job sees the host's /usr: a tool missing there is missing inside. */
+static void need(const char *tool)
+{
+	char path[256];
+	snprintf(path, sizeof path, "/usr/bin/%s", tool);
+	if (access(path, X_OK) != 0)
+		harness_unavailable("%s is not installed on this host", path);
+}
+
+struct workload {
+	struct brig_result r;
+	char *ws; /* the workspace on the host */
+};
+
+/* Runs script with sh in a fresh workspace (prepare: files to put there
+ * first, NULL-terminated name/content pairs) and checks that it exited 0
+ * and that nothing was refused. */
+static void run_in_workspace(struct workload *w, const char *const *prepare, const char *script)
+{
+	w->ws = tmpdir_make("work");
+	for (; prepare && prepare[0]; prepare += 2)
+		file_write(w->ws, prepare[0], prepare[1], 0644);
+	char *dir = tmpdir_make("workstatus");
+	char status[4200];
+	snprintf(status, sizeof status, "%s/status.jsonl", dir);
+	struct brig_opts o = { .limit_s = 90 };
+	brig_run(&w->r, &o,
+		 BRIG_ARGS("run", "--workspace", w->ws, "--status-file", status, "--", "/bin/sh", "-c", script));
+	cr_assert_eq(w->r.status, 0, "the job failed" RESULT_FMT, RESULT_ARGS(w->r));
+	cr_assert_null(strstr(w->r.err, "brig: denied"), "a call was refused" RESULT_FMT, RESULT_ARGS(w->r));
+	char *text = file_read(status);
+	char *exited = text ? json_event_line(text, "exited") : NULL;
+	cr_assert(exited, "no exited event in the status file" RESULT_FMT, RESULT_ARGS(w->r));
+	cr_assert_str_eq(json_value(exited, "denials") ?: "?", "0", "%s", exited);
+}
+
+static void expect_kv(const struct workload *w, const char *key, const char *want)
+{
+	cr_assert_str_eq(kv_get(w->r.out, key) ?: "(not printed)", want, "%s" RESULT_FMT, key, RESULT_ARGS(w->r));
+}
+
+static const char hello_c[] = "#include <pthread.h>\n"
+			      "#include <stdio.h>\n"
+			      "static void *work(void *p) { *(int *)p = 42; return NULL; }\n"
+			      "int main(void)\n"
+			      "{\n"
+			      "\tint v = 0;\n"
+			      "\tpthread_t t;\n"
+			      "\tpthread_create(&t, NULL, work, &v);\n"
+			      "\tpthread_join(t, NULL);\n"
+			      "\tprintf(\"hello=%d\\n\", v);\n"
+			      "\treturn 0;\n"
+			      "}\n";
+
+Test(workloads, gcc_builds_and_runs, .timeout = 120)
+{
+	need("gcc");
+	struct workload w;
+	run_in_workspace(&w, (const char *const[]){ "hello.c", hello_c, NULL },
+			 "gcc -O2 -Wall -Werror -pthread -o hello hello.c && ./hello");
+	expect_kv(&w, "hello", "42");
+}
+
+Test(workloads, make_builds_and_runs, .timeout = 120)
+{
+	need("make");
+	need("gcc");
+	static const char makefile[] = "CFLAGS = -O2 -Wall -pthread\n"
+				       "hello: hello.o\n"
+				       "\t$(CC) $(CFLAGS) -o $@ $^\n"
+				       "check: hello\n"
+				       "\t./hello\n";
+	struct workload w;
+	run_in_workspace(&w, (const char *const[]){ "hello.c", hello_c, "Makefile", makefile, NULL },
+			 "make -s -j2 CC=gcc check && make -q CC=gcc hello && echo uptodate=yes");
+	expect_kv(&w, "hello", "42");
+	/* Timestamps work: a second make has nothing to do. */
+	expect_kv(&w, "uptodate", "yes");
+	char path[4200];
+	snprintf(path, sizeof path, "%s/hello", w.ws);
+	cr_assert_eq(access(path, X_OK), 0, "the binary is not in the workspace on the host");
+}
+
+Test(workloads, git_init_commit_log, .timeout = 120)
+{
+	need("git");
+	struct workload w;
+	run_in_workspace(&w, NULL,
+			 "set -e; git init -q -b main repo; cd repo;"
+			 "git config user.name 'A Builder'; git config user.email builder@example.invalid;"
+			 "echo one > f; git add f; git commit -q -m first;"
+			 "echo two >> f; git commit -q -a -m second;"
+			 "echo log=$(git log --format=%s | tr '\\n' ' ');"
+			 "echo count=$(git rev-list --count HEAD); echo clean=$(git status --porcelain | wc -l)");
+	expect_kv(&w, "log", "second first");
+	expect_kv(&w, "count", "2");
+	expect_kv(&w, "clean", "0");
+}
+
+Test(workloads, python_threads_and_subprocesses, .timeout = 120)
+{
+	need("python3");
+	static const char script[] = "import concurrent.futures, multiprocessing, subprocess, threading\n"
+				     "def square(n):\n"
+				     "    return n * n\n"
+				     "with concurrent.futures.ThreadPoolExecutor(max_workers=4) as ex:\n"
+				     "    print('threads=%d' % sum(ex.map(square, range(10))))\n"
+				     "out = subprocess.run(['sh', '-c', 'echo child'], capture_output=True, text=True,\n"
+				     "                     check=True)\n"
+				     "print('subprocess=' + out.stdout.strip())\n"
+				     "with multiprocessing.Pool(2) as pool:\n"
+				     "    print('pool=%d' % sum(pool.map(square, range(5))))\n";
+	struct workload w;
+	run_in_workspace(&w, (const char *const[]){ "job.py", script, NULL }, "python3 job.py");
+	expect_kv(&w, "threads", "285");
+	expect_kv(&w, "subprocess", "child");
+	expect_kv(&w, "pool", "30");
+}
+
+Test(workloads, tar_gzip_xz_round_trip, .timeout = 120)
+{
+	need("tar");
+	need("gzip");
+	need("xz");
+	struct workload w;
+	run_in_workspace(&w, NULL,
+			 "set -e; mkdir -p src/sub; seq 1 20000 > src/numbers; echo hi > src/sub/hi;"
+			 "tar -czf a.tgz src; tar -cJf a.txz src;"
+			 "gzip -t a.tgz; xz -t a.txz;"
+			 "mkdir gz xz; tar -xzf a.tgz -C gz; tar -xJf a.txz -C xz;"
+			 "cmp src/numbers gz/src/numbers; cmp src/numbers xz/src/numbers;"
+			 "cmp src/sub/hi gz/src/sub/hi; cmp src/sub/hi xz/src/sub/hi;"
+			 "gzip -k src/numbers; gzip -dc src/numbers.gz | cmp - src/numbers;"
+			 "echo roundtrip=ok");
+	expect_kv(&w, "roundtrip", "ok");
+}
+
+/* Started only: the job has no network. */
+Test(workloads, curl_starts, .timeout = 120)
+{
+	need("curl");
+	struct workload w;
+	run_in_workspace(&w, NULL, "curl --version > v; echo first=$(head -n 1 v | cut -d' ' -f1)");
+	expect_kv(&w, "first", "curl");
+}
+
+Test(workloads, openssl_starts, .timeout = 120)
+{
+	need("openssl");
+	struct workload w;
+	run_in_workspace(&w, NULL,
+			 "openssl version > v; echo first=$(head -n 1 v | cut -d' ' -f1);"
+			 "echo digest=$(printf abc | openssl dgst -sha256 -r | cut -d' ' -f1)");
+	expect_kv(&w, "first", "OpenSSL");
+	expect_kv(&w, "digest", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+Test(workloads, find_sed_awk_sort, .timeout = 120)
+{
+	need("find");
+	need("sed");
+	need("awk");
+	need("sort");
+	struct workload w;
+	run_in_workspace(&w, NULL,
+			 "set -e; mkdir -p t/a t/b; printf '3\\n1\\n' > t/a/x.txt; printf '2\\n' > t/b/y.txt; touch t/b/z.log;"
+			 "echo files=$(find t -type f -name '*.txt' | sort | tr '\\n' ' ');"
+			 "echo sorted=$(cat t/a/x.txt t/b/y.txt | sort -n | tr '\\n' ' ');"
+			 "echo sum=$(cat t/a/x.txt t/b/y.txt | awk '{ s += $1 } END { print s }');"
+			 "echo renamed=$(find t -name '*.log' | sed 's/[.]log$/.txt/')");
+	expect_kv(&w, "files", "t/a/x.txt t/b/y.txt");
+	expect_kv(&w, "sorted", "1 2 3");
+	expect_kv(&w, "sum", "6");
+	expect_kv(&w, "renamed", "t/b/z.txt");
+}
