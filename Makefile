@@ -117,6 +117,28 @@ bench: deps
 	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/syscalls
 	BUILD=$(BUILD) tests/bench/run.sh $(BUILD)/brig
 
+# libFuzzer target for the profile reader (clang). `make fuzz` runs it for
+# FUZZ_SECONDS, seeded with the shipped profiles; what it finds stays in
+# $(BUILD)/fuzz/corpus, crashes land in $(BUILD)/fuzz/ as crash-*, leak-*.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+                -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -DBRIG_VERSION=\"$(VERSION)\" \
+                -DBRIG_DATADIR=\"$(PREFIX)/share/brig\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_SRCS    := $(filter-out src/main.c,$(SRCS)) $(BUILD)/gen/seccomp_builtin.c
+
+.PHONY: fuzz
+$(BUILD)/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(wildcard include/brig/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(LDLIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_profile
+	@mkdir -p $(BUILD)/fuzz/corpus
+	@for f in profiles/* profiles/inc/*.inc; do \
+	  [ -f "$$f" ] && cp "$$f" "$(BUILD)/fuzz/corpus/seed-$$(echo "$$f" | tr / -)"; done; true
+	$(BUILD)/fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=8192 \
+	  -dict=tests/fuzz/profile.dict -artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/corpus
+
 man: $(BUILD)/brig.1
 $(BUILD)/brig.1: docs/brig.1.scd | $(BUILD)/obj
 	scdoc < $< > $@

@@ -1,12 +1,18 @@
+/* The `brig run` option table: each option's setter, and its inverse for
+ * `brig profile show`. The profile reader and getopt_long both use it, so
+ * a flag and a directive can never disagree. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 
 #include "brig/cli.h"
+#include "brig/cli_limits.h"
 #include "brig/log.h"
 #include "brig/profile.h"
 #include "brig/util.h"
@@ -14,6 +20,8 @@
 static int push(void *arrp, size_t *n, size_t size, const void *el)
 {
 	void **arr = arrp;
+	if (*n >= CONFIG_LIST_MAX)
+		return -E2BIG;
 	void *grown = realloc(*arr, (*n + 1) * size);
 	if (!grown)
 		return -ENOMEM;
@@ -106,19 +114,17 @@ static int set_hostname(struct brig_config *c, const char *a, const char **why)
 	return 0;
 }
 
-static int set_sys(struct brig_config *c, const char *a, const char **why)
+static int set_flag(bool *flag)
 {
-	(void)a, (void)why;
-	c->sys = true;
+	*flag = true;
 	return 0;
 }
 
-static int set_quiet(struct brig_config *c, const char *a, const char **why)
-{
-	(void)a, (void)why;
-	c->quiet = true;
-	return 0;
-}
+static int set_sys(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->sys); }
+static int set_quiet(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->quiet); }
+static int set_allow_userns(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_userns); }
+static int set_allow_ptrace(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_ptrace); }
+static int set_allow_io_uring(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_io_uring); }
 
 static int set_uid_range(struct brig_config *c, const char *a, const char **why)
 {
@@ -168,7 +174,9 @@ static int set_status_fd(struct brig_config *c, const char *a, const char **why)
 
 static int set_status_file(struct brig_config *c, const char *a, const char **why)
 {
-	(void)why;
+	*why = "expected a file name";
+	if (!*a)
+		return -EINVAL;
 	char *p = strdup(a);
 	if (!p)
 		return -ENOMEM;
@@ -177,7 +185,9 @@ static int set_status_file(struct brig_config *c, const char *a, const char **wh
 	return 0;
 }
 
-/* Accepts "CAP_NET_RAW", "cap_net_raw" and "net_raw". */
+/* Accepts "CAP_NET_RAW", "cap_net_raw" and "net_raw". libcap's parser is
+ * lenient (lists, numbers), so a name counts only if it maps back to
+ * itself. */
 static int set_cap_add(struct brig_config *c, const char *a, const char **why)
 {
 	char name[64];
@@ -191,6 +201,11 @@ static int set_cap_add(struct brig_config *c, const char *a, const char **why)
 	for (size_t i = 0; i <= len; i++)
 		name[off + i] = (char)tolower((unsigned char)a[i]);
 	if (cap_from_name(name, &cap) < 0)
+		return -EINVAL;
+	char *canon = cap_to_name(cap);
+	bool same = canon && strcmp(canon, name) == 0;
+	cap_free(canon);
+	if (!same)
 		return -EINVAL;
 	int v = cap;
 	return push(&c->caps, &c->n_caps, sizeof v, &v);
@@ -209,19 +224,24 @@ static bool valid_env_name(const char *s, size_t len, bool allow_star)
 	return true;
 }
 
+static int push_strdup(char ***arr, size_t *n, const char *s)
+{
+	char *copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+	int r = push(arr, n, sizeof copy, &copy);
+	if (r < 0)
+		free(copy);
+	return r;
+}
+
 static int set_env(struct brig_config *c, const char *a, const char **why)
 {
 	const char *eq = strchr(a, '=');
 	*why = "expected NAME=VALUE";
 	if (!eq || !valid_env_name(a, (size_t)(eq - a), false))
 		return -EINVAL;
-	char *kv = strdup(a);
-	if (!kv)
-		return -ENOMEM;
-	int r = push(&c->env_set, &c->n_env_set, sizeof kv, &kv);
-	if (r < 0)
-		free(kv);
-	return r;
+	return push_strdup(&c->env_set, &c->n_env_set, a);
 }
 
 static int set_env_pass(struct brig_config *c, const char *a, const char **why)
@@ -229,20 +249,17 @@ static int set_env_pass(struct brig_config *c, const char *a, const char **why)
 	*why = "expected a variable NAME or a PREFIX_* pattern";
 	if (!valid_env_name(a, strlen(a), true))
 		return -EINVAL;
-	char *n = strdup(a);
-	if (!n)
-		return -ENOMEM;
-	int r = push(&c->env_pass, &c->n_env_pass, sizeof n, &n);
-	if (r < 0)
-		free(n);
-	return r;
+	return push_strdup(&c->env_pass, &c->n_env_pass, a);
 }
 
+/* Bounded so that every consumer (timers, signed JSON integers) can hold it. */
 static int set_timeout(struct brig_config *c, const char *a, const char **why)
 {
+	uint64_t ms;
 	*why = "expected a duration such as 90s, 500ms, 10m or 2h";
-	if (parse_duration(a, &c->timeout_ms) < 0 || c->timeout_ms == 0)
+	if (parse_duration(a, &ms) < 0 || ms == 0 || ms > INT64_MAX)
 		return -EINVAL;
+	c->timeout_ms = ms;
 	return 0;
 }
 
@@ -259,62 +276,345 @@ static int set_seccomp(struct brig_config *c, const char *a, const char **why)
 	return 0;
 }
 
-static int set_allow_userns(struct brig_config *c, const char *a, const char **why)
-{
-	(void)a, (void)why;
-	c->allow_userns = true;
-	return 0;
-}
-
-static int set_allow_ptrace(struct brig_config *c, const char *a, const char **why)
-{
-	(void)a, (void)why;
-	c->allow_ptrace = true;
-	return 0;
-}
-
-static int set_allow_io_uring(struct brig_config *c, const char *a, const char **why)
-{
-	(void)a, (void)why;
-	c->allow_io_uring = true;
-	return 0;
-}
-
-/* Loads the profile into the config before any other option is applied,
- * so that the command line overrides it whatever the order. */
+/* Only remembered here: cli_parse_run loads the last one given before any
+ * other option is applied, so the command line overrides it whatever the
+ * order. */
 static int set_profile(struct brig_config *c, const char *a, const char **why)
 {
-	(void)why;
-	int r = profile_load(a, c);
-	return r < 0 ? -ECANCELED : 0;
+	*why = "expected a profile NAME or PATH";
+	if (!*a)
+		return -EINVAL;
+	char *p = strdup(a);
+	if (!p)
+		return -ENOMEM;
+	free(c->profile);
+	c->profile = p;
+	return 0;
 }
 
+/* Formatters: each prints back what its setter stored, in the syntax the
+ * setter accepts, so `brig profile show` output parses to the same config. */
+
+static int out_str(const char *v, char **out)
+{
+	*out = NULL;
+	if (v && !(*out = strdup(v)))
+		return -ENOMEM;
+	return 0;
+}
+
+__attribute__((format(printf, 2, 3))) static int out_fmt(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(out, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int out_flag(bool on, char **out) { return out_str(on ? "" : NULL, out); }
+
+static int show_workspace(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->workspace, out); }
+static int show_chdir(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->chdir, out); }
+static int show_rootfs(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->rootfs, out); }
+static int show_hostname(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->hostname, out); }
+static int show_seccomp(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->seccomp, out); }
+static int show_status_file(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->status_file, out); }
+static int show_sys(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->sys, out); }
+static int show_quiet(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->quiet, out); }
+static int show_allow_userns(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->allow_userns, out); }
+static int show_allow_ptrace(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->allow_ptrace, out); }
+static int show_allow_io_uring(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->allow_io_uring, out); }
+
+static int show_mount(const struct brig_config *c, size_t i, enum mount_kind kind, char **out)
+{
+	*out = NULL;
+	if (i >= c->n_mounts || c->mounts[i].kind != kind)
+		return 0;
+	const struct brig_mount *m = &c->mounts[i];
+	if (strcmp(m->src, m->dst) == 0)
+		return out_str(m->src, out);
+	return out_fmt(out, "%s:%s", m->src, m->dst);
+}
+
+static int show_bind(const struct brig_config *c, size_t i, char **out) { return show_mount(c, i, MNT_BIND, out); }
+static int show_ro_bind(const struct brig_config *c, size_t i, char **out) { return show_mount(c, i, MNT_RO_BIND, out); }
+
+/* The largest unit that divides the value exactly, so nothing is rounded. */
+static int show_exact(uint64_t v, const char *const *suffix, const uint64_t *unit, size_t n, char **out)
+{
+	for (size_t u = 0; u < n; u++)
+		if (v % unit[u] == 0)
+			return out_fmt(out, "%llu%s", (unsigned long long)(v / unit[u]), suffix[u]);
+	return out_fmt(out, "%llu", (unsigned long long)v);
+}
+
+static int show_tmpfs(const struct brig_config *c, size_t i, char **out)
+{
+	static const char *const suffix[] = { "T", "G", "M", "K", "" };
+	static const uint64_t unit[] = { 1ULL << 40, 1ULL << 30, 1ULL << 20, 1ULL << 10, 1 };
+	*out = NULL;
+	if (i >= c->n_mounts || c->mounts[i].kind != MNT_TMPFS)
+		return 0;
+	const struct brig_mount *m = &c->mounts[i];
+	if (!m->size)
+		return out_str(m->dst, out);
+	_cleanup_free_ char *size = NULL;
+	int r = show_exact(m->size, suffix, unit, ARRAY_SIZE(unit), &size);
+	return r < 0 ? r : out_fmt(out, "%s:%s", m->dst, size);
+}
+
+static int show_timeout(const struct brig_config *c, size_t i, char **out)
+{
+	static const char *const suffix[] = { "h", "m", "s", "ms" };
+	static const uint64_t unit[] = { 3600000, 60000, 1000, 1 };
+	(void)i;
+	*out = NULL;
+	return c->timeout_ms ? show_exact(c->timeout_ms, suffix, unit, ARRAY_SIZE(unit), out) : 0;
+}
+
+static int show_uid_range(const struct brig_config *c, size_t i, char **out)
+{
+	(void)i;
+	*out = NULL;
+	return c->uid_range_set ? out_fmt(out, "%u:%u", c->uid_base, c->uid_count) : 0;
+}
+
+static int show_user(const struct brig_config *c, size_t i, char **out)
+{
+	(void)i;
+	*out = NULL;
+	if (!c->user_set)
+		return 0;
+	if (c->user == c->group)
+		return out_fmt(out, "%u", c->user);
+	return out_fmt(out, "%u:%u", c->user, c->group);
+}
+
+static int show_pass_fd(const struct brig_config *c, size_t i, char **out)
+{
+	*out = NULL;
+	return i < c->n_pass_fds ? out_fmt(out, "%d", c->pass_fds[i]) : 0;
+}
+
+static int show_status_fd(const struct brig_config *c, size_t i, char **out)
+{
+	(void)i;
+	*out = NULL;
+	return c->status_fd >= 0 ? out_fmt(out, "%d", c->status_fd) : 0;
+}
+
+static int show_cap_add(const struct brig_config *c, size_t i, char **out)
+{
+	*out = NULL;
+	if (i >= c->n_caps)
+		return 0;
+	char *name = cap_to_name(c->caps[i]);
+	if (!name)
+		return -ENOMEM;
+	int r = out_str(name, out);
+	cap_free(name);
+	for (char *p = *out; p && *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return r;
+}
+
+static int show_env(const struct brig_config *c, size_t i, char **out)
+{
+	*out = NULL;
+	return i < c->n_env_set ? out_str(c->env_set[i], out) : 0;
+}
+
+static int show_env_pass(const struct brig_config *c, size_t i, char **out)
+{
+	*out = NULL;
+	return i < c->n_env_pass ? out_str(c->env_pass[i], out) : 0;
+}
+
+#define FLAG(n, h, s, fn, d)                                                                             \
+	{ .name = n, .help = h, .short_name = s, .set = set_##fn, .show = show_##fn, .dflt = d }
+#define SCALAR(n, m, h, s, fn, d)                                                                        \
+	{ .name = n, .metavar = m, .help = h, .short_name = s, .set = set_##fn, .show = show_##fn, .dflt = d }
+#define REPEAT(n, m, h, s, fn, l, d)                                                                     \
+	{ .name = n, .metavar = m, .help = h, .short_name = s, .list = l, .set = set_##fn, .show = show_##fn, \
+	  .dflt = d }
+
+/* Options whose setters live in their own module (cli_limits.c). */
+#define EXT_SCALAR(n, m, h, fn, d) \
+	{ .name = n, .metavar = m, .help = h, .set = cli_set_##fn, .show = cli_show_##fn, .dflt = d }
+#define EXT_REPEAT(n, m, h, fn, l, d) \
+	{ .name = n, .metavar = m, .help = h, .list = l, .set = cli_set_##fn, .show = cli_show_##fn, .dflt = d }
+
 const struct cli_option cli_run_options[] = {
-	{ "profile", "NAME|PATH", "apply a profile first; options given here override it", 'p', true, set_profile },
-	{ "workspace", "DIR", "bind DIR read-write at the same path and start there", 'w', false, set_workspace },
-	{ "bind", "SRC[:DST]", "bind SRC read-write at DST (repeatable)", 0, false, set_bind },
-	{ "ro-bind", "SRC[:DST]", "bind SRC read-only at DST (repeatable)", 0, false, set_ro_bind },
-	{ "tmpfs", "DST[:SIZE]", "mount a fresh tmpfs at DST (repeatable)", 0, false, set_tmpfs },
-	{ "chdir", "DIR", "working directory inside the job", 'C', false, set_chdir },
-	{ "hostname", "NAME", "host name inside the job (default brig-JOBID)", 0, false, set_hostname },
-	{ "rootfs", "DIR", "use the prepared tree DIR, read-only, instead of the host's /usr", 0, false, set_rootfs },
-	{ "sys", NULL, "mount /sys read-only (absent by default)", 0, false, set_sys },
-	{ "uid-range", "BASE:COUNT", "host ids that ids 0.. inside map to (root only)", 0, false, set_uid_range },
-	{ "user", "UID[:GID]", "run the job as this user inside (default 0:0)", 'u', false, set_user },
-	{ "pass-fd", "N", "keep file descriptor N open in the job (repeatable)", 0, false, set_pass_fd },
-	{ "cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", 0, false, set_cap_add },
-	{ "env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', false, set_env },
-	{ "env-pass", "NAME", "pass a host variable, or all matching PREFIX_* (repeatable)", 0, false, set_env_pass },
-	{ "seccomp", "NAME|PATH|none", "syscall policy (default: default; none: no filter)", 0, false, set_seccomp },
-	{ "allow-userns", NULL, "let the job create user namespaces (rootless container builds)", 0, false, set_allow_userns },
-	{ "allow-ptrace", NULL, "let the job use ptrace (debuggers; only its own processes are visible)", 0, false, set_allow_ptrace },
-	{ "allow-io-uring", NULL, "let the job use io_uring", 0, false, set_allow_io_uring },
-	{ "timeout", "DURATION", "kill the whole job after DURATION (exit 124)", 't', false, set_timeout },
-	{ "status-fd", "N", "write JSON status events to file descriptor N", 0, false, set_status_fd },
-	{ "status-file", "PATH", "write JSON status events to PATH", 0, false, set_status_file },
-	{ "quiet", NULL, "no warnings on stderr, errors only", 'q', false, set_quiet },
+	{ .name = "profile", .metavar = "NAME|PATH", .help = "apply a profile first; options given here override it",
+	  .short_name = 'p', .early = true, .set = set_profile, .dflt = "none: the built-in defaults" },
+	SCALAR("workspace", "DIR", "bind DIR read-write at the same path and start there", 'w', workspace,
+	       "none: nothing of the host is writable"),
+	REPEAT("bind", "SRC[:DST]", "bind SRC read-write at DST (repeatable)", 0, bind, CONFIG_MOUNTS, "none"),
+	REPEAT("ro-bind", "SRC[:DST]", "bind SRC read-only at DST (repeatable)", 0, ro_bind, CONFIG_MOUNTS, "none"),
+	REPEAT("tmpfs", "DST[:SIZE]", "mount a fresh tmpfs at DST (repeatable)", 0, tmpfs, CONFIG_MOUNTS,
+	       "only the built-in /tmp and /run"),
+	SCALAR("chdir", "DIR", "working directory inside the job", 'C', chdir,
+	       "the workspace, else the job user's home"),
+	SCALAR("hostname", "NAME", "host name inside the job (default brig-JOBID)", 0, hostname, "brig-JOBID"),
+	SCALAR("rootfs", "DIR", "use the prepared tree DIR, read-only, instead of the host's /usr", 0, rootfs,
+	       "the host's /usr, read-only"),
+	FLAG("sys", "mount /sys read-only (absent by default)", 0, sys, "off: no /sys"),
+	SCALAR("uid-range", "BASE:COUNT", "host ids that ids 0.. inside map to (root only)", 0, uid_range,
+	       "1879048192:65536 as root; unprivileged, the caller's own id"),
+	SCALAR("user", "UID[:GID]", "run the job as this user inside (default 0:0)", 'u', user, "0:0"),
+	REPEAT("pass-fd", "N", "keep file descriptor N open in the job (repeatable)", 0, pass_fd, CONFIG_PASS_FDS,
+	       "none: only 0, 1 and 2"),
+	REPEAT("cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", 0, cap_add, CONFIG_CAPS,
+	       "none: every capability dropped"),
+	REPEAT("env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', env, CONFIG_ENV_SET,
+	       "none beyond PATH, HOME, TERM and LANG"),
+	REPEAT("env-pass", "NAME", "pass a host variable, or all matching PREFIX_* (repeatable)", 0, env_pass,
+	       CONFIG_ENV_PASS, "none: nothing of the host's environment"),
+	SCALAR("seccomp", "NAME|PATH|none", "syscall policy (default: default; none: no filter)", 0, seccomp,
+	       "default"),
+	FLAG("allow-userns", "let the job create user namespaces (rootless container builds)", 0, allow_userns, "off"),
+	FLAG("allow-ptrace", "let the job use ptrace (debuggers; only its own processes are visible)", 0, allow_ptrace,
+	     "off"),
+	FLAG("allow-io-uring", "let the job use io_uring", 0, allow_io_uring, "off"),
+	EXT_SCALAR("memory", "SIZE", "memory limit (memory.max), e.g. 4G; beyond it the job is killed (137)", memory,
+		   "none"),
+	EXT_SCALAR("memory-swap", "SIZE", "swap the job may use (memory.swap.max; 0 when memory is set)",
+		   memory_swap, "0 with memory, else none"),
+	EXT_SCALAR("pids", "N", "most processes and threads at once (pids.max)", pids, "none"),
+	EXT_SCALAR("cpus", "N.N", "CPU time per wall-clock second (cpu.max), e.g. 0.5 or 2", cpus, "none"),
+	EXT_SCALAR("cpu-weight", "N", "share of CPU under contention, 1..10000 (cpu.weight)", cpu_weight,
+		   "100 (the kernel's)"),
+	EXT_REPEAT("io-read-bps", "DEV RATE", "read bytes per second from block device DEV (io.max) (repeatable)",
+		   io_read_bps, CONFIG_IO, "none"),
+	EXT_REPEAT("io-write-bps", "DEV RATE", "write bytes per second to DEV (io.max) (repeatable)", io_write_bps,
+		   CONFIG_IO, "none"),
+	EXT_REPEAT("io-read-iops", "DEV N", "read operations per second from DEV (io.max) (repeatable)", io_read_iops,
+		   CONFIG_IO, "none"),
+	EXT_REPEAT("io-write-iops", "DEV N", "write operations per second to DEV (io.max) (repeatable)",
+		   io_write_iops, CONFIG_IO, "none"),
+	EXT_SCALAR("limits", "required|best-effort", "fail (required) or warn (best-effort) when a controller is missing",
+		   limits, "required"),
+	EXT_SCALAR("cgroup-parent", "PATH", "the cgroup v2 directory job cgroups are made in", cgroup_parent,
+		   "brig/ under the cgroup v2 mount"),
+	SCALAR("timeout", "DURATION", "kill the whole job after DURATION (exit 124)", 't', timeout, "none"),
+	SCALAR("status-fd", "N", "write JSON status events to file descriptor N", 0, status_fd, "none"),
+	SCALAR("status-file", "PATH", "write JSON status events to PATH", 0, status_file, "none"),
+	FLAG("quiet", "no warnings on stderr, errors only", 'q', quiet, "off"),
 };
 const size_t cli_run_options_count = ARRAY_SIZE(cli_run_options);
+
+const struct cli_planned cli_planned_options[] = {
+	{ "net", "networking" },
+	{ "net-pool", "networking" },
+	{ "net-pool6", "networking" },
+	{ "egress-allow", "the egress firewall" },
+	{ "egress-deny", "the egress firewall" },
+	{ "rootfs-mode", "root file system modes" },
+	{ "overlay-size", "root file system modes" },
+	{ "overlay-dir", "root file system modes" },
+	{ "cache", "build caches" },
+};
+const size_t cli_planned_count = ARRAY_SIZE(cli_planned_options);
+
+const struct cli_option *cli_find(const char *name)
+{
+	for (size_t i = 0; i < cli_run_options_count; i++)
+		if (strcmp(cli_run_options[i].name, name) == 0)
+			return &cli_run_options[i];
+	return NULL;
+}
+
+const struct cli_planned *cli_find_planned(const char *name)
+{
+	for (size_t i = 0; i < cli_planned_count; i++)
+		if (strcmp(cli_planned_options[i].name, name) == 0)
+			return &cli_planned_options[i];
+	return NULL;
+}
+
+#define SUGGEST_MAX 64
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+/* Optimal string alignment distance: insertions, deletions, substitutions
+ * and swaps of neighbours cost one each; case differences are free. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t best = d[i - 1][j - 1] + cost;
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb];
+}
+
+static void consider(const char *name, const char *candidate, const char **best, size_t *best_d)
+{
+	size_t la = strlen(name), lb = strlen(candidate);
+	if ((la > lb ? la - lb : lb - la) >= *best_d) /* the distance is at least that */
+		return;
+	size_t d = edit_distance(name, candidate);
+	if (d < *best_d) {
+		*best = candidate;
+		*best_d = d;
+	}
+}
+
+const char *cli_suggest(const char *name)
+{
+	/* A flag pasted from a command line ("--hostname") is the directive. */
+	while (*name == '-')
+		name++;
+	size_t len = strlen(name);
+	if (len == 0 || len > SUGGEST_MAX)
+		return NULL;
+	const char *best = NULL;
+	size_t best_d = 2 + len / 4; /* suggest only up to 1 + len/4 edits away */
+	for (size_t i = 0; i < cli_run_options_count; i++)
+		if (!cli_run_options[i].early)
+			consider(name, cli_run_options[i].name, &best, &best_d);
+	for (size_t i = 0; i < cli_planned_count; i++)
+		consider(name, cli_planned_options[i].name, &best, &best_d);
+	consider(name, "include", &best, &best_d);
+	return best;
+}
+
+int cli_apply(const struct cli_option *o, struct brig_config *c, const char *arg, const char *file, unsigned line,
+	      unsigned load, const char **why)
+{
+	*why = "invalid value";
+	int r = o->set(c, arg, why);
+	if (r == -ENOMEM)
+		*why = strerror(ENOMEM);
+	else if (r == -E2BIG)
+		*why = "given too many times (at most " STRINGIFY(CONFIG_LIST_MAX) ")";
+	if (r < 0 || o->early)
+		return r;
+	struct brig_origin origin = { .directive = o->name, .list = o->list, .file = (char *)file, .line = line,
+				      .load = load };
+	r = config_add_origin(c, &origin);
+	if (r < 0)
+		*why = strerror(ENOMEM);
+	return r;
+}
 
 void cli_print_run_help(void)
 {
@@ -331,7 +631,8 @@ void cli_print_run_help(void)
 		printf("  %-30s %s\n", left, o->help);
 	}
 	printf("  %-30s %s\n", "-h, --help", "show this help and exit");
-	printf("\nExit status: the job's own; 128+N if it died of signal N; 124 on time-out;\n"
+	printf("\nEvery option but --profile is also a profile directive of the same name.\n"
+	       "\nExit status: the job's own; 128+N if it died of signal N; 124 on time-out;\n"
 	       "125 if brig failed; 126/127 if COMMAND cannot run / is not found.\n");
 }
 
@@ -347,25 +648,42 @@ static const struct cli_option *option_of(int ch)
 	return NULL;
 }
 
+/* Why getopt refused argv[optind - 1], in one line. */
 static void log_bad_option(char **argv, const char *shortopts)
 {
 	const char *bad = argv[optind - 1];
-	if (optopt && optopt < OPT_HELP)
+	const struct cli_option *o = optopt ? option_of(optopt) : NULL;
+	if (o && strncmp(bad, "--", 2) == 0 && strchr(bad, '=') && !o->metavar) {
+		log_error("run: option --%s takes no argument (see brig run --help)", o->name);
+	} else if (optopt && optopt < OPT_HELP) {
 		log_error("run: option -%c %s (see brig run --help)", optopt,
 			  strchr(shortopts, optopt) ? "needs an argument" : "is unknown");
-	else if (optopt >= OPT_HELP)
+	} else if (optopt >= OPT_HELP) {
 		log_error("run: option %s needs an argument (see brig run --help)", bad);
-	else
-		log_error("run: unknown option %s (see brig run --help)", bad);
+	} else {
+		char name[SUGGEST_MAX + 8];
+		snprintf(name, sizeof name, "%.*s", (int)strcspn(bad + 2, "="), bad + 2);
+		const char *hint = cli_suggest(name);
+		if (cli_find_planned(name))
+			log_error("run: option --%s is not implemented by this version of brig", name);
+		else if (hint)
+			log_error("run: unknown option %s (did you mean --%s?)", bad, hint);
+		else
+			log_error("run: unknown option %s (see brig run --help)", bad);
+	}
 }
+
+struct early {
+	const char *workspace; /* the last --workspace, for ${WORKSPACE} */
+};
 
 /* One getopt_long walk over the command line. The first applies only the
  * early options (--profile), the second every other one, so a profile is
  * always overridden by the command line. Returns 1 after --help. */
 static int parse_pass(int argc, char **argv, struct brig_config *c, const char *shortopts,
-		      const struct option *longopts, bool early)
+		      const struct option *longopts, struct early *early)
 {
-	optind = 1;
+	optind = 0; /* glibc: start afresh, whatever getopt parsed before */
 	opterr = 0;
 	for (;;) {
 		int ch = getopt_long(argc, argv, shortopts, longopts, NULL);
@@ -384,18 +702,16 @@ static int parse_pass(int argc, char **argv, struct brig_config *c, const char *
 		const struct cli_option *o = option_of(ch);
 		if (!o)
 			return -EINVAL;
-		if (o->early != early)
+		if (early && o->set == set_workspace)
+			early->workspace = optarg;
+		if (o->early != !!early)
 			continue;
-		const char *why = "invalid value";
-		int r = o->set(c, optarg, &why);
-		if (r == -ECANCELED) /* already reported where it was found */
-			return r;
-		if (r == -ENOMEM)
-			log_error("--%s: %s", o->name, strerror(ENOMEM));
-		else if (r < 0)
+		const char *why;
+		int r = cli_apply(o, c, optarg, NULL, 0, 0, &why);
+		if (r < 0) {
 			log_error("--%s %s: %s", o->name, optarg ? optarg : "", why);
-		if (r < 0)
 			return r;
+		}
 	}
 }
 
@@ -419,11 +735,21 @@ int cli_parse_run(int argc, char **argv, struct brig_config *c)
 	longopts[cli_run_options_count] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[cli_run_options_count + 1] = (struct option){ 0 };
 
-	for (int pass = 0; pass < 2; pass++) {
-		int r = parse_pass(argc, argv, c, shortopts, longopts, pass == 0);
-		if (r != 0)
-			return r;
+	struct early early = { 0 };
+	int r = parse_pass(argc, argv, c, shortopts, longopts, &early);
+	if (r != 0)
+		return r;
+	if (c->profile) {
+		_cleanup_free_ char *ws = NULL;
+		if (early.workspace && path_normalise(early.workspace, &ws) < 0)
+			ws = NULL; /* the second pass reports it */
+		struct profile_opts po = { .workspace = ws };
+		if (profile_load_with(c->profile, c, &po) < 0)
+			return -ECANCELED; /* reported where it was found */
 	}
+	r = parse_pass(argc, argv, c, shortopts, longopts, NULL);
+	if (r != 0)
+		return r;
 	c->argv = argv + optind;
 	return 0;
 }

@@ -5,16 +5,27 @@
 #include "brig/cli.h"
 #include "brig/config.h"
 #include "brig/log.h"
+#include "brig/profile.h"
 #include "brig/sandbox.h"
 #include "brig/util.h"
 
 #define EXIT_BRIG 125
 
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
 static int cmd_run(int argc, char **argv)
 {
 	struct brig_config c;
 	config_init(&c);
-	int r = cli_parse_run(argc, argv, &c);
+	int r = config_new_job_id(&c);
+	if (r < 0) {
+		log_error("cannot make a job id: %s", strerror(-r));
+		return EXIT_BRIG;
+	}
+	r = cli_parse_run(argc, argv, &c);
 	int code = r == 1 ? 0 : EXIT_BRIG;
 	if (r == 0 && config_finish(&c) >= 0)
 		code = sandbox_run(&c);
@@ -22,22 +33,46 @@ static int cmd_run(int argc, char **argv)
 	return code;
 }
 
+static const struct command profile_commands[] = {
+	{ "check", profile_cmd_check },
+	{ "show", profile_cmd_show },
+};
+
+static int dispatch(const struct command *cmds, size_t n, const char *what, int argc, char **argv, int bad)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(argv[0], cmds[i].name) == 0)
+			return cmds[i].fn(argc, argv);
+	log_error("unknown %s '%s' (see brig --help)", what, argv[0]);
+	return bad;
+}
+
+/* `brig profile ...` fails with 1, like a check that found problems. */
+static int cmd_profile(int argc, char **argv)
+{
+	if (argc < 2) {
+		log_error("profile: check or show? (see brig --help)");
+		return 1;
+	}
+	return dispatch(profile_commands, ARRAY_SIZE(profile_commands), "profile command", argc - 1, argv + 1, 1);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: brig COMMAND [OPTION...]\n"
 		   "Run untrusted CI jobs in a sandbox built from kernel primitives.\n\n"
 		   "Commands:\n"
-		   "  run [OPTION...] [--] COMMAND [ARG...]   run COMMAND as one sandboxed job\n\n"
+		   "  run [OPTION...] [--] COMMAND [ARG...]   run COMMAND as one sandboxed job\n"
+		   "  profile check FILE|NAME...              validate profiles (FILE:LINE: message)\n"
+		   "  profile show [NAME|PATH] [OPTION...]    print the resolved policy as a profile\n\n"
 		   "  -h, --help      show this help\n"
 		   "  -V, --version   show the version\n\n"
 		   "See `brig run --help` and brig(1).\n");
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-} commands[] = {
+static const struct command commands[] = {
 	{ "run", cmd_run },
+	{ "profile", cmd_profile },
 };
 
 int main(int argc, char **argv)
@@ -55,9 +90,5 @@ int main(int argc, char **argv)
 		printf("brig %s\n", BRIG_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
-	log_error("unknown command '%s' (see brig --help)", cmd);
-	return EXIT_BRIG;
+	return dispatch(commands, ARRAY_SIZE(commands), "command", argc - 1, argv + 1, EXIT_BRIG);
 }

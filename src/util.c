@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -187,4 +188,46 @@ bool env_name_matches(const char *pattern, const char *name)
 	if (plen > 0 && pattern[plen - 1] == '*')
 		return strncmp(pattern, name, plen - 1) == 0;
 	return strcmp(pattern, name) == 0;
+}
+
+int parse_cidr(const char *s, struct cidr *out)
+{
+	char addr[64];
+	struct cidr c = { 0 };
+	const char *slash = s ? strchr(s, '/') : NULL;
+	size_t alen = !s ? 0 : slash ? (size_t)(slash - s) : strlen(s);
+	if (alen == 0 || alen >= sizeof addr)
+		return -EINVAL;
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	/* inet_pton is pure parsing: no leading zeros in a quad, no blanks. */
+	if (inet_pton(AF_INET, addr, c.addr) == 1)
+		c.family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, c.addr) == 1)
+		c.family = AF_INET6;
+	else
+		return -EINVAL;
+	unsigned bits = c.family == AF_INET ? 32 : 128;
+	c.prefix = bits;
+	if (slash) {
+		const char *p = slash + 1;
+		uint64_t v;
+		if ((p[0] == '0' && p[1]) || parse_u64(p, &v) < 0)
+			return -EINVAL;
+		if (v > bits)
+			return -ERANGE;
+		c.prefix = (unsigned)v;
+	}
+	for (unsigned b = c.prefix; b < bits; b++)
+		if (c.addr[b / 8] & (0x80 >> (b % 8)))
+			return -EDOM;
+	*out = c;
+	return 0;
+}
+
+void format_cidr(const struct cidr *c, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN] = "?";
+	inet_ntop(c->family, c->addr, addr, sizeof addr);
+	snprintf(buf, len, "%s/%u", addr, c->prefix);
 }
