@@ -1,6 +1,7 @@
 /* The job's cgroup v2 directory. brig only ever creates and removes its own
  * directories; on a hybrid host it uses the v2 tree as it finds it and never
  * touches the v1 hierarchies. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -202,11 +204,82 @@ static int missing(const struct cgroup_limits *l, unsigned missing_bits, const c
 	return 0;
 }
 
+static uint64_t key_value(const char *text, const char *key)
+{
+	size_t len = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (strncmp(p, key, len) == 0 && p[len] == ' ')
+			return strtoull(p + len + 1, NULL, 10);
+	return 0;
+}
+
+static bool populated(int dir)
+{
+	char buf[256];
+	if (read_at(dir, "cgroup.events", buf, sizeof buf) < 0)
+		return false;
+	return key_value(buf, "populated") != 0;
+}
+
+/* A supervisor killed with SIGKILL cannot remove its job's directory (its
+ * processes died with the PID namespace). The next brig removes such
+ * directories: empty, and older than any set-up takes, so that a sibling
+ * brig between its mkdir and its clone3 is never touched. */
+#define STALE_AFTER_S 60
+
+static void sweep_stale(int parent)
+{
+	_cleanup_close_ int fd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d)
+		return;
+	fd = -1; /* the DIR owns it now */
+	time_t now = time(NULL);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (strncmp(e->d_name, "job-", 4) != 0 || fstatat(parent, e->d_name, &st, 0) < 0 ||
+		    now - st.st_mtime < STALE_AFTER_S)
+			continue;
+		_cleanup_close_ int job = openat(parent, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (job >= 0 && !populated(job))
+			(void)unlinkat(parent, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
+/* io limits name devices by path or MAJ:MIN; a path must be a block
+ * device, checked before anything starts. */
+static int resolve_devices(const struct cgroup_limits *l)
+{
+	for (size_t i = 0; i < l->n_io; i++) {
+		struct cgroup_io_limit *io = &l->io[i];
+		if (io->dev[0] != '/')
+			continue;
+		struct stat st;
+		if (stat(io->dev, &st) < 0) {
+			int e = errno;
+			log_error("io limit %s: %s", io->dev, strerror(e));
+			return -e;
+		}
+		if (!S_ISBLK(st.st_mode)) {
+			log_error("io limit %s: not a block device", io->dev);
+			return -ENOTBLK;
+		}
+		io->major = major(st.st_rdev);
+		io->minor = minor(st.st_rdev);
+	}
+	return 0;
+}
+
 int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootless, struct cgroup_job *job)
 {
 	unsigned needed = cgroup_needed(l);
 	_cleanup_free_ char *parent_path = NULL;
 	*job = (struct cgroup_job){ .fd = -1, .parent = -1 };
+	int rd = resolve_devices(l);
+	if (rd < 0)
+		return rd;
 
 	int parent = open_parent(l, rootless, &parent_path);
 	if (parent < 0) {
@@ -222,8 +295,12 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 	int r = missing(l, needed & ~have, parent_path);
 	if (r < 0) {
 		close(parent);
+		/* brig's own parent goes unless other jobs use it. */
+		if (!l->parent)
+			(void)rmdir(parent_path);
 		return r;
 	}
+	sweep_stale(parent);
 	snprintf(job->name, sizeof job->name, "job-%s", job_id);
 	int made = mkdirat(parent, job->name, 0755);
 	/* Another brig removed the shared parent as its last job ended:
@@ -242,6 +319,8 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 		r = -errno;
 		log_error("cannot create the job's cgroup in %s: %s", parent_path, strerror(-r));
 		close(parent);
+		if (!l->parent)
+			(void)rmdir(parent_path);
 		if (r == -EACCES || r == -EPERM || r == -EROFS)
 			return needed ? r : 0;
 		return r;
@@ -262,14 +341,6 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 	return 0;
 }
 
-static uint64_t key_value(const char *text, const char *key)
-{
-	size_t len = strlen(key);
-	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (strncmp(p, key, len) == 0 && p[len] == ' ')
-			return strtoull(p + len + 1, NULL, 10);
-	return 0;
-}
 
 void cgroup_usage(const struct cgroup_job *job, struct cgroup_usage *u)
 {
@@ -303,13 +374,6 @@ void cgroup_usage(const struct cgroup_job *job, struct cgroup_usage *u)
 	}
 }
 
-static bool populated(int dir)
-{
-	char buf[256];
-	if (read_at(dir, "cgroup.events", buf, sizeof buf) < 0)
-		return false;
-	return key_value(buf, "populated") != 0;
-}
 
 /* cgroup.events signals each change with POLLPRI: wait on that. */
 static int wait_empty(int dir)

@@ -21,6 +21,7 @@ struct cgroup_limits {
 	struct cgroup_io_limit *io;
 	size_t n_io;
 	bool best_effort; /* `limits best-effort`: a missing controller warns */
+	bool best_effort_set;
 	char *parent;     /* cgroup-parent; NULL = brig's default */
 };
 

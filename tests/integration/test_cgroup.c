@@ -1,0 +1,206 @@
+/* cgroup v2: limits, accounting and the kill at the end. The limit tests
+ * need a host whose cgroup v2 tree has the controllers; on a hybrid host
+ * (v1 owns them) they skip and the VM rig (tests/vm) runs them on a real
+ * cgroup v2 kernel. What needs no controller runs everywhere. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+BRIG_SUITE(cgroup);
+
+static void need_controller(const char *name)
+{
+	harness_need_root("brig creates job cgroups only as root, or in a delegated cgroup-parent");
+	if (!harness_cgroup2_root())
+		harness_not_on_this_host("no cgroup2 mount");
+	if (!harness_cgroup_has(name))
+		harness_not_on_this_host("the cgroup v2 root offers no '%s' controller (hybrid host)", name);
+}
+
+static unsigned long long json_u64(const char *out, const char *event, const char *key)
+{
+	char *line = json_event_line(out, event);
+	cr_assert_not_null(line, "no %s event in:\n%s", event, out);
+	char *v = json_value(line, key);
+	cr_assert_not_null(v, "no %s in %s", key, line);
+	return strtoull(v, NULL, 10);
+}
+
+static char *status_path(void)
+{
+	char *dir = tmpdir_make("cgstatus");
+	char *p = NULL;
+	cr_assert(asprintf(&p, "%s/status.json", dir) > 0);
+	return p;
+}
+
+Test(cgroup, memory_limit_kills_with_137_and_says_oom)
+{
+	need_controller("memory");
+	char *status = status_path();
+	struct brig_result r;
+	BRIG(&r, "run", "--memory", "64M", "--status-file", status, "--", "python3", "-c",
+	     "x = b'x' * (256 << 20)");
+	cr_assert_eq(r.status, 137, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_not_null(strstr(r.err, "brig: job killed: out of memory (limit 64 MiB)"), RESULT_FMT,
+			   RESULT_ARGS(r));
+	char *line = json_event_line(file_read(status), "exited");
+	cr_assert_not_null(line);
+	cr_assert_str_eq(json_value(line, "oom_killed"), "true", "%s", line);
+}
+
+Test(cgroup, a_job_out_of_memory_leaves_the_next_one_alone)
+{
+	need_controller("memory");
+	struct brig_result r;
+	BRIG(&r, "run", "--memory", "64M", "--", "python3", "-c", "x = b'x' * (256 << 20)");
+	cr_assert_eq(r.status, 137, RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "run", "--memory", "256M", "--", "python3", "-c", "x = b'x' * (64 << 20); print('fine')");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_not_null(strstr(r.out, "fine"));
+}
+
+Test(cgroup, fork_bomb_stops_at_pids)
+{
+	need_controller("pids");
+	struct brig_result r;
+	/* 40 sleepers under a limit of 16: the shell's forks fail, brig and
+	 * the job's shell itself carry on and report. */
+	BRIG(&r, "run", "--pids", "16", "--", "/bin/sh", "-c",
+	     "n=0; for i in $(seq 40); do sleep 5 & [ $? -eq 0 ] && n=$((n+1)); done 2>/dev/null; "
+	     "echo started=$(jobs -p | wc -l); kill $(jobs -p) 2>/dev/null; exit 0");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	char *started = kv_get(r.out, "started");
+	cr_assert_not_null(started, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_lt(atoi(started), 16, "the pids limit did not stop forks" RESULT_FMT, RESULT_ARGS(r));
+	cr_assert(strstr(r.err, "fork") || strstr(r.err, "Resource temporarily unavailable") || atoi(started) < 16);
+}
+
+Test(cgroup, half_a_cpu_keeps_a_busy_loop_near_half, .timeout = 120)
+{
+	need_controller("cpu");
+	char *status = status_path();
+	struct brig_result r;
+	struct brig_opts o = { .limit_s = 60 };
+	brig_run(&r, &o,
+		 BRIG_ARGS("run", "--cpus", "0.5", "--status-file", status, "--", "/bin/sh", "-c",
+			   "end=$(( $(date +%s) + 4 )); while [ $(date +%s) -lt $end ]; do :; done"));
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	char *text = file_read(status);
+	double wall = (double)json_u64(text, "exited", "wall_time_ms");
+	double cpu = (double)json_u64(text, "exited", "cpu_user_ms") + (double)json_u64(text, "exited", "cpu_system_ms");
+	/* Wide: emulated CPUs are slow and noisy; unlimited would be ~1.0. */
+	cr_assert(cpu / wall > 0.2 && cpu / wall < 0.75, "cpu %.0f ms over %.0f ms wall", cpu, wall);
+}
+
+Test(cgroup, peak_memory_is_reported)
+{
+	need_controller("memory");
+	char *status = status_path();
+	struct brig_result r;
+	BRIG(&r, "run", "--memory", "512M", "--status-file", status, "--", "python3", "-c",
+	     "x = b'x' * (100 << 20); print(len(x))");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	unsigned long long peak = json_u64(file_read(status), "exited", "memory_peak_bytes");
+	cr_assert_geq(peak, 100ULL << 20, "peak %llu bytes for a job that touched 100 MiB", peak);
+}
+
+Test(cgroup, the_job_cannot_change_its_limits)
+{
+	need_controller("memory");
+	struct brig_result r;
+	BRIG(&r, "run", "--memory", "64M", "--sys", "--", "/bin/sh", "-c",
+	     "cat /proc/self/cgroup; for f in /sys/fs/cgroup/memory.max /sys/fs/cgroup/unified/memory.max; do "
+	     "if [ -e $f ]; then echo 1G > $f 2>/dev/null && echo wrote=$f; fi; done; "
+	     "mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg 2>/dev/null && echo mounted=yes; echo done=1");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_not_null(strstr(r.out, "0::/\n"), "the job sees more than its own cgroup" RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_null(strstr(r.out, "wrote="), RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_null(strstr(r.out, "mounted=yes"), RESULT_FMT, RESULT_ARGS(r));
+}
+
+/* Below: no controller needed, only brig's own directory in the v2 tree. */
+
+static size_t job_cgroups(void)
+{
+	const char *root = harness_cgroup2_root();
+	char path[4200];
+	snprintf(path, sizeof path, "%s/brig", root ? root : "/nonexistent");
+	DIR *d = opendir(path);
+	size_t n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		n += strncmp(e->d_name, "job-", 4) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+Test(cgroup, no_job_cgroup_remains_after_100_jobs, .timeout = 180)
+{
+	harness_need_root("job cgroups are made as root");
+	if (!harness_cgroup2_root())
+		harness_not_on_this_host("no cgroup2 mount");
+	for (int i = 0; i < 100; i++) {
+		struct brig_result r;
+		BRIG(&r, "run", "--", "/bin/true");
+		cr_assert_eq(r.status, 0, "job %d" RESULT_FMT, i, RESULT_ARGS(r));
+	}
+	cr_assert_eq(job_cgroups(), 0, "job cgroups left behind");
+}
+
+Test(cgroup, a_double_forked_daemon_dies_with_the_job)
+{
+	const char *marker = harness_marker();
+	char script[512];
+	struct brig_result r;
+	/* setsid + background: the daemon is no child of the job any more. */
+	snprintf(script, sizeof script,
+		 "setsid /bin/sh -c 'exec -a brig-daemon-%s sleep 600 &' </dev/null >/dev/null 2>&1; sleep 0.2; echo ok=1",
+		 marker);
+	BRIG(&r, "run", "--", "/bin/sh", "-c", script);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	struct strset procs;
+	procs_snapshot(&procs, marker);
+	cr_assert_eq(procs.n, 0, "a daemon of the job outlived it");
+	strset_free(&procs);
+}
+
+Test(cgroup, a_limit_the_host_cannot_give_fails_closed)
+{
+	harness_need_root("job cgroups are made as root");
+	if (harness_cgroup_has("memory"))
+		harness_not_on_this_host("this host has the memory controller in cgroup v2");
+	struct brig_result r;
+	BRIG(&r, "run", "--memory", "64M", "--", "/bin/true");
+	cr_assert_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_eq(line_count(r.err), 1, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_not_null(strstr(r.err, "'memory'"), "the missing controller is not named" RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_eq(job_cgroups(), 0);
+}
+
+Test(cgroup, best_effort_warns_and_runs)
+{
+	harness_need_root("job cgroups are made as root");
+	if (harness_cgroup_has("memory"))
+		harness_not_on_this_host("this host has the memory controller in cgroup v2");
+	struct brig_result r;
+	BRIG(&r, "run", "--memory", "64M", "--limits", "best-effort", "--", "/bin/sh", "-c", "echo ran=1");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(kv_get(r.out, "ran"), "1");
+	cr_assert_not_null(strstr(r.err, "'memory'"), RESULT_FMT, RESULT_ARGS(r));
+}
+
+Test(cgroup, unprivileged_limits_are_refused_clearly)
+{
+	if (!harness_unprivileged())
+		cr_skip_test("runs in the unprivileged pass");
+	struct brig_result r;
+	BRIG(&r, "run", "--pids", "10", "--", "/bin/true");
+	cr_assert_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_eq(line_count(r.err), 1, RESULT_FMT, RESULT_ARGS(r));
+}
