@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,23 +26,42 @@ const char *etc_home(const struct brig_config *c)
 	return c->user ? "/home/job" : "/root";
 }
 
+/* snprintf into what is left of buf; -ENOSPC once it no longer fits, and
+ * never a byte past len. */
+static int append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	if (*used >= len)
+		return -ENOSPC;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *used)
+		return -ENOSPC;
+	*used += (size_t)n;
+	return 0;
+}
+
 int etc_format_passwd(char *buf, size_t len, const struct brig_config *c)
 {
-	int n = snprintf(buf, len, "root:x:0:0:root:/root:/bin/sh\n");
-	if (c->user)
-		n += snprintf(buf + n, len - (size_t)n, "job:x:%u:%u:job:%s:/bin/sh\n", c->user, c->group,
-			      etc_home(c));
-	n += snprintf(buf + n, len - (size_t)n, "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
-	return n < (int)len ? n : -ENOSPC;
+	size_t used = 0;
+	int r = append(buf, len, &used, "root:x:0:0:root:/root:/bin/sh\n");
+	if (r >= 0 && c->user)
+		r = append(buf, len, &used, "job:x:%u:%u:job:%s:/bin/sh\n", c->user, c->group, etc_home(c));
+	if (r >= 0)
+		r = append(buf, len, &used, "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	return r < 0 ? r : (int)used;
 }
 
 int etc_format_group(char *buf, size_t len, const struct brig_config *c)
 {
-	int n = snprintf(buf, len, "root:x:0:\n");
-	if (c->group)
-		n += snprintf(buf + n, len - (size_t)n, "job:x:%u:\n", c->group);
-	n += snprintf(buf + n, len - (size_t)n, "nogroup:x:65534:\n");
-	return n < (int)len ? n : -ENOSPC;
+	size_t used = 0;
+	int r = append(buf, len, &used, "root:x:0:\n");
+	if (r >= 0 && c->group)
+		r = append(buf, len, &used, "job:x:%u:\n", c->group);
+	if (r >= 0)
+		r = append(buf, len, &used, "nogroup:x:65534:\n");
+	return r < 0 ? r : (int)used;
 }
 
 static int put(int dirfd, const char *name, const char *text)

@@ -116,8 +116,21 @@ char *status_format_failed(const char *id, const char *message)
 	return finish(o);
 }
 
+/* A job names its processes as it likes (PR_SET_NAME takes any bytes),
+ * and every status line must stay UTF-8 text: keep printable ASCII, make
+ * everything else '?'. */
+static void printable(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+	for (; *in && n + 1 < len; in++)
+		out[n++] = (*in >= 0x20 && *in < 0x7f) ? *in : '?';
+	out[n] = '\0';
+}
+
 char *status_format_denied(const char *id, const struct status_denial *d)
 {
+	char comm[64];
+	printable(d->comm, comm, sizeof comm);
 	__attribute__((cleanup(json_putp))) json_object *o = event("denied", id);
 	if (!o)
 		return NULL;
@@ -125,7 +138,7 @@ char *status_format_denied(const char *id, const struct status_denial *d)
 	json_object_object_add(o, "syscall", json_object_new_string(d->syscall));
 	json_object_object_add(o, "nr", json_object_new_int(d->nr));
 	json_object_object_add(o, "pid", json_object_new_int(d->pid));
-	json_object_object_add(o, "comm", json_object_new_string(d->comm));
+	json_object_object_add(o, "comm", json_object_new_string(comm));
 	json_object_object_add(o, "action", json_object_new_string(d->action));
 	const char *err = d->err ? strerrorname_np(d->err) : NULL;
 	json_object_object_add(o, "errno", err ? json_object_new_string(err) : NULL);
