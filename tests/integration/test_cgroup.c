@@ -3,6 +3,8 @@
  * (v1 owns them) they skip and the VM rig (tests/vm) runs them on a real
  * cgroup v2 kernel. What needs no controller runs everywhere. */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,14 +125,23 @@ Test(cgroup, the_job_cannot_change_its_limits)
 	cr_assert_null(strstr(r.out, "mounted=yes"), RESULT_FMT, RESULT_ARGS(r));
 }
 
-/* Below: no controller needed, only brig's own directory in the v2 tree. */
+/* Below: no controller needed, only brig's own directory in the v2 tree.
+ * Tests run in parallel, so each counts jobs in a cgroup-parent of its own. */
 
-static size_t job_cgroups(void)
+static char *own_parent(void)
 {
 	const char *root = harness_cgroup2_root();
-	char path[4200];
-	snprintf(path, sizeof path, "%s/brig", root ? root : "/nonexistent");
-	DIR *d = opendir(path);
+	char *p = NULL;
+	if (!root)
+		harness_not_on_this_host("no cgroup2 mount");
+	cr_assert(asprintf(&p, "%s/brig-it-%s-%d", root, harness_marker(), (int)getpid()) > 0);
+	cr_assert(mkdir(p, 0755) == 0, "mkdir %s: %s", p, strerror(errno));
+	return p;
+}
+
+static size_t job_cgroups(const char *parent)
+{
+	DIR *d = opendir(parent);
 	size_t n = 0;
 	struct dirent *e;
 	while (d && (e = readdir(d)))
@@ -143,14 +154,32 @@ static size_t job_cgroups(void)
 Test(cgroup, no_job_cgroup_remains_after_100_jobs, .timeout = 180)
 {
 	harness_need_root("job cgroups are made as root");
-	if (!harness_cgroup2_root())
-		harness_not_on_this_host("no cgroup2 mount");
+	char *parent = own_parent();
 	for (int i = 0; i < 100; i++) {
 		struct brig_result r;
-		BRIG(&r, "run", "--", "/bin/true");
+		BRIG(&r, "run", "--cgroup-parent", parent, "--", "/bin/true");
 		cr_assert_eq(r.status, 0, "job %d" RESULT_FMT, i, RESULT_ARGS(r));
 	}
-	cr_assert_eq(job_cgroups(), 0, "job cgroups left behind");
+	size_t left = job_cgroups(parent);
+	rmdir(parent);
+	cr_assert_eq(left, 0, "%zu job cgroups left behind", left);
+}
+
+static void check_default_parent_unused(void)
+{
+	/* The same without a cgroup-parent: the job ran in brig's own. */
+	struct brig_result r;
+	BRIG(&r, "run", "--", "/bin/sh", "-c", "cat /proc/self/cgroup");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_not_null(strstr(r.out, "0::/\n"), "the job sees more than its own cgroup" RESULT_FMT, RESULT_ARGS(r));
+}
+
+Test(cgroup, a_job_sees_only_its_own_cgroup)
+{
+	harness_need_root("job cgroups are made as root");
+	if (!harness_cgroup2_root())
+		harness_not_on_this_host("no cgroup2 mount");
+	check_default_parent_unused();
 }
 
 Test(cgroup, a_double_forked_daemon_dies_with_the_job)
@@ -176,11 +205,14 @@ Test(cgroup, a_limit_the_host_cannot_give_fails_closed)
 	if (harness_cgroup_has("memory"))
 		harness_not_on_this_host("this host has the memory controller in cgroup v2");
 	struct brig_result r;
-	BRIG(&r, "run", "--memory", "64M", "--", "/bin/true");
+	char *parent = own_parent();
+	BRIG(&r, "run", "--cgroup-parent", parent, "--memory", "64M", "--", "/bin/true");
+	size_t left = job_cgroups(parent);
+	rmdir(parent);
 	cr_assert_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
 	cr_assert_eq(line_count(r.err), 1, RESULT_FMT, RESULT_ARGS(r));
 	cr_assert_not_null(strstr(r.err, "'memory'"), "the missing controller is not named" RESULT_FMT, RESULT_ARGS(r));
-	cr_assert_eq(job_cgroups(), 0);
+	cr_assert_eq(left, 0);
 }
 
 Test(cgroup, best_effort_warns_and_runs)
