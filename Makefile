@@ -1,6 +1,10 @@
 # brig — build, test, bench, install.  `make` leaves the binary at build/brig.
 PREFIX  ?= /usr/local
 DESTDIR ?=
+# Sanitized objects never mix with plain ones: their own build directory.
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/sanitize
+endif
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0

@@ -246,7 +246,7 @@ static void add_usage(const struct cgroup_job *cg, struct status_exit *e)
 
 static void report(struct job *j, int init_status, const struct rusage *ru, int *code)
 {
-	int st = j->have_final ? j->final_status : init_status;
+	int st = j->have_final ? j->final_status : init_status, r;
 	struct status_exit e = {
 		.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1,
 		.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0,
@@ -275,8 +275,8 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		}
 	}
 	_cleanup_free_ char *line = status_format_exited(j->id, &e);
-	if (status_write(j->status_fd, line) < 0)
-		log_warn("cannot write the status: %s", strerror(errno));
+	if ((r = status_write(j->status_fd, line)) < 0)
+		log_warn("cannot write the status: %s", strerror(-r));
 }
 
 int sandbox_run(const struct brig_config *c)
@@ -288,6 +288,8 @@ int sandbox_run(const struct brig_config *c)
 	int code = EXIT_BRIG, r;
 
 	brig_log_quiet = c->quiet;
+	/* A status reader that went away is reported, not fatal. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((r = job_id(j.id, sizeof j.id)) < 0) {
 		log_error("cannot make a job id: %s", strerror(-r));
 		return EXIT_BRIG;
@@ -327,8 +329,9 @@ int sandbox_run(const struct brig_config *c)
 			sys_pidfd_send_signal(j.pidfd, SIGKILL);
 	} else {
 		_cleanup_free_ char *line = status_format_started(j.id, j.pid, c);
-		if (status_write(j.status_fd, line) < 0)
-			log_warn("cannot write the status: %s", strerror(errno));
+		int w = status_write(j.status_fd, line);
+		if (w < 0)
+			log_warn("cannot write the status: %s", strerror(-w));
 	}
 	if (j.pid > 0) {
 		struct rusage ru = { 0 };

@@ -73,8 +73,13 @@ static void describe(pid_t host_tid, pid_t *host_tgid, pid_t *job_pid, char *com
 		return;
 	buf[got] = '\0';
 	const char *name = strstr(buf, "Name:\t");
-	if (name)
+	if (name) {
+		/* The job names itself: no escape sequence reaches a terminal. */
 		snprintf(comm, len, "%.*s", (int)strcspn(name + 6, "\n"), name + 6);
+		for (char *p = comm; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				*p = '?';
+	}
 	const char *tgid = strstr(buf, "\nTgid:");
 	if (tgid)
 		*host_tgid = (pid_t)strtol(tgid + 6, NULL, 10);

@@ -306,7 +306,9 @@ Test(profile_render, mount_order_survives)
 {
 	put("p", "tmpfs /a\nro-bind /srv:/a/b\nbind /data:/c\ntmpfs /c/d:4M\n");
 	cr_assert_eq(profile_load(path_of("p"), &cfg), 0);
-	char *live = live_lines(show(&cfg));
+	char *text = show(&cfg);
+	char *live = live_lines(text);
+	free(text);
 	cr_assert_str_eq(live, "tmpfs /a\nro-bind /srv:/a/b\nbind /data:/c\ntmpfs /c/d:4M\n");
 	free(live);
 }
