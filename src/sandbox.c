@@ -290,7 +290,10 @@ int sandbox_run(const struct brig_config *c)
 	brig_log_quiet = c->quiet;
 	/* A status reader that went away is reported, not fatal. */
 	signal(SIGPIPE, SIG_IGN);
-	if ((r = job_id(j.id, sizeof j.id)) < 0) {
+	/* The id profiles saw as ${JOB_ID}, when the caller made one. */
+	if (c->job_id[0])
+		snprintf(j.id, sizeof j.id, "%s", c->job_id);
+	else if ((r = job_id(j.id, sizeof j.id)) < 0) {
 		log_error("cannot make a job id: %s", strerror(-r));
 		return EXIT_BRIG;
 	}
