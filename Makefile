@@ -100,11 +100,12 @@ unit: $(BUILD)/tests/unit
 # from under a running suite.
 integration: $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS)
 	@set -e; d=$$(mktemp -d /tmp/brig-integration.XXXXXX); trap 'rm -rf "$$d"' EXIT; \
-	  cp $(BUILD)/brig "$$d/"; cp -R $(BUILD)/tests/helpers "$$d/helpers"; chmod -R a+rX "$$d"; \
+	  cp $(BUILD)/brig "$$d/"; cp -R $(BUILD)/tests/helpers "$$d/helpers"; cp -R profiles "$$d/profiles"; \
+	  chmod -R a+rX,go-w "$$d"; export BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" BRIG_PROFILES="$$d/profiles"; \
 	  echo "== integration suite as root"; \
-	  BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" $(BUILD)/tests/integration-suite; \
+	  $(BUILD)/tests/integration-suite; \
 	  echo "== integration suite as uid 65534 (rootless brig)"; \
-	  BRIG_TEST_USER=65534 BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" $(BUILD)/tests/integration-suite
+	  BRIG_TEST_USER=65534 $(BUILD)/tests/integration-suite
 
 demo: deps
 	$(MAKE) $(BUILD)/brig

@@ -1,0 +1,69 @@
+/* The shipped profiles: each one is valid and runs a real job, and the
+ * command line overrides what a profile says. BRIG_PROFILES names a copy
+ * of profiles/ that brig's user can read (the Makefile makes it). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+BRIG_SUITE(profiles);
+
+static const char *const shipped[] = { "default", "strict", "permissive", "buildkite", "gitlab" };
+
+static const char *profile_path(const char *name)
+{
+	static char path[4096];
+	const char *dir = getenv("BRIG_PROFILES");
+	if (!dir)
+		harness_unavailable("BRIG_PROFILES is not set: run the suite through `make integration`");
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return path;
+}
+
+Test(profiles, every_shipped_profile_passes_check)
+{
+	for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+		struct brig_result r;
+		BRIG(&r, "profile", "check", profile_path(shipped[i]));
+		cr_expect_eq(r.status, 0, "%s" RESULT_FMT, shipped[i], RESULT_ARGS(r));
+	}
+}
+
+Test(profiles, every_shipped_profile_runs_a_job)
+{
+	for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+		struct brig_result r;
+		BRIG(&r, "run", "--profile", profile_path(shipped[i]), "--", "/bin/sh", "-c", "echo ran=$(id -u)");
+		cr_expect_eq(r.status, 0, "%s" RESULT_FMT, shipped[i], RESULT_ARGS(r));
+		cr_expect_str_eq(kv_get(r.out, "ran") ?: "?", "0", "%s" RESULT_FMT, shipped[i], RESULT_ARGS(r));
+	}
+}
+
+Test(profiles, the_command_line_overrides_the_profile)
+{
+	/* strict sets a host name of its own; the flag wins, seen inside. */
+	struct brig_result r;
+	BRIG(&r, "run", "--profile", profile_path("strict"), "--", "/bin/sh", "-c", "echo host=$(hostname)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	char *from_profile = kv_get(r.out, "host");
+	BRIG(&r, "run", "--profile", profile_path("strict"), "--hostname", "flagged", "--", "/bin/sh", "-c",
+	     "echo host=$(hostname)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(kv_get(r.out, "host"), "flagged");
+	cr_assert_str_neq(from_profile, "flagged");
+}
+
+Test(profiles, a_broken_profile_exits_125_naming_file_and_line)
+{
+	char *dir = tmpdir_make("badprofile");
+	char *path = file_write(dir, "bad", "tmpfs /var/tmp\nmemroy 4G\n", 0644);
+	struct brig_result r;
+	BRIG(&r, "run", "--profile", path, "--", "/bin/true");
+	cr_assert_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_eq(line_count(r.err), 1, RESULT_FMT, RESULT_ARGS(r));
+	char want[4200];
+	snprintf(want, sizeof want, "%s:2: ", path);
+	cr_assert_not_null(strstr(r.err, want), RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_not_null(strstr(r.err, "memory"), "no suggestion" RESULT_FMT, RESULT_ARGS(r));
+}
