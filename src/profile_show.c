@@ -10,6 +10,7 @@
 #include "brig/cli.h"
 #include "brig/log.h"
 #include "brig/profile.h"
+#include "brig/seccomp.h"
 #include "brig/util.h"
 
 /* Text for a comment: whatever a path holds, the comment stays one line
@@ -169,8 +170,26 @@ static void print_problem(void *ctx, const char *line)
 	printf("%s\n", line);
 }
 
+static bool is_policy(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 7 && strcmp(name + n - 7, ".policy") == 0;
+}
+
 static int check_one(const char *name)
 {
+	/* Syscall policies are checked by the parser that loads them. */
+	if (is_policy(name)) {
+		struct brig_config pc;
+		struct seccomp_policy p;
+		config_init(&pc);
+		pc.seccomp = strdup(name);
+		int r = pc.seccomp ? seccomp_policy_load(&pc, &p) : -ENOMEM;
+		if (r >= 0)
+			seccomp_policy_free(&p);
+		config_free(&pc);
+		return r < 0 ? 1 : 0;
+	}
 	struct brig_config c;
 	struct brig_reporter rep = { .fn = print_problem, .keep_going = true };
 	struct profile_opts o = { .report = &rep, .check = true };
@@ -178,6 +197,12 @@ static int check_one(const char *name)
 	/* Contradictions too, even after other problems: a check lists all. */
 	profile_load_with(name, &c, &o);
 	config_check(&c, &rep);
+	/* The policy a profile names must load too. */
+	struct seccomp_policy p;
+	if (c.seccomp && seccomp_policy_load(&c, &p) >= 0)
+		seccomp_policy_free(&p);
+	else if (c.seccomp)
+		rep.problems++;
 	config_free(&c);
 	return rep.problems ? 1 : 0;
 }

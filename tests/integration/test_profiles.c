@@ -67,3 +67,23 @@ Test(profiles, a_broken_profile_exits_125_naming_file_and_line)
 	cr_assert_not_null(strstr(r.err, want), RESULT_FMT, RESULT_ARGS(r));
 	cr_assert_not_null(strstr(r.err, "memory"), "no suggestion" RESULT_FMT, RESULT_ARGS(r));
 }
+
+Test(profiles, profile_check_checks_syscall_policies)
+{
+	char *dir = tmpdir_make("badpolicy");
+	char *policy = file_write(dir, "bad.policy", "include default\nnot_a_call errno EPERM\n", 0644);
+	struct brig_result r;
+	BRIG(&r, "profile", "check", policy);
+	cr_assert_eq(r.status, 1, RESULT_FMT, RESULT_ARGS(r));
+	char want[4200];
+	snprintf(want, sizeof want, "%s:2: not_a_call: unknown system call", policy);
+	cr_assert_not_null(strstr(r.err, want), RESULT_FMT, RESULT_ARGS(r));
+	/* A profile naming that policy fails its check as well. */
+	char text[4300];
+	snprintf(text, sizeof text, "seccomp %s\n", policy);
+	char *profile = file_write(dir, "uses-it", text, 0644);
+	BRIG(&r, "profile", "check", profile);
+	cr_assert_eq(r.status, 1, RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "profile", "check", profile_path("seccomp/default.policy"));
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+}
