@@ -30,7 +30,8 @@ HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard test
 
 # Debian packages for building, testing and benchmarking.
 DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
-            libcriterion-dev scdoc bubblewrap util-linux iproute2 procps
+            libcriterion-dev scdoc bubblewrap util-linux iproute2 procps \
+            clang libclang-rt-14-dev git python3 curl openssl xz-utils
 
 .PHONY: all deps test unit integration demo bench install clean man
 all: $(BUILD)/brig
@@ -88,8 +89,13 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Everything: both suites, the unit suite again under ASan and UBSan, the
+# profile reader fuzzed for a minute, and the integration suite inside a
+# cgroup v2 guest kernel (tests/vm).
 test: deps
 	$(MAKE) unit integration
+	$(MAKE) unit SANITIZE=1
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit

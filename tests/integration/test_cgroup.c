@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,35 @@ Test(cgroup, the_job_cannot_change_its_limits)
 	cr_assert_not_null(strstr(r.out, "0::/\n"), "the job sees more than its own cgroup" RESULT_FMT, RESULT_ARGS(r));
 	cr_assert_null(strstr(r.out, "wrote="), RESULT_FMT, RESULT_ARGS(r));
 	cr_assert_null(strstr(r.out, "mounted=yes"), RESULT_FMT, RESULT_ARGS(r));
+}
+
+/* A direct write of 8 MiB at 2 MiB/s takes about 4 s; unlimited, a
+ * fraction of that. The workspace must sit on a whole block device (the VM
+ * rig's scratch disk), since io.max takes no partitions or virtual ones. */
+Test(cgroup, io_write_bps_slows_a_direct_write, .timeout = 120)
+{
+	need_controller("io");
+	char *ws = tmpdir_make("io");
+	struct stat st;
+	cr_assert(stat(ws, &st) == 0);
+	char dev[64], sys[128];
+	snprintf(dev, sizeof dev, "%u:%u", major(st.st_dev), minor(st.st_dev));
+	snprintf(sys, sizeof sys, "/sys/dev/block/%s/partition", dev);
+	if (major(st.st_dev) == 0 || access(sys, F_OK) == 0)
+		harness_not_on_this_host("%s is not on a whole block device (%s)", ws, dev);
+	char limit[96];
+	snprintf(limit, sizeof limit, "%s 2M", dev);
+	struct brig_opts o = { .limit_s = 60 };
+	const char *dd = "s=$(date +%s%N); dd if=/dev/zero of=f bs=1M count=8 oflag=direct 2>/dev/null; "
+			 "e=$(date +%s%N); echo ms=$(( (e - s) / 1000000 ))";
+	struct brig_result fast, slow;
+	brig_run(&fast, &o, BRIG_ARGS("run", "--workspace", ws, "--", "/bin/sh", "-c", dd));
+	brig_run(&slow, &o, BRIG_ARGS("run", "--workspace", ws, "--io-write-bps", limit, "--", "/bin/sh", "-c", dd));
+	cr_assert_eq(fast.status, 0, RESULT_FMT, RESULT_ARGS(fast));
+	cr_assert_eq(slow.status, 0, RESULT_FMT, RESULT_ARGS(slow));
+	long f = atol(kv_get(fast.out, "ms") ?: "0"), sl = atol(kv_get(slow.out, "ms") ?: "0");
+	cr_assert_geq(sl, 2500, "8 MiB at 2 MiB/s took %ld ms (unlimited: %ld ms)", sl, f);
+	cr_assert_gt(sl, 2 * f, "the limit did not slow the write: %ld ms against %ld ms", sl, f);
 }
 
 /* Below: no controller needed, only brig's own directory in the v2 tree.
