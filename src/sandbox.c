@@ -115,7 +115,7 @@ static int start(struct job *j)
 		return r;
 	/* While the child builds its root. */
 	_cleanup_close_ int filter = -1;
-	if ((r = seccomp_compile(&j->policy, &filter)) < 0) {
+	if ((r = seccomp_compile_cached(&j->policy, &filter)) < 0) {
 		log_error("cannot compile the seccomp policy: %s", strerror(-r));
 		return r;
 	}
@@ -179,8 +179,11 @@ static int wait_job(struct job *j, struct rusage *ru)
 		{ .fd = j->timerfd, .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
 	};
+	/* The listener hangs up when the last filtered process is gone; from
+	 * then on it would wake poll for ever. */
+	bool listening = true;
 	for (;;) {
-		fds[4].fd = j->notifier.fd;
+		fds[4].fd = listening ? j->notifier.fd : -1;
 		if (poll(fds, 5, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -209,6 +212,8 @@ static int wait_job(struct job *j, struct rusage *ru)
 			int r = seccomp_notifier_handle(&j->notifier);
 			if (r < 0)
 				log_warn("seccomp notification: %s", strerror(-r));
+		} else if (fds[4].revents) {
+			listening = false;
 		}
 		if (fds[0].revents & POLLIN)
 			break;

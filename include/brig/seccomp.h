@@ -57,6 +57,9 @@ const char *seccomp_group(const char *name);
  * which the supervisor hands to the sandbox while it builds its root: the
  * few milliseconds libseccomp needs overlap with the mounts. */
 int seccomp_compile(const struct seccomp_policy *p, int *fd);
+/* The same, reusing the result of an earlier compile of the very same
+ * rules from brig's root-only cache (/run/brig/seccomp) when there is one. */
+int seccomp_compile_cached(const struct seccomp_policy *p, int *fd);
 /* Reads the programs back from such a memfd. */
 int seccomp_program_read(int fd, struct seccomp_program *prog);
 void seccomp_program_free(struct seccomp_program *prog);
