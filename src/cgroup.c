@@ -291,7 +291,9 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 		/* Without limits, the PID namespace still ends every process. */
 		return needed ? missing(l, needed, where) : 0;
 	}
-	unsigned have = enable_controllers(parent, needed);
+	/* Every controller the host offers, for the usage figures too;
+	 * only those a limit needs must be there. */
+	unsigned have = enable_controllers(parent, CG_MEMORY | CG_PIDS | CG_CPU | CG_IO);
 	int r = missing(l, needed & ~have, parent_path);
 	if (r < 0) {
 		close(parent);
@@ -312,7 +314,7 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 		parent = open_parent(l, rootless, &parent_path);
 		if (parent < 0)
 			return needed ? missing(l, needed, "(the cgroup parent vanished)") : 0;
-		have = enable_controllers(parent, needed);
+		have = enable_controllers(parent, CG_MEMORY | CG_PIDS | CG_CPU | CG_IO);
 		made = mkdirat(parent, job->name, 0755);
 	}
 	if (made < 0) {
