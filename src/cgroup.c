@@ -118,20 +118,46 @@ static unsigned enable_controllers(int parent, unsigned wanted)
 	return got;
 }
 
-static int open_parent(const struct cgroup_limits *l, bool rootless, char **path)
+/* The cgroup brig itself runs in, when it may make children there: the
+ * subtree a systemd service or user session was delegated. */
+static int delegated_own(const char *root, char **path)
+{
+	_cleanup_(fclosep) FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096];
+	while (f && fgets(line, sizeof line, f)) {
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (asprintf(path, "%s%s", root, line + 3) < 0)
+			return -ENOMEM;
+		if (access(*path, W_OK) == 0)
+			return 0;
+		free(*path);
+		*path = NULL;
+		return -EACCES;
+	}
+	return -ENOENT;
+}
+
+static int open_parent(const struct cgroup_limits *l, bool rootless, char **path, bool *ours)
 {
 	char root[4096];
+	*ours = false;
 	if (l->parent) {
 		*path = strdup(l->parent);
+	} else if (cgroup_v2_root(root, sizeof root) < 0) {
+		return -ENOENT;
+	} else if (rootless) {
+		/* Unprivileged: only a subtree brig was delegated. */
+		int r = delegated_own(root, path);
+		if (r < 0)
+			return r;
 	} else {
-		/* Unprivileged, only a cgroup-parent the caller was delegated
-		 * can be used; brig does not guess one. */
-		if (rootless || cgroup_v2_root(root, sizeof root) < 0)
-			return -ENOENT;
 		if (asprintf(path, "%s/%s", root, DEFAULT_PARENT_NAME) < 0)
 			*path = NULL;
 		if (*path && mkdir(*path, 0755) < 0 && errno != EEXIST)
 			return -errno;
+		*ours = true;
 	}
 	if (!*path)
 		return -ENOMEM;
@@ -281,9 +307,10 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 	if (rd < 0)
 		return rd;
 
-	int parent = open_parent(l, rootless, &parent_path);
+	bool ours = false;
+	int parent = open_parent(l, rootless, &parent_path, &ours);
 	if (parent < 0) {
-		const char *where = l->parent ? l->parent : rootless ? "(none: brig runs unprivileged)" : "(no cgroup2 mount)";
+		const char *where = l->parent ? l->parent : rootless ? "(none: brig runs unprivileged in a cgroup it was not delegated)" : "(no cgroup2 mount)";
 		if (l->parent) {
 			log_error("cgroup-parent %s: %s", l->parent, strerror(-parent));
 			return parent;
@@ -298,7 +325,7 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 	if (r < 0) {
 		close(parent);
 		/* brig's own parent goes unless other jobs use it. */
-		if (!l->parent)
+		if (ours)
 			(void)rmdir(parent_path);
 		return r;
 	}
@@ -307,11 +334,11 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 	int made = mkdirat(parent, job->name, 0755);
 	/* Another brig removed the shared parent as its last job ended:
 	 * make it again, once. */
-	if (made < 0 && errno == ENOENT && !l->parent) {
+	if (made < 0 && errno == ENOENT && ours) {
 		close(parent);
 		free(parent_path);
 		parent_path = NULL;
-		parent = open_parent(l, rootless, &parent_path);
+		parent = open_parent(l, rootless, &parent_path, &ours);
 		if (parent < 0)
 			return needed ? missing(l, needed, "(the cgroup parent vanished)") : 0;
 		have = enable_controllers(parent, CG_MEMORY | CG_PIDS | CG_CPU | CG_IO);
@@ -321,14 +348,14 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 		r = -errno;
 		log_error("cannot create the job's cgroup in %s: %s", parent_path, strerror(-r));
 		close(parent);
-		if (!l->parent)
+		if (ours)
 			(void)rmdir(parent_path);
 		if (r == -EACCES || r == -EPERM || r == -EROFS)
 			return needed ? r : 0;
 		return r;
 	}
 	job->parent = parent;
-	job->own_parent = !l->parent;
+	job->own_parent = ours;
 	job->parent_path = strdup(parent_path);
 	job->fd = openat(parent, job->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (asprintf(&job->path, "%s/%s", parent_path, job->name) < 0)

@@ -266,3 +266,42 @@ Test(cgroup, unprivileged_limits_are_refused_clearly)
 	cr_assert_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
 	cr_assert_eq(line_count(r.err), 1, RESULT_FMT, RESULT_ARGS(r));
 }
+
+/* Unprivileged brig in a cgroup it was delegated (a systemd user service
+ * with Delegate=yes): the job's cgroup is made below it, and removed. The
+ * test plays the service manager: it delegates a directory to uid 65534
+ * and starts brig in it as that user. */
+Test(cgroup, unprivileged_brig_uses_its_delegated_cgroup)
+{
+	harness_need_root("delegating a cgroup needs root");
+	const char *root = harness_cgroup2_root();
+	if (!root)
+		harness_not_on_this_host("no cgroup2 mount");
+	char deleg[1024], cmd[16384], out[1024];
+	snprintf(deleg, sizeof deleg, "%s/brig-it-deleg-%s", root, harness_marker());
+	char *dir = tmpdir_make("deleg");
+	snprintf(out, sizeof out, "%s/out", dir);
+	cr_assert(mkdir(deleg, 0755) == 0, "mkdir %s: %s", deleg, strerror(errno));
+	snprintf(cmd, sizeof cmd,
+		 "set -e; d='%s'; chown 65534:65534 \"$d\" \"$d/cgroup.procs\" \"$d/cgroup.subtree_control\" "
+		 "\"$d/cgroup.threads\"; sh -c 'echo $$ > \"$0/cgroup.procs\"; exec setpriv --reuid=65534 --regid=65534 "
+		 "--clear-groups \"$1\" run --status-fd 1 -- sleep 0.5' "
+		 "\"$d\" '%s' > '%s' & pid=$!; sleep 0.2; ls \"$d\" | grep -c '^job-' > '%s.count' || true; wait $pid",
+		 deleg, getenv("BRIG"), out, out);
+	int rc = system(cmd);
+	char *text = file_read(out), count[1100];
+	snprintf(count, sizeof count, "%s.count", out);
+	char *during = file_read(count);
+	size_t left = 0;
+	DIR *d = opendir(deleg);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		left += strncmp(e->d_name, "job-", 4) == 0;
+	if (d)
+		closedir(d);
+	rmdir(deleg);
+	cr_assert_eq(rc, 0, "the job failed:\n%s", text ? text : "");
+	cr_assert_not_null(strstr(text, "\"event\":\"exited\""), "%s", text);
+	cr_assert_str_eq(during ? during : "", "1\n", "no job cgroup below the delegated one while it ran");
+	cr_assert_eq(left, 0, "the job's cgroup stayed in the delegated subtree");
+}
