@@ -103,8 +103,13 @@ static bool has_word(const char *list, const char *word)
  * available to its children's level. */
 static unsigned enable_controllers(int parent, unsigned wanted)
 {
-	char have[512];
+	char have[512], procs[16];
 	unsigned got = 0;
+	/* A parent with processes of its own (brig's delegated cgroup) must
+	 * hand down none: even a threaded controller such as pids would make
+	 * it a thread root, and its job children invalid domains. */
+	if (read_at(parent, "cgroup.procs", procs, sizeof procs) < 0 || procs[0])
+		return 0;
 	if (read_at(parent, "cgroup.controllers", have, sizeof have) < 0)
 		return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Runs inside the VM (run.sh's default command): `make integration` of the
+# checkout, exactly as on a host (the suite as root, then with brig as uid
+# 65534), on the binaries the host built.
+#
+#   tests/vm/guest-suite.sh BUILD_DIR [MAKE_ARG...]
+#
+# The checkout and BUILD_DIR are read-only in the guest: everything must be
+# built on the host first (make vm-test does that).
+#
+# In the guest every kernel feature the suite needs is there, so a skip for a
+# missing feature is a failure (BRIG_MUST_WORK=1), and the tests run one at a
+# time (CRITERION_JOBS=1: under emulation, a test that starts hundreds of
+# processes starves the one beside it past the harness's time limits), unless
+# the caller's environment says otherwise. CRITERION_TEST_PATTERN picks tests.
+set -euo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+build=${1:?usage: guest-suite.sh BUILD_DIR [MAKE_ARG...]}
+shift
+export BRIG_MUST_WORK=${BRIG_MUST_WORK:-1} CRITERION_JOBS=${CRITERION_JOBS:-1}
+exec make -C "$src" --no-print-directory BUILD="$build" "$@" integration
