@@ -116,10 +116,11 @@ integration: $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS)
 	@set -e; d=$$(mktemp -d /tmp/brig-integration.XXXXXX); trap 'rm -rf "$$d"' EXIT; \
 	  cp $(BUILD)/brig "$$d/"; cp -R $(BUILD)/tests/helpers "$$d/helpers"; cp -R profiles "$$d/profiles"; \
 	  chmod -R a+rX,go-w "$$d"; export BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" BRIG_PROFILES="$$d/profiles"; \
-	  echo "== integration suite as root"; \
-	  $(BUILD)/tests/integration-suite; \
+	  echo "== integration suite as root"; rc=0; \
+	  $(BUILD)/tests/integration-suite || rc=1; \
 	  echo "== integration suite as uid 65534 (rootless brig)"; \
-	  BRIG_TEST_USER=65534 $(BUILD)/tests/integration-suite
+	  BRIG_TEST_USER=65534 $(BUILD)/tests/integration-suite || rc=1; \
+	  exit $$rc
 
 demo: deps
 	$(MAKE) $(BUILD)/brig

@@ -299,9 +299,10 @@ Test(cgroup, unprivileged_brig_uses_its_delegated_cgroup)
 	snprintf(cmd, sizeof cmd,
 		 "set -e; d='%s'; chown 65534:65534 \"$d\" \"$d/cgroup.procs\" \"$d/cgroup.subtree_control\" "
 		 "\"$d/cgroup.threads\"; sh -c 'echo $$ > \"$0/cgroup.procs\"; exec setpriv --reuid=65534 --regid=65534 "
-		 "--clear-groups \"$1\" run --status-fd 1 -- sleep 0.5' "
-		 "\"$d\" '%s' > '%s' & pid=$!; sleep 0.2; ls \"$d\" | grep -c '^job-' > '%s.count' || true; wait $pid",
-		 deleg, getenv("BRIG"), out, out);
+		 "--clear-groups \"$1\" run --status-fd 1 -- sleep 3' "
+		 "\"$d\" '%s' > '%s' & pid=$!; for i in $(seq 200); do grep -q started '%s' && break; sleep 0.05; done; "
+		 "ls \"$d\" | grep -c '^job-' > '%s.count' || true; wait $pid",
+		 deleg, getenv("BRIG"), out, out, out);
 	int rc = system(cmd);
 	char *text = file_read(out), count[1100];
 	snprintf(count, sizeof count, "%s.count", out);
