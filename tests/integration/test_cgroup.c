@@ -209,21 +209,15 @@ Test(cgroup, no_job_cgroup_remains_after_100_jobs, .timeout = 180)
 	cr_assert_eq(left, 0, "%zu job cgroups left behind", left);
 }
 
-static void check_default_parent_unused(void)
-{
-	/* The same without a cgroup-parent: the job ran in brig's own. */
-	struct brig_result r;
-	BRIG(&r, "run", "--", "/bin/sh", "-c", "cat /proc/self/cgroup");
-	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
-	cr_assert_not_null(strstr(r.out, "0::/\n"), "the job sees more than its own cgroup" RESULT_FMT, RESULT_ARGS(r));
-}
-
 Test(cgroup, a_job_sees_only_its_own_cgroup)
 {
 	harness_need_root("job cgroups are made as root");
 	if (!harness_cgroup2_root())
 		harness_not_on_this_host("no cgroup2 mount");
-	check_default_parent_unused();
+	struct brig_result r;
+	BRIG(&r, "run", "--", "/bin/sh", "-c", "cat /proc/self/cgroup");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_not_null(strstr(r.out, "0::/\n"), "the job sees more than its own cgroup" RESULT_FMT, RESULT_ARGS(r));
 }
 
 Test(cgroup, a_double_forked_daemon_dies_with_the_job)
