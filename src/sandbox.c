@@ -17,6 +17,7 @@
 #include "brig/cgroup.h"
 #include "brig/child.h"
 #include "brig/init.h"
+#include "brig/janitor.h"
 #include "brig/log.h"
 #include "brig/mount.h"
 #include "brig/sandbox.h"
@@ -41,6 +42,7 @@ struct job {
 	struct seccomp_policy policy;
 	struct seccomp_notifier notifier;
 	struct cgroup_job cg;
+	struct janitor janitor;
 	struct timespec start;
 	/* What the wait learnt. */
 	bool setup_failed, exec_failed, have_final, timed_out;
@@ -284,10 +286,18 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		log_warn("cannot write the status: %s", strerror(-r));
 }
 
+/* What a supervisor killed with SIGKILL leaves to its janitor: the same
+ * teardown, on the janitor's copy of the job. */
+static void teardown_host_state(void *ctx)
+{
+	struct job *j = ctx;
+	cgroup_destroy(&j->cg);
+}
+
 int sandbox_run(const struct brig_config *c)
 {
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
-			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 } };
+			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 } };
 	char err[512];
 	sigset_t set;
 	int code = EXIT_BRIG, r;
@@ -330,6 +340,12 @@ int sandbox_run(const struct brig_config *c)
 		log_error("cannot set up signal handling: %s", strerror(errno));
 		goto out;
 	}
+	/* After the last piece of host state, before anything runs in it. */
+	const int keep[] = { j.cg.fd, j.cg.parent };
+	if ((r = janitor_start(&j.janitor, teardown_host_state, &j, keep, ARRAY_SIZE(keep))) < 0) {
+		log_error("cannot start the janitor: %s", strerror(-r));
+		goto out;
+	}
 	if ((r = start(&j)) < 0) {
 		if (!j.pid)
 			log_error("cannot create the namespaces (clone3): %s", strerror(-r));
@@ -355,7 +371,8 @@ int sandbox_run(const struct brig_config *c)
 	}
 out:
 	/* Whatever happened above: nothing of the job survives this. */
-	cgroup_destroy(&j.cg);
+	teardown_host_state(&j);
+	janitor_stop(&j.janitor);
 	mount_plan_free(&j.plan);
 	seccomp_notifier_free(&j.notifier);
 	seccomp_policy_free(&j.policy);

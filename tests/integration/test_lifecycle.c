@@ -252,3 +252,69 @@ Test(lifecycle, status_reports_timeout, .timeout = 30)
 	char *exited = status_of(text, "exited");
 	cr_assert_str_eq(json_or(exited, "timed_out"), "true", "%s", exited);
 }
+
+/* The job's cgroup directory as the host names it, from the pid in the
+ * started event; NULL when the job has none on this host. */
+static char *job_cgroup_dir(const char *status_path, double limit_s)
+{
+	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	char *text = NULL;
+	while (!(text = file_read(status_path)) || !strstr(text, "\"started\"")) {
+		free(text);
+		text = NULL;
+		if (now_ms() > deadline)
+			return NULL;
+		usleep(10 * 1000);
+	}
+	const char *pid = json_value(json_event_line(text, "started"), "pid");
+	const char *root = harness_cgroup2_root();
+	if (!pid || !root)
+		return NULL;
+	char path[64], line[4096];
+	snprintf(path, sizeof path, "/proc/%s/cgroup", pid);
+	FILE *f = fopen(path, "re");
+	char *dir = NULL;
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "0::", 3) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			if (asprintf(&dir, "%s%s", root, line + 3) < 0)
+				dir = NULL;
+		}
+	if (f)
+		fclose(f);
+	return dir;
+}
+
+/* A CI agent kills its job's process group with SIGKILL after a grace
+ * period, then expects the host clean: brig's janitor removes the job's
+ * cgroup at once, not at the next brig. */
+Test(lifecycle, kill9_of_brig_leaves_no_cgroup, .timeout = 30)
+{
+	if (!harness_cgroup2_root())
+		harness_unavailable("this host has no cgroup v2 hierarchy");
+	char *dir = tmpdir_make("kill9cg");
+	char status[4200];
+	snprintf(status, sizeof status, "%s/status.jsonl", dir);
+	struct brig_proc p;
+	struct brig_result r;
+	brig_start(&p, NULL, BRIG_ARGS("run", "--status-file", status, "--", "/bin/sh", "-c", "echo ready; sleep 600"));
+	bool ready = brig_wait_stdout(&p, "ready\n", 10);
+	char *cg = ready ? job_cgroup_dir(status, 5) : NULL;
+	if (!cg) {
+		brig_finish(&p, &r, 1);
+		cr_assert_fail("the job's cgroup was not found (ready=%d)" RESULT_FMT, ready, RESULT_ARGS(r));
+	}
+	struct stat st;
+	if (strcmp(cg, harness_cgroup2_root()) == 0 || strcmp(cg + strlen(cg) - 1, "/") == 0) {
+		brig_kill_and_reap(&p, SIGKILL);
+		brig_finish(&p, &r, 1);
+		harness_not_on_this_host("the job has no cgroup of its own here (unprivileged, no delegated cgroup)");
+	}
+	cr_assert_eq(stat(cg, &st), 0, "the job's cgroup %s does not exist while it runs", cg);
+	brig_kill_and_reap(&p, SIGKILL);
+	long long deadline = now_ms() + 2000;
+	while (stat(cg, &st) == 0 && now_ms() < deadline)
+		usleep(10 * 1000);
+	brig_finish(&p, &r, 1);
+	cr_assert_neq(stat(cg, &st), 0, "the job's cgroup %s survives kill -9 of brig by 2 s", cg);
+}
