@@ -63,3 +63,12 @@ int firewall_job_remove(const char *id);
 /* The ids of every job that has state in the table, for `brig gc`.
  * *ids is a malloc'd array of malloc'd strings. */
 int firewall_list_jobs(char ***ids, size_t *n);
+
+/* ---- pure parts, exposed for the unit tests ---- */
+
+/* Every destination of src/net_blocklist.def, IPv4 entries followed by
+ * their IPv6 spellings. Returns how many were written to OUT, -ENOBUFS
+ * when MAX is too small. */
+int firewall_blocklist(struct cidr *out, size_t max);
+/* INNER lies entirely within OUTER (same family). */
+bool firewall_cidr_within(const struct cidr *inner, const struct cidr *outer);
