@@ -48,6 +48,7 @@
 #define SET_MASQ4 "masq4"
 #define SET_MASQ6 "masq6"
 #define LINK_PREFIX "brig-"
+#define CHAIN_REFUSE "refuse"
 #define ID_MAX 64
 
 enum counter_class { C_SPOOF, C_METADATA, C_HOST, C_PRIVATE, C_POLICY, C_COUNT };
@@ -251,7 +252,7 @@ static int match_icmpv6_type(struct nftnl_rule *r, uint8_t type)
 
 static int counted_reject(struct nftnl_rule *r, const char *counter)
 {
-	return nft_expr_counter_ref(r, counter) ?: nft_expr_reject_icmpx(r, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+	return nft_expr_counter_ref(r, counter) ?: nft_expr_verdict(r, NFT_GOTO, CHAIN_REFUSE);
 }
 
 static int append(struct nft_batch *b, struct nftnl_rule *r)
@@ -326,6 +327,24 @@ static int add_masq(struct nft_batch *b, int family, const char *set)
 	       match_link_prefix(r, NFT_META_OIFNAME, NFT_CMP_NEQ) ?: nft_expr_masq(r) ?: append(b, r);
 }
 
+static int add_chain(struct nft_batch *b, const char *name, const char *comment);
+
+/* How every rejection ends: a TCP reset for TCP, else ICMP administratively
+ * prohibited. Not ICMP for TCP too: the job's kernel receives it while
+ * connect() still holds the socket, takes it as a soft error and waits for
+ * its SYN retransmit (a second, at least); a reset is queued and honoured. */
+static int add_refuse(struct nft_batch *b)
+{
+	_cleanup_(rule_freep) struct nftnl_rule *tcp = rule_new(CHAIN_REFUSE);
+	_cleanup_(rule_freep) struct nftnl_rule *other = rule_new(CHAIN_REFUSE);
+	if (!tcp || !other)
+		return -ENOMEM;
+	return add_chain(b, CHAIN_REFUSE, NULL) ?:
+	       match_l4proto(tcp, IPPROTO_TCP) ?: nft_expr_reject(tcp, NFT_REJECT_TCP_RST, 0) ?: append(b, tcp) ?:
+	       nft_expr_reject(other, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED) ?:
+	       append(b, other);
+}
+
 static int create_skeleton(void)
 {
 	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
@@ -354,6 +373,7 @@ static int create_skeleton(void)
 	    append(b, drop) ?:
 	    add_base_chain(b, "input", "filter", NF_INET_LOCAL_IN, -1) ?:
 	    add_dispatch(b, "input", MAP_INPUT) ?:
+	    add_refuse(b) ?:
 	    add_base_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) ?:
 	    add_masq(b, AF_INET, SET_MASQ4) ?: add_masq(b, AF_INET6, SET_MASQ6);
 	if (r < 0)
@@ -378,7 +398,7 @@ struct job_chain {
 
 /* One rule: MATCH..., then either a counted reject into counter CLS, a
  * counted drop, or a plain verdict. */
-enum action { A_ACCEPT, A_REJECT, A_DROP };
+enum action { A_ACCEPT, A_REJECT, A_DROP, A_DROP_QUIET };
 
 static int finish(struct job_chain *jc, struct nftnl_rule *r, enum action a, enum counter_class cls)
 {
@@ -395,6 +415,9 @@ static int finish(struct job_chain *jc, struct nftnl_rule *r, enum action a, enu
 		break;
 	case A_DROP:
 		ret = nft_expr_counter_ref(r, cname) ?: nft_expr_verdict(r, NF_DROP, NULL);
+		break;
+	case A_DROP_QUIET:
+		ret = nft_expr_verdict(r, NF_DROP, NULL);
 		break;
 	}
 	return ret ?: append(jc->b, r);
@@ -546,7 +569,20 @@ static int add_job_input_rules(struct job_chain *jc, const struct fw_job *j)
 		if (ret)
 			return ret;
 	}
+	/* The job's kernel talks to the link on its own (router solicitations,
+	 * multicast listener reports) from its link-local or the unspecified
+	 * address: not spoofing, nothing to count. */
+	static const char *const own_link[] = { "fe80::/10", "::/128" };
 	int ret;
+	for (size_t i = 0; i < ARRAY_SIZE(own_link); i++) {
+		struct cidr c;
+		_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
+		if (!r)
+			return -ENOMEM;
+		if ((ret = parse_cidr(own_link[i], &c)) || (ret = match_addr(r, &c, true, NFT_CMP_EQ)) ||
+		    (ret = finish(jc, r, A_DROP_QUIET, C_SPOOF)))
+			return ret;
+	}
 	if ((ret = rule_spoof(jc, AF_INET, &j->addr4)) || (ret = rule_spoof(jc, AF_INET6, &j->addr6)) ||
 	    (ret = rules_dns(jc, j)))
 		return ret;

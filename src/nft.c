@@ -358,12 +358,13 @@ int nft_expr_verdict(struct nftnl_rule *r, int verdict, const char *chain)
 	return add(r, e);
 }
 
-int nft_expr_reject_icmpx(struct nftnl_rule *r, uint8_t code)
+int nft_expr_reject(struct nftnl_rule *r, uint32_t type, uint8_t code)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("reject");
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMPX_UNREACH);
-		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, type);
+		if (type != NFT_REJECT_TCP_RST)
+			nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, code);
 	}
 	return add(r, e);
 }

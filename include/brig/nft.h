@@ -83,8 +83,9 @@ int nft_expr_ct_state(struct nftnl_rule *r, uint32_t states);
 int nft_expr_lookup(struct nftnl_rule *r, uint32_t sreg, const char *set, int dreg);
 /* verdict NF_ACCEPT, NF_DROP, NFT_JUMP (CHAIN), ... */
 int nft_expr_verdict(struct nftnl_rule *r, int verdict, const char *chain);
-/* reject with icmpx CODE (NFT_REJECT_ICMPX_ADMIN_PROHIBITED, ...) */
-int nft_expr_reject_icmpx(struct nftnl_rule *r, uint8_t code);
+/* reject: TYPE NFT_REJECT_TCP_RST (CODE unused), NFT_REJECT_ICMPX_UNREACH
+ * with CODE NFT_REJECT_ICMPX_ADMIN_PROHIBITED, ... */
+int nft_expr_reject(struct nftnl_rule *r, uint32_t type, uint8_t code);
 /* count in the named counter object */
 int nft_expr_counter_ref(struct nftnl_rule *r, const char *name);
 int nft_expr_masq(struct nftnl_rule *r);
