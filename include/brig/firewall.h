@@ -13,8 +13,13 @@
  *   6. the profile's egress-deny / egress-allow rules (policy), then the
  *      default: accept or reject (policy).
  * Replies to connections the job opened pass; nothing may open a
- * connection to a job. Rejections answer at once (ICMP administratively
- * prohibited), so a job fails fast instead of timing out. */
+ * connection to a job. Rejections answer at once (a TCP reset for TCP,
+ * ICMP administratively prohibited otherwise), so a job fails fast instead
+ * of timing out. To the host itself a job may send only IPv6 neighbour
+ * discovery and DNS to the resolvers it was given (when one of them is a
+ * host address).
+ *
+ * Layout and names (`nft list table inet brig`): see src/firewall.c. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
