@@ -9,7 +9,10 @@
 
 BRIG_SUITE(profiles);
 
-static const char *const shipped[] = { "default", "strict", "permissive", "buildkite", "gitlab" };
+/* `network` is here for `profile check` only: it changes the host's
+ * firewall and forwarding, so its jobs run in the network lab (test_net.c). */
+static const char *const shipped[] = { "default", "strict", "permissive", "network", "buildkite", "gitlab" };
+static const char *const runnable[] = { "default", "strict", "permissive", "buildkite", "gitlab" };
 
 static const char *profile_path(const char *name)
 {
@@ -41,7 +44,8 @@ static bool refuses_here(const char *name)
 
 Test(profiles, every_shipped_profile_runs_a_job)
 {
-	for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+	for (size_t i = 0; i < sizeof runnable / sizeof runnable[0]; i++) {
+		const char *const *shipped = runnable;
 		struct brig_result r;
 		BRIG(&r, "run", "--profile", profile_path(shipped[i]), "--", "/bin/sh", "-c", "echo ran=$(id -u)");
 		if (refuses_here(shipped[i])) {
