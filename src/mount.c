@@ -324,6 +324,23 @@ static int pivot(struct builder *b)
 	return 0;
 }
 
+/* A fresh sysfs shows the job's own network namespace. A job on the
+ * host's network (net host) does not own its namespace, and the kernel
+ * refuses it a sysfs: it gets a read-only copy of the host's /sys. */
+static int build_sys(struct builder *b)
+{
+	const unsigned ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	if (b->c->net.mode != NET_HOST)
+		return mount_fs(b, "sysfs", "/sys", NULL, ro);
+	_cleanup_close_ int tree = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	struct mount_attr a = { .attr_set = ro };
+	if (tree < 0)
+		return fail(b, -errno, "/sys", "cannot copy the host's /sys");
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+		return fail(b, -errno, "/sys", "cannot make the copy of /sys read-only");
+	return attach(b, tree, "/sys", true, "/sys");
+}
+
 int mount_build_root(const struct brig_config *c, const struct mount_plan *p, const char *hostname, char *err,
 		     size_t errlen)
 {
@@ -346,11 +363,8 @@ int mount_build_root(const struct brig_config *c, const struct mount_plan *p, co
 	    (r = tmpfs_at(&b, "/tmp", "1777", 0)) < 0 || (r = tmpfs_at(&b, "/run", "0755", 0)) < 0 ||
 	    (r = build_home(&b, home)) < 0)
 		return r;
-	if (c->sys) {
-		const unsigned ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-		if ((r = mount_fs(&b, "sysfs", "/sys", NULL, ro)) < 0)
-			return r;
-	}
+	if (c->sys && (r = build_sys(&b)) < 0)
+		return r;
 	if ((r = write_etc(&b, hostname)) < 0 || (r = apply_entries(&b, p, true)) < 0)
 		return r;
 	if ((r = pivot(&b)) < 0 || (r = set_readonly(&b, "/dev")) < 0 || (r = set_readonly(&b, "/")) < 0)
