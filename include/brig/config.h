@@ -10,6 +10,21 @@
 
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
 
+/* How the job sees its root tree (the prepared DIR or the host's /usr). */
+enum rootfs_mode {
+	ROOTFS_MODE_DEFAULT, /* overlay for a DIR, ro for the host */
+	ROOTFS_RO,
+	ROOTFS_OVERLAY, /* the tree as the lower layer, writes to a per-job upper */
+	ROOTFS_RW,      /* writes reach the tree; one job at a time */
+};
+
+/* A persistent directory cache-dir/KEY mounted read-write at dst. */
+struct brig_cache {
+	char *key; /* as given */
+	char *dir; /* the key escaped into one safe file name */
+	char *dst; /* absolute, normalised, inside the job */
+};
+
 struct brig_mount {
 	enum mount_kind kind;
 	char *src; /* NULL for tmpfs */
@@ -28,8 +43,9 @@ enum config_list {
 	CONFIG_ENV_SET,
 	CONFIG_ENV_PASS,
 	CONFIG_IO, /* limits.io */
+	CONFIG_CACHES,
 };
-#define CONFIG_N_LISTS (CONFIG_IO + 1) /* keep naming the last one */
+#define CONFIG_N_LISTS (CONFIG_CACHES + 1) /* keep naming the last one */
 
 /* Where one setting came from, for messages and `brig profile show`. */
 struct brig_origin {
@@ -44,6 +60,8 @@ struct brig_origin {
 /* Far above any real job's needs; bounds the work a hostile profile can cause. */
 #define CONFIG_LIST_MAX 4096
 
+#define BRIG_DEFAULT_CACHE_DIR "/var/lib/brig/cache"
+
 #define BRIG_DEFAULT_UID_BASE 1879048192u /* 0x70000000: above the ranges distributions hand out */
 #define BRIG_DEFAULT_UID_COUNT 65536u
 
@@ -54,6 +72,12 @@ struct brig_config {
 	char *chdir;
 	char *hostname;
 	char *rootfs; /* NULL: the host's /usr */
+	enum rootfs_mode rootfs_mode;
+	uint64_t overlay_size; /* 0: the tmpfs default (half the RAM, charged to the job's memory) */
+	char *overlay_dir;     /* NULL: the upper layer lives on a tmpfs */
+	struct brig_cache *caches;
+	size_t n_caches;
+	char *cache_dir; /* NULL: the default (BRIG_DEFAULT_CACHE_DIR as root) */
 	bool sys;
 
 	uint32_t uid_base, uid_count;
@@ -111,6 +135,9 @@ int config_finish(struct brig_config *c);
  * `brig profile check` can run them anywhere. Returns -EINVAL after
  * reporting, 0 when consistent. rep NULL: log_error, first problem only. */
 int config_check(const struct brig_config *c, struct brig_reporter *rep);
+
+/* The mode that applies: ROOTFS_MODE_DEFAULT resolved. */
+enum rootfs_mode config_rootfs_mode(const struct brig_config *c);
 
 /* A random job id in c->job_id. */
 int config_new_job_id(struct brig_config *c);
