@@ -157,12 +157,18 @@ Test(rootfs, overlay_writes_vanish_and_the_tree_is_unchanged)
 	     "  if echo x > $d/planted 2>/dev/null; then echo \"w$d=yes\"; else echo \"w$d=no\"; fi; done; "
 	     "echo changed >> /bin/busybox.copy; cp /bin/busybox /bin/busybox.copy; echo tail >> /bin/busybox; "
 	     "rm -f /bin/ls /sbin/ifconfig; mkdir -p /usr/new/deep; chmod 0700 /usr/bin; chown 1:1 /var/tmp; "
-	     "ln -s /bin/sh /usr/new/sh; echo removed=$([ -e /bin/ls ] && echo no || echo yes)");
+	     "ln -s /bin/sh /usr/new/sh; echo removed=$([ -e /bin/ls ] && echo no || echo yes); "
+	     "echo hostname=$(cat /etc/hostname); echo hosts=$(grep -c \"$(cat /etc/hostname)\" /etc/hosts); "
+	     "echo resolv=$(grep -c brig /etc/resolv.conf)");
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_str_eq(kv_get(r.out, "w/bin") ?: "?", "yes", "the overlay is not writable" RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_str_eq(kv_get(r.out, "w/usr/bin") ?: "?", "yes", RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_str_eq(kv_get(r.out, "w/var") ?: "?", "yes", RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_str_eq(kv_get(r.out, "removed") ?: "?", "yes", RESULT_FMT, RESULT_ARGS(r));
+	/* brig's /etc files are there, the tree's /etc untouched (digest). */
+	cr_expect_eq(strncmp(kv_get(r.out, "hostname") ?: "?", "brig-", 5), 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "hosts") ?: "?", "1", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "resolv") ?: "?", "1", RESULT_FMT, RESULT_ARGS(r));
 	char *after = digest(tree);
 	cr_assert_str_eq(before, after, "the tree changed under an overlay job" RESULT_FMT, RESULT_ARGS(r));
 
