@@ -25,7 +25,7 @@
  * overlays are made: inside the new root, so that they belong to the
  * job's mount namespace (overlayfs only takes layers from there), and
  * detached and removed before the job starts. */
-#define STAGE_DIR "/.brig-overlay"
+#define STAGE_DIR "/" MOUNT_STAGE_NAME
 
 struct builder {
 	const struct brig_config *c;
@@ -199,7 +199,7 @@ static int stage_close(struct builder *b)
 	if (r < 0)
 		return fail(b, r, "overlay", "cannot detach the upper layers");
 	_cleanup_close_ int top = open_in_root(b->root, "/", O_RDONLY | O_DIRECTORY);
-	if (top < 0 || unlinkat(top, STAGE_DIR + 1, AT_REMOVEDIR) < 0)
+	if (top < 0 || unlinkat(top, MOUNT_STAGE_NAME, AT_REMOVEDIR) < 0)
 		return fail(b, top < 0 ? top : -errno, "overlay", "cannot remove the stage");
 	return 0;
 }

@@ -21,9 +21,8 @@
  * links on merged-/usr systems, read-only trees on the others. */
 static const char *const host_root_entries[] = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
 
-/* Top-level entries of a prepared rootfs that brig provides itself (the
- * last is where mount.c stages overlay layers). */
-static const char *const rootfs_skipped[] = { ".", "..", "etc", "proc", "dev", "sys", "tmp", "run", ".brig-overlay", NULL };
+/* Top-level entries of a prepared rootfs that brig provides itself. */
+static const char *const rootfs_skipped[] = { ".", "..", "etc", "proc", "dev", "sys", "tmp", "run", MOUNT_STAGE_NAME, NULL };
 
 /* With the host's /usr under an overlay, the package database goes under
  * one too, so that dpkg works and its changes vanish as well. */

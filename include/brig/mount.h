@@ -7,6 +7,10 @@
 
 #include "brig/config.h"
 
+/* The top-level name under which the child stages overlay layers; never
+ * taken from a tree. */
+#define MOUNT_STAGE_NAME ".brig-overlay"
+
 enum mount_entry_type {
 	ME_TREE,    /* fd: a detached mount tree, attached at dst */
 	ME_SYMLINK, /* link: a symbolic link created at dst */
