@@ -353,8 +353,9 @@ int mount_plan_open(const struct brig_config *c, struct mount_plan *p, char *err
 	struct planner pl = { .c = c, .p = p, .err = err, .errlen = errlen, .idmap_fd = -1, .tree_idmap_fd = -1 };
 	int r;
 
-	*p = (struct mount_plan){ .upper_fd = -1, .passwd_fd = -1, .group_fd = -1,
-				  .overlay_job_dir = p->overlay_job_dir };
+	const char *overlay_job_dir = p->overlay_job_dir;
+	*p = (struct mount_plan)MOUNT_PLAN_INIT;
+	p->overlay_job_dir = overlay_job_dir;
 	if ((r = add_root_entries(&pl)) >= 0 && (r = add_etc_entries(&pl)) >= 0 && (r = add_dev_nodes(&pl)) >= 0 &&
 	    (r = add_upper(&pl)) >= 0 && (r = open_accounts(&pl)) >= 0)
 		r = add_user_entries(&pl);
@@ -378,8 +379,9 @@ void mount_plan_free(struct mount_plan *p)
 		free(e->what);
 	}
 	free(p->v);
-	for (int *fd = &p->upper_fd; fd; fd = fd == &p->upper_fd ? &p->passwd_fd : fd == &p->passwd_fd ? &p->group_fd : NULL)
-		if (*fd >= 0)
-			close(*fd);
-	*p = (struct mount_plan){ .upper_fd = -1, .passwd_fd = -1, .group_fd = -1 };
+	int *fds[] = { &p->upper_fd, &p->passwd_fd, &p->group_fd };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	*p = (struct mount_plan)MOUNT_PLAN_INIT;
 }

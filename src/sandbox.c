@@ -289,7 +289,7 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 int sandbox_run(const struct brig_config *c)
 {
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
-			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .plan = { .upper_fd = -1, .passwd_fd = -1, .group_fd = -1 },
+			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .plan = MOUNT_PLAN_INIT,
 			 .rootfs = ROOTFS_JOB_INIT };
 	char err[512];
 	sigset_t set;

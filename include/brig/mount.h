@@ -47,6 +47,7 @@ struct mount_plan {
 	 * their system accounts; -1 when not used. */
 	int passwd_fd, group_fd;
 };
+#define MOUNT_PLAN_INIT { .upper_fd = -1, .passwd_fd = -1, .group_fd = -1 }
 
 /* On failure writes one line naming the problem to err. */
 int mount_plan_open(const struct brig_config *c, struct mount_plan *p, char *err, size_t errlen);
