@@ -27,6 +27,9 @@
  * detached and removed before the job starts. */
 #define STAGE_DIR "/" MOUNT_STAGE_NAME
 
+/* A writable /etc holds configuration, not data. */
+#define ETC_OVERLAY_SIZE (64u << 20)
+
 struct builder {
 	const struct brig_config *c;
 	int root; /* the new root's tmpfs */
@@ -440,6 +443,10 @@ int mount_build_root(const struct brig_config *c, const struct mount_plan *p, co
 	b.root = root;
 
 	const char *home = etc_home(c);
+	/* Under an overlay the job may change its configuration too (package
+	 * tools write conffiles), with changes that vanish like the rest. */
+	if (config_rootfs_mode(c) == ROOTFS_OVERLAY && (r = tmpfs_at(&b, "/etc", "0755", ETC_OVERLAY_SIZE)) < 0)
+		return r;
 	if ((r = build_dev(&b)) < 0 || (r = apply_entries(&b, p, false)) < 0 || (r = build_proc(&b)) < 0 ||
 	    (r = tmpfs_at(&b, "/tmp", "1777", 0)) < 0 || (r = tmpfs_at(&b, "/run", "0755", 0)) < 0 ||
 	    (r = build_home(&b, home)) < 0)

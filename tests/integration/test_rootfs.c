@@ -346,11 +346,12 @@ Test(rootfs, host_overlay_lets_dpkg_install_and_leaves_the_host_alone)
 	for (char *p = pkg; *p; p++)
 		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
 	snprintf(cmd, sizeof cmd,
-		 "set -e; cd '%s'; mkdir -p p/DEBIAN p/usr/share/%s; echo payload > p/usr/share/%s/file; "
+		 "set -e; cd '%s'; mkdir -p p/DEBIAN p/usr/share/%s p/etc; echo payload > p/usr/share/%s/file; "
+		 "echo setting=1 > p/etc/%s.conf; echo /etc/%s.conf > p/DEBIAN/conffiles; "
 		 "printf 'Package: %s\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: brig tests <t@example.invalid>\\n"
 		 "Description: brig test package\\n' > p/DEBIAN/control; dpkg-deb --build p pkg.deb >/dev/null; "
 		 "chmod -R a+rX .",
-		 dir, pkg, pkg, pkg);
+		 dir, pkg, pkg, pkg, pkg, pkg);
 	run_or_fail(cmd);
 	char *status_before = command_output("sha256sum /var/lib/dpkg/status");
 	char *usr_before = command_output("ls -la /usr/share | sha256sum");
@@ -358,17 +359,20 @@ Test(rootfs, host_overlay_lets_dpkg_install_and_leaves_the_host_alone)
 	snprintf(bind, sizeof bind, "%s:/deb", dir);
 	snprintf(script, sizeof script,
 		 "dpkg -i /deb/pkg.deb >/dev/null && echo installed=$(cat /usr/share/%s/file) && "
-		 "dpkg-query -W -f='status=${Status}\\n' %s",
-		 pkg, pkg);
+		 "echo conf=$(cat /etc/%s.conf) && dpkg-query -W -f='status=${Status}\\n' %s",
+		 pkg, pkg, pkg);
 	struct brig_result r;
 	BRIG(&r, "run", "--rootfs", "host", "--rootfs-mode", "overlay", "--ro-bind", bind, "--", "sh", "-c", script);
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_str_eq(kv_get(r.out, "installed") ?: "?", "payload", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "conf") ?: "?", "setting=1", RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_str_eq(kv_get(r.out, "status") ?: "?", "install ok installed", RESULT_FMT, RESULT_ARGS(r));
 
 	char path[256];
 	snprintf(path, sizeof path, "/usr/share/%s", pkg);
 	cr_assert_neq(access(path, F_OK), 0, "the package reached the host's /usr");
+	snprintf(path, sizeof path, "/etc/%s.conf", pkg);
+	cr_assert_neq(access(path, F_OK), 0, "the package's conffile reached the host's /etc");
 	cr_assert_str_eq(status_before, command_output("sha256sum /var/lib/dpkg/status"),
 			 "the host's dpkg database changed");
 	cr_assert_str_eq(usr_before, command_output("ls -la /usr/share | sha256sum"), "the host's /usr changed");
