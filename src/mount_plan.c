@@ -139,7 +139,17 @@ static int add_tree(struct planner *pl, const char *src, const char *dst, unsign
 		attr.attr_set |= MOUNT_ATTR_IDMAP;
 		attr.userns_fd = (uint64_t)ns;
 	}
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+	int r = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+	/* A read-only tree works unmapped too (as it did before trees were
+	 * mapped), on file systems that cannot idmap: only its owners show
+	 * as nobody. Writable ones need the mapping to be the job's. */
+	if (r < 0 && (errno == EINVAL || errno == EOPNOTSUPP) && (flags & T_TREE) && (flags & T_RO) &&
+	    !(flags & T_OVERLAY)) {
+		attr.attr_set &= ~(uint64_t)MOUNT_ATTR_IDMAP;
+		attr.userns_fd = 0;
+		r = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+	}
+	if (r < 0) {
 		int e = errno;
 		close(fd);
 		return fail(pl, -e, what,
