@@ -33,7 +33,8 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
             libcriterion-dev libnl-3-dev libnl-route-3-dev scdoc bubblewrap util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
             qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2 \
-            libmnl-dev libnftnl-dev nftables socat dnsmasq-base iperf3
+            libmnl-dev libnftnl-dev nftables socat dnsmasq-base iperf3 \
+            debootstrap dpkg-dev debian-archive-keyring
 
 .PHONY: all deps test unit integration vm-test demo bench install clean man
 all: $(BUILD)/brig
@@ -121,7 +122,9 @@ unit: $(BUILD)/tests/unit
 integration: $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS)
 	@set -e; d=$$(mktemp -d /tmp/brig-integration.XXXXXX); trap 'rm -rf "$$d"' EXIT; \
 	  cp $(BUILD)/brig "$$d/"; cp -R $(BUILD)/tests/helpers "$$d/helpers"; cp -R profiles "$$d/profiles"; \
+	  cp -R rootfs "$$d/rootfs"; \
 	  chmod -R a+rX,go-w "$$d"; export BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" BRIG_PROFILES="$$d/profiles"; \
+	  export BRIG_MKROOTFS="$$d/rootfs/mkrootfs"; \
 	  echo "== integration suite as root"; rc=0; \
 	  $(BUILD)/tests/integration-suite || rc=1; \
 	  echo "== integration suite as uid 65534 (rootless brig)"; \

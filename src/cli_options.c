@@ -13,6 +13,7 @@
 #include "brig/cli.h"
 #include "brig/cli_limits.h"
 #include "brig/cli_net.h"
+#include "brig/cli_rootfs.h"
 #include "brig/log.h"
 #include "brig/profile.h"
 #include "brig/util.h"
@@ -46,7 +47,16 @@ static int set_path(char **slot, const char *arg, const char **why)
 
 static int set_workspace(struct brig_config *c, const char *a, const char **why) { return set_path(&c->workspace, a, why); }
 static int set_chdir(struct brig_config *c, const char *a, const char **why) { return set_path(&c->chdir, a, why); }
-static int set_rootfs(struct brig_config *c, const char *a, const char **why) { return set_path(&c->rootfs, a, why); }
+/* "host" names the default explicitly, so a profile can say it (and pair
+ * it with rootfs-mode overlay). */
+static int set_rootfs(struct brig_config *c, const char *a, const char **why)
+{
+	if (strcmp(a, "host") != 0)
+		return set_path(&c->rootfs, a, why);
+	free(c->rootfs);
+	c->rootfs = NULL;
+	return 0;
+}
 
 static int add_bind(struct brig_config *c, const char *a, enum mount_kind kind, const char **why)
 {
@@ -461,8 +471,18 @@ const struct cli_option cli_run_options[] = {
 	SCALAR("chdir", "DIR", "working directory inside the job", 'C', chdir,
 	       "the workspace, else the job user's home"),
 	SCALAR("hostname", "NAME", "host name inside the job (default brig-JOBID)", 0, hostname, "brig-JOBID"),
-	SCALAR("rootfs", "DIR", "use the prepared tree DIR, read-only, instead of the host's /usr", 0, rootfs,
-	       "the host's /usr, read-only"),
+	SCALAR("rootfs", "DIR|host", "run on the prepared tree DIR instead of the host's /usr", 0, rootfs,
+	       "host: the host's /usr"),
+	EXT_SCALAR("rootfs-mode", "ro|overlay|rw", "the tree read-only, under a per-job overlay, or writable",
+		   rootfs_mode, "overlay for a DIR, ro for host"),
+	EXT_SCALAR("overlay-size", "SIZE", "size of the tmpfs that holds the overlay's writes", overlay_size,
+		   "the tmpfs default (half the RAM)"),
+	EXT_SCALAR("overlay-dir", "DIR", "keep the overlay's writes in a per-job directory under DIR", overlay_dir,
+		   "none: on a tmpfs"),
+	EXT_REPEAT("cache", "KEY DST", "mount the persistent cache KEY read-write at DST (repeatable)", cache,
+		   CONFIG_CACHES, "none"),
+	EXT_SCALAR("cache-dir", "DIR", "where the caches live", cache_dir,
+		   "/var/lib/brig/cache; unprivileged, ~/.cache/brig"),
 	FLAG("sys", "mount /sys read-only (absent by default)", 0, sys, "off: no /sys"),
 	SCALAR("uid-range", "BASE:COUNT", "host ids that ids 0.. inside map to (root only)", 0, uid_range,
 	       "1879048192:65536 as root; unprivileged, the caller's own id"),
@@ -521,9 +541,5 @@ const struct cli_option cli_run_options[] = {
 const size_t cli_run_options_count = ARRAY_SIZE(cli_run_options);
 
 const struct cli_planned cli_planned_options[] = {
-	{ "rootfs-mode", "root file system modes" },
-	{ "overlay-size", "root file system modes" },
-	{ "overlay-dir", "root file system modes" },
-	{ "cache", "build caches" },
 };
 const size_t cli_planned_count = ARRAY_SIZE(cli_planned_options);

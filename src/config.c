@@ -11,6 +11,7 @@
 
 #include "brig/config.h"
 #include "brig/log.h"
+#include "brig/rootfs.h"
 #include "brig/util.h"
 
 void config_init(struct brig_config *c)
@@ -36,6 +37,14 @@ void config_free(struct brig_config *c)
 	free(c->chdir);
 	free(c->hostname);
 	free(c->rootfs);
+	free(c->overlay_dir);
+	free(c->cache_dir);
+	for (size_t i = 0; i < c->n_caches; i++) {
+		free(c->caches[i].key);
+		free(c->caches[i].dir);
+		free(c->caches[i].dst);
+	}
+	free(c->caches);
 	free(c->status_file);
 	free(c->seccomp);
 	free(c->profile);
@@ -148,6 +157,7 @@ size_t config_list_size(const struct brig_config *c, enum config_list list)
 	case CONFIG_ENV_PASS: return c->n_env_pass;
 	case CONFIG_IO: return c->limits.n_io;
 	case CONFIG_EGRESS: return c->net.n_egress;
+	case CONFIG_CACHES: return c->n_caches;
 	case CONFIG_SCALAR: break;
 	}
 	return 0;
@@ -179,6 +189,7 @@ static bool same_identity(const struct brig_config *c, enum config_list list, si
 	case CONFIG_ENV_PASS: return strcmp(c->env_pass[i], c->env_pass[j]) == 0;
 	case CONFIG_IO: return same_io_limit(&c->limits.io[i], &c->limits.io[j]);
 	case CONFIG_EGRESS: return net_same_egress(&c->net.egress[i], &c->net.egress[j]);
+	case CONFIG_CACHES: return strcmp(c->caches[i].dst, c->caches[j].dst) == 0;
 	case CONFIG_SCALAR: break;
 	}
 	return false;
@@ -213,6 +224,44 @@ static int check_roots(const struct brig_config *c, struct brig_reporter *rep)
 	if (c->workspace && strcmp(c->workspace, "/") == 0 && (!bad || rep->keep_going)) {
 		config_where(config_last_origin(c, "workspace"), "workspace", where, sizeof where);
 		brig_report(rep, "%s /: the host's root cannot be a job's workspace", where);
+		bad++;
+	}
+	return bad;
+}
+
+enum rootfs_mode config_rootfs_mode(const struct brig_config *c)
+{
+	if (c->rootfs_mode != ROOTFS_MODE_DEFAULT)
+		return c->rootfs_mode;
+	return c->rootfs ? ROOTFS_OVERLAY : ROOTFS_RO;
+}
+
+/* Overlay settings without an overlay, and a writable host /usr, are
+ * mistakes that would otherwise pass silently. */
+static int check_rootfs_mode(const struct brig_config *c, struct brig_reporter *rep)
+{
+	static const char *const overlay_opts[] = { "overlay-size", "overlay-dir" };
+	char where[512], other[512];
+	int bad = 0;
+	enum rootfs_mode mode = config_rootfs_mode(c);
+	if (mode == ROOTFS_RW && !c->rootfs) {
+		config_where(config_last_origin(c, "rootfs-mode"), "rootfs-mode", where, sizeof where);
+		brig_report(rep, "%s rw: needs a rootfs DIR (the host's /usr is never writable; say overlay)", where);
+		bad++;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(overlay_opts) && (!bad || rep->keep_going); i++) {
+		bool set = i == 0 ? c->overlay_size != 0 : c->overlay_dir != NULL;
+		if (!set || mode == ROOTFS_OVERLAY)
+			continue;
+		config_where(config_last_origin(c, overlay_opts[i]), overlay_opts[i], where, sizeof where);
+		brig_report(rep, "%s: only applies with rootfs-mode overlay (the mode is %s)", where,
+			    mode == ROOTFS_RW ? "rw" : "ro");
+		bad++;
+	}
+	if (c->overlay_size && c->overlay_dir && (!bad || rep->keep_going)) {
+		config_where(config_last_origin(c, "overlay-size"), "overlay-size", where, sizeof where);
+		other_place(config_last_origin(c, "overlay-dir"), "overlay-dir", other, sizeof other);
+		brig_report(rep, "%s: cannot be combined with %s (a directory has no size limit)", where, other);
 		bad++;
 	}
 	return bad;
@@ -274,6 +323,7 @@ static void identity_text(const struct brig_config *c, enum config_list list, si
 	case CONFIG_ENV_PASS: snprintf(buf, len, "%s is already passed", c->env_pass[i]); return;
 	case CONFIG_IO: snprintf(buf, len, "%s is already limited so", c->limits.io[i].dev); return;
 	case CONFIG_EGRESS: snprintf(buf, len, "the same rule is already given"); return;
+	case CONFIG_CACHES: snprintf(buf, len, "%s is already a cache", c->caches[i].dst); return;
 	case CONFIG_SCALAR: break;
 	}
 	snprintf(buf, len, "already given");
@@ -310,7 +360,7 @@ static int check_repeats(const struct brig_config *c, enum config_list list, str
 static int check_lists(const struct brig_config *c, struct brig_reporter *rep)
 {
 	static const enum config_list lists[] = { CONFIG_MOUNTS, CONFIG_PASS_FDS, CONFIG_CAPS, CONFIG_ENV_SET,
-						  CONFIG_ENV_PASS, CONFIG_EGRESS };
+						  CONFIG_ENV_PASS, CONFIG_EGRESS, CONFIG_CACHES };
 	int bad = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(lists) && (!bad || rep->keep_going); i++) {
 		int r = check_repeats(c, lists[i], rep);
@@ -324,7 +374,7 @@ static int check_lists(const struct brig_config *c, struct brig_reporter *rep)
 int config_check(const struct brig_config *c, struct brig_reporter *rep)
 {
 	static int (*const checks[])(const struct brig_config *, struct brig_reporter *) = {
-		check_roots, check_mounts, check_status, check_lists, config_check_net,
+		check_roots, check_rootfs_mode, check_mounts, check_status, check_lists, config_check_net,
 	};
 	struct brig_reporter first = { 0 };
 	if (!rep)
@@ -368,6 +418,11 @@ static int check_host_paths(const struct brig_config *c)
 	if (c->rootfs) {
 		config_where(config_last_origin(c, "rootfs"), "rootfs", where, sizeof where);
 		if ((r = need(where, c->rootfs, true)) < 0)
+			return r;
+	}
+	if (c->overlay_dir) {
+		config_where(config_last_origin(c, "overlay-dir"), "overlay-dir", where, sizeof where);
+		if ((r = need(where, c->overlay_dir, true)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -432,7 +487,7 @@ int config_finish(struct brig_config *c)
 	}
 	c->rootless = geteuid() != 0;
 	if ((r = check_identity(c)) < 0 || (r = config_check(c, NULL)) < 0 || (r = check_host_paths(c)) < 0 ||
-	    (r = config_finish_net(c)) < 0)
+	    (r = rootfs_check(c)) < 0 || (r = config_finish_net(c)) < 0)
 		return r;
 	return check_fds(c);
 }

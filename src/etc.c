@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,4 +97,38 @@ int etc_generate(int dirfd, const struct brig_config *c, const char *hostname)
 	return put(dirfd, "nsswitch.conf",
 		   "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"
 		   "networks: files\nprotocols: files\nservices: files\nethers: files\nrpc: files\n");
+}
+
+/* System accounts (ids 1..999) of the tree, or of the host under an
+ * overlay: package tools look their names up (dpkg's statoverrides, apt's
+ * _apt). People's accounts (1000 and up) never reach a job, nor any name
+ * brig's own lines already give. */
+int etc_add_system_accounts(int dirfd, const char *name, int src_fd)
+{
+	static const char *const own[] = { "root", "job", "nobody", "nogroup", NULL };
+	_cleanup_(fclosep) FILE *in = fdopen(dup(src_fd), "re");
+	if (!in)
+		return -errno;
+	_cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	char line[1024];
+	for (unsigned n = 0; n < 4096 && fgets(line, sizeof line, in); n++) {
+		size_t len = strlen(line);
+		if (len == 0 || line[len - 1] != '\n')
+			continue;
+		char *f1 = strchr(line, ':'), *f2 = f1 ? strchr(f1 + 1, ':') : NULL;
+		if (!f1 || !f2)
+			continue;
+		char *end = NULL;
+		unsigned long id = strtoul(f2 + 1, &end, 10);
+		if (end == f2 + 1 || *end != ':' || id == 0 || id >= 1000)
+			continue;
+		bool taken = false;
+		for (const char *const *o = own; *o && !taken; o++)
+			taken = (size_t)(f1 - line) == strlen(*o) && strncmp(line, *o, strlen(*o)) == 0;
+		if (!taken && write(fd, line, len) != (ssize_t)len)
+			return -EIO;
+	}
+	return 0;
 }

@@ -21,9 +21,20 @@
  * hides nothing the job needs. */
 #define BUILD_DIR "/tmp"
 
+/* Where the overlays' upper and work directories are staged while the
+ * overlays are made: inside the new root, so that they belong to the
+ * job's mount namespace (overlayfs only takes layers from there), and
+ * detached and removed before the job starts. */
+#define STAGE_DIR "/" MOUNT_STAGE_NAME
+
+/* A writable /etc holds configuration, not data. */
+#define ETC_OVERLAY_SIZE (64u << 20)
+
 struct builder {
 	const struct brig_config *c;
 	int root; /* the new root's tmpfs */
+	int stage; /* STAGE_DIR, while overlays are being made */
+	unsigned n_overlays;
 	char *err;
 	size_t errlen;
 };
@@ -98,7 +109,7 @@ static int fs_new(const char *type, const char *const *opts, unsigned attrs)
 	if (fs < 0)
 		return -errno;
 	for (; opts && opts[0]; opts += 2)
-		if (fsconfig(fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0) < 0)
+		if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opts[0], opts[1], 0) < 0)
 			return -errno;
 	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -errno;
@@ -154,10 +165,94 @@ static int copy_file(struct builder *b, int src, const char *dst)
 	return 0;
 }
 
+static int stage_open(struct builder *b, const struct mount_plan *p)
+{
+	char sz[32];
+	snprintf(sz, sizeof sz, "%llu", (unsigned long long)p->overlay_size);
+	const char *opts[] = { "mode", "0755", p->overlay_size ? "size" : NULL, sz, NULL };
+	_cleanup_close_ int tmp = -1;
+	int tree = p->upper_fd;
+	if (tree < 0) {
+		tree = tmp = fs_new("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		if (tmp < 0)
+			return fail(b, tmp, "overlay", "cannot create the tmpfs for the upper layers");
+	}
+	int r = attach(b, tree, STAGE_DIR, true, p->upper_fd >= 0 ? "overlay-dir" : "overlay");
+	if (r < 0)
+		return r;
+	b->stage = open_in_root(b->root, STAGE_DIR, O_RDONLY | O_DIRECTORY);
+	if (b->stage < 0)
+		return fail(b, b->stage, "overlay", "cannot open the upper layers");
+	if ((mkdirat(b->stage, "upper", 0755) < 0 && errno != EEXIST) ||
+	    (mkdirat(b->stage, "work", 0755) < 0 && errno != EEXIST))
+		return fail(b, -errno, "overlay", "cannot make the upper layers");
+	return 0;
+}
+
+/* The layers stay referenced by the overlays; the stage itself goes. */
+static int stage_close(struct builder *b)
+{
+	char path[64];
+	if (b->stage < 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/self/fd/%d", b->stage);
+	int r = umount2(path, MNT_DETACH) < 0 ? -errno : 0;
+	close(b->stage);
+	b->stage = -1;
+	if (r < 0)
+		return fail(b, r, "overlay", "cannot detach the upper layers");
+	_cleanup_close_ int top = open_in_root(b->root, "/", O_RDONLY | O_DIRECTORY);
+	if (top < 0 || unlinkat(top, MOUNT_STAGE_NAME, AT_REMOVEDIR) < 0)
+		return fail(b, top < 0 ? top : -errno, "overlay", "cannot remove the stage");
+	return 0;
+}
+
+static int layer_dir(struct builder *b, const char *kind, unsigned n)
+{
+	char name[32];
+	snprintf(name, sizeof name, "%s/%u", kind, n);
+	if (mkdirat(b->stage, name, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	int fd = openat(b->stage, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The tree is attached at dst first, then an overlay over it is mounted
+ * on top, with that mount as its lower layer: the job sees only the
+ * overlay, and the tree below is read-only whatever happens above.
+ * Layers are named by /proc/self/fd paths, which need no escaping and
+ * were resolved in the new root. In a user namespace overlayfs keeps its
+ * metadata in user.* attributes (userxattr). */
+static int overlay_entry(struct builder *b, const struct mount_entry *e)
+{
+	int r = attach(b, e->fd, e->dst, true, e->what);
+	if (r < 0)
+		return r;
+	unsigned n = b->n_overlays++;
+	_cleanup_close_ int lower = open_in_root(b->root, e->dst, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+	_cleanup_close_ int upper = layer_dir(b, "upper", n);
+	_cleanup_close_ int work = layer_dir(b, "work", n);
+	if (lower < 0 || upper < 0 || work < 0)
+		return fail(b, lower < 0 ? lower : upper < 0 ? upper : work, e->what, "cannot prepare the overlay");
+	char l[32], u[32], w[32];
+	snprintf(l, sizeof l, "/proc/self/fd/%d", lower);
+	snprintf(u, sizeof u, "/proc/self/fd/%d", upper);
+	snprintf(w, sizeof w, "/proc/self/fd/%d", work);
+	const char *opts[] = { "lowerdir", l, "upperdir", u, "workdir", w, "userxattr", NULL, NULL };
+	_cleanup_close_ int ovl = fs_new("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (ovl < 0)
+		return fail(b, ovl, e->what, "cannot mount the overlay");
+	if (move_mount(ovl, "", lower, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return fail(b, -errno, e->what, "cannot attach the overlay");
+	return 0;
+}
+
 static int apply_entry(struct builder *b, const struct mount_entry *e)
 {
 	switch (e->type) {
 	case ME_TREE:
+		if (e->overlay)
+			return overlay_entry(b, e);
 		return attach(b, e->fd, e->dst, e->is_dir, e->what);
 	case ME_SYMLINK:
 		return make_symlink(b, e->link, e->dst);
@@ -171,14 +266,16 @@ static int apply_entry(struct builder *b, const struct mount_entry *e)
 
 static int apply_entries(struct builder *b, const struct mount_plan *p, bool user)
 {
+	int r;
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->v[i].user != user)
 			continue;
-		int r = apply_entry(b, &p->v[i]);
-		if (r < 0)
+		if (p->v[i].overlay && b->stage < 0 && (r = stage_open(b, p)) < 0)
+			return r;
+		if ((r = apply_entry(b, &p->v[i])) < 0)
 			return r;
 	}
-	return 0;
+	return stage_close(b);
 }
 
 static int build_dev(struct builder *b)
@@ -288,7 +385,7 @@ static int build_home(struct builder *b, const char *home)
 	return 0;
 }
 
-static int write_etc(struct builder *b, const char *hostname)
+static int write_etc(struct builder *b, const struct mount_plan *p, const char *hostname)
 {
 	_cleanup_close_ int etc = make_target(b->root, "/etc", true);
 	if (etc < 0)
@@ -297,6 +394,10 @@ static int write_etc(struct builder *b, const char *hostname)
 	if (dir < 0)
 		return fail(b, dir, "/etc", "cannot open");
 	int r = etc_generate(dir, b->c, hostname);
+	if (r >= 0 && p->passwd_fd >= 0)
+		r = etc_add_system_accounts(dir, "passwd", p->passwd_fd);
+	if (r >= 0 && p->group_fd >= 0)
+		r = etc_add_system_accounts(dir, "group", p->group_fd);
 	return r < 0 ? fail(b, r, "/etc", "cannot write") : 0;
 }
 
@@ -344,7 +445,7 @@ static int build_sys(struct builder *b)
 int mount_build_root(const struct brig_config *c, const struct mount_plan *p, const char *hostname, char *err,
 		     size_t errlen)
 {
-	struct builder b = { .c = c, .root = -1, .err = err, .errlen = errlen };
+	struct builder b = { .c = c, .root = -1, .stage = -1, .err = err, .errlen = errlen };
 	int r;
 
 	/* Nothing done below may propagate back to the host's mounts. */
@@ -359,13 +460,17 @@ int mount_build_root(const struct brig_config *c, const struct mount_plan *p, co
 	b.root = root;
 
 	const char *home = etc_home(c);
+	/* Under an overlay the job may change its configuration too (package
+	 * tools write conffiles), with changes that vanish like the rest. */
+	if (config_rootfs_mode(c) == ROOTFS_OVERLAY && (r = tmpfs_at(&b, "/etc", "0755", ETC_OVERLAY_SIZE)) < 0)
+		return r;
 	if ((r = build_dev(&b)) < 0 || (r = apply_entries(&b, p, false)) < 0 || (r = build_proc(&b)) < 0 ||
 	    (r = tmpfs_at(&b, "/tmp", "1777", 0)) < 0 || (r = tmpfs_at(&b, "/run", "0755", 0)) < 0 ||
 	    (r = build_home(&b, home)) < 0)
 		return r;
 	if (c->sys && (r = build_sys(&b)) < 0)
 		return r;
-	if ((r = write_etc(&b, hostname)) < 0 || (r = apply_entries(&b, p, true)) < 0)
+	if ((r = write_etc(&b, p, hostname)) < 0 || (r = apply_entries(&b, p, true)) < 0)
 		return r;
 	if ((r = pivot(&b)) < 0 || (r = set_readonly(&b, "/dev")) < 0 || (r = set_readonly(&b, "/")) < 0)
 		return r;

@@ -12,6 +12,8 @@
 
 #include "brig/etc.h"
 #include "brig/mount.h"
+#include "brig/rootfs.h"
+#include "brig/sys.h"
 #include "brig/userns.h"
 #include "brig/util.h"
 
@@ -20,7 +22,11 @@
 static const char *const host_root_entries[] = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", NULL };
 
 /* Top-level entries of a prepared rootfs that brig provides itself. */
-static const char *const rootfs_skipped[] = { ".", "..", "etc", "proc", "dev", "sys", "tmp", "run", NULL };
+static const char *const rootfs_skipped[] = { ".", "..", "etc", "proc", "dev", "sys", "tmp", "run", MOUNT_STAGE_NAME, NULL };
+
+/* With the host's /usr under an overlay, the package database goes under
+ * one too, so that dpkg works and its changes vanish as well. */
+static const char *const host_overlay_extra[] = { "/var/lib/dpkg", NULL };
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
 
@@ -33,6 +39,7 @@ struct planner {
 	uid_t idmap_uid;
 	gid_t idmap_gid;
 	int idmap_fd;
+	int tree_idmap_fd; /* the tree's ids 0.. as the job's 0.. */
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -89,7 +96,18 @@ enum tree_flags {
 	T_DEV = 1 << 1,   /* device nodes must stay usable */
 	T_IDMAP = 1 << 2, /* read-write tree the job's user should own */
 	T_USER = 1 << 3,
+	T_TREE = 1 << 4,    /* the job's userland: its owners become the job's ids */
+	T_OVERLAY = 1 << 5, /* the lower layer of an overlay */
 };
+
+/* Root only: an unprivileged brig cannot create idmapped mounts, and its
+ * job's root is the caller anyway. */
+static int tree_idmap(struct planner *pl)
+{
+	if (pl->tree_idmap_fd < 0)
+		pl->tree_idmap_fd = userns_idmap_range_fd(0, pl->c->uid_base, pl->c->uid_count);
+	return pl->tree_idmap_fd;
+}
 
 static int add_tree(struct planner *pl, const char *src, const char *dst, unsigned flags, const char *what)
 {
@@ -104,7 +122,15 @@ static int add_tree(struct planner *pl, const char *src, const char *dst, unsign
 		attr.attr_set |= MOUNT_ATTR_RDONLY;
 	if (!(flags & T_DEV))
 		attr.attr_set |= MOUNT_ATTR_NODEV;
-	if ((flags & T_IDMAP) && !pl->c->rootless && st.st_uid != pl->c->uid_base + pl->c->user) {
+	if ((flags & T_TREE) && !pl->c->rootless) {
+		int ns = tree_idmap(pl);
+		if (ns < 0) {
+			close(fd);
+			return fail(pl, ns, what, "cannot create the id mapping");
+		}
+		attr.attr_set |= MOUNT_ATTR_IDMAP;
+		attr.userns_fd = (uint64_t)ns;
+	} else if ((flags & T_IDMAP) && !pl->c->rootless && st.st_uid != pl->c->uid_base + pl->c->user) {
 		int ns = idmap_for(pl, &st);
 		if (ns < 0) {
 			close(fd);
@@ -113,14 +139,25 @@ static int add_tree(struct planner *pl, const char *src, const char *dst, unsign
 		attr.attr_set |= MOUNT_ATTR_IDMAP;
 		attr.userns_fd = (uint64_t)ns;
 	}
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) {
+	int r = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+	/* A read-only tree works unmapped too (as it did before trees were
+	 * mapped), on file systems that cannot idmap: only its owners show
+	 * as nobody. Writable ones need the mapping to be the job's. */
+	if (r < 0 && (errno == EINVAL || errno == EOPNOTSUPP) && (flags & T_TREE) && (flags & T_RO) &&
+	    !(flags & T_OVERLAY)) {
+		attr.attr_set &= ~(uint64_t)MOUNT_ATTR_IDMAP;
+		attr.userns_fd = 0;
+		r = mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr);
+	}
+	if (r < 0) {
 		int e = errno;
 		close(fd);
 		return fail(pl, -e, what,
 			    (attr.attr_set & MOUNT_ATTR_IDMAP) ? "cannot map ownership (idmapped mount)" : "cannot set mount flags");
 	}
 	struct mount_entry e = { .type = ME_TREE, .fd = fd, .is_dir = S_ISDIR(st.st_mode),
-				 .user = flags & T_USER, .dst = strdup(dst) };
+				 .user = flags & T_USER, .overlay = (flags & T_OVERLAY) && S_ISDIR(st.st_mode),
+				 .dst = strdup(dst) };
 	return push(pl, &e, what);
 }
 
@@ -144,9 +181,9 @@ static int add_copy(struct planner *pl, const char *src, const char *dst)
 	return push(pl, &e, src);
 }
 
-/* One host entry shown read-only: links as links, small files copied
- * when allowed, everything else as a read-only tree. Absent is fine. */
-static int add_host_entry(struct planner *pl, const char *src, const char *dst, bool may_copy)
+/* One host entry: links as links, small files copied when allowed,
+ * directories as the mode says, anything else read-only. Absent is fine. */
+static int add_host_entry(struct planner *pl, const char *src, const char *dst, bool may_copy, unsigned dir_flags)
 {
 	struct stat st;
 	if (lstat(src, &st) < 0)
@@ -155,7 +192,20 @@ static int add_host_entry(struct planner *pl, const char *src, const char *dst, 
 		return add_symlink(pl, src, dst);
 	if (S_ISREG(st.st_mode) && may_copy && st.st_size <= (1 << 20))
 		return add_copy(pl, src, dst);
-	return add_tree(pl, src, dst, T_RO, src);
+	return add_tree(pl, src, dst, S_ISDIR(st.st_mode) ? dir_flags : T_RO | (dir_flags & T_TREE), src);
+}
+
+static unsigned mode_flags(const struct brig_config *c)
+{
+	switch (config_rootfs_mode(c)) {
+	case ROOTFS_OVERLAY: return T_RO | T_TREE | T_OVERLAY;
+	case ROOTFS_RW: return T_TREE;
+	case ROOTFS_RO:
+	case ROOTFS_MODE_DEFAULT: break;
+	}
+	/* The host's /usr read-only needs no mapping: root's files are
+	 * readable as they are. */
+	return c->rootfs ? T_RO | T_TREE : T_RO;
 }
 
 static int join(struct planner *pl, char *buf, size_t len, const char *a, const char *b)
@@ -171,12 +221,16 @@ static int add_root_entries(struct planner *pl)
 	const char *root = pl->c->rootfs;
 	int r;
 
+	unsigned flags = mode_flags(pl->c);
 	if (!root) {
 		for (const char *const *n = host_root_entries; *n; n++) {
 			snprintf(src, sizeof src, "/%s", *n);
-			if ((r = add_host_entry(pl, src, src, false)) < 0)
+			if ((r = add_host_entry(pl, src, src, false, flags)) < 0)
 				return r;
 		}
+		for (const char *const *n = host_overlay_extra; *n && (flags & T_OVERLAY); n++)
+			if ((r = add_host_entry(pl, *n, *n, false, flags)) < 0)
+				return r;
 		return 0;
 	}
 	_cleanup_(closedirp) DIR *d = opendir(root);
@@ -189,7 +243,7 @@ static int add_root_entries(struct planner *pl)
 		if ((r = join(pl, src, sizeof src, root, de->d_name)) < 0)
 			return r;
 		snprintf(dst, sizeof dst, "/%s", de->d_name);
-		if ((r = add_host_entry(pl, src, dst, false)) < 0)
+		if ((r = add_host_entry(pl, src, dst, false, flags)) < 0)
 			return r;
 	}
 	return 0;
@@ -205,7 +259,7 @@ static int add_etc_entries(struct planner *pl)
 		if ((r = join(pl, src, sizeof src, etc, *n)) < 0)
 			return r;
 		snprintf(dst, sizeof dst, "/etc/%s", *n);
-		if ((r = add_host_entry(pl, src, dst, true)) < 0)
+		if ((r = add_host_entry(pl, src, dst, true, T_RO)) < 0)
 			return r;
 	}
 	return 0;
@@ -234,6 +288,15 @@ static int add_user_entries(struct planner *pl)
 		if ((r = add_tree(pl, c->workspace, c->workspace, T_IDMAP | T_USER, what)) < 0)
 			return r;
 	}
+	char root[PATH_MAX], dir[2 * PATH_MAX];
+	for (size_t i = 0; i < c->n_caches; i++) {
+		if ((r = rootfs_cache_root(c, root, sizeof root)) < 0)
+			return fail(pl, r, "cache-dir", NULL);
+		snprintf(dir, sizeof dir, "%s/%s", root, c->caches[i].dir);
+		snprintf(what, sizeof what, "--cache %s", c->caches[i].key);
+		if ((r = add_tree(pl, dir, c->caches[i].dst, T_IDMAP | T_USER, what)) < 0)
+			return r;
+	}
 	for (size_t i = 0; i < c->n_mounts; i++) {
 		const struct brig_mount *m = &c->mounts[i];
 		if (m->kind == MNT_TMPFS) {
@@ -252,16 +315,64 @@ static int add_user_entries(struct planner *pl)
 	return 0;
 }
 
+/* Where the overlays' upper layers will live: the per-job directory,
+ * cloned here with the caller's authority, or a tmpfs the child makes. */
+static int add_upper(struct planner *pl)
+{
+	struct mount_plan *p = pl->p;
+	p->overlay_size = pl->c->overlay_size;
+	if (!p->overlay_job_dir)
+		return 0;
+	p->upper_fd = open_tree(AT_FDCWD, p->overlay_job_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (p->upper_fd < 0)
+		return fail(pl, -errno, "overlay-dir", p->overlay_job_dir);
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+	if (mount_setattr(p->upper_fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+		return fail(pl, -errno, "overlay-dir", p->overlay_job_dir);
+	return 0;
+}
+
+/* Only regular files, resolved inside the tree as the job would. */
+static int open_accounts(struct planner *pl)
+{
+	struct mount_plan *p = pl->p;
+	const struct brig_config *c = pl->c;
+	if (!c->rootfs && config_rootfs_mode(c) != ROOTFS_OVERLAY)
+		return 0;
+	_cleanup_close_ int root = open(c->rootfs ? c->rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return fail(pl, -errno, "rootfs", c->rootfs);
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int *slot[] = { &p->passwd_fd, &p->group_fd };
+	const char *name[] = { "etc/passwd", "etc/group" };
+	for (size_t i = 0; i < 2; i++) {
+		int fd = sys_openat2(root, name[i], &how);
+		struct stat st;
+		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+			close(fd);
+			fd = -1;
+		}
+		*slot[i] = fd < 0 ? -1 : fd;
+	}
+	return 0;
+}
+
 int mount_plan_open(const struct brig_config *c, struct mount_plan *p, char *err, size_t errlen)
 {
-	struct planner pl = { .c = c, .p = p, .err = err, .errlen = errlen, .idmap_fd = -1 };
+	struct planner pl = { .c = c, .p = p, .err = err, .errlen = errlen, .idmap_fd = -1, .tree_idmap_fd = -1 };
 	int r;
 
-	*p = (struct mount_plan){ 0 };
-	if ((r = add_root_entries(&pl)) >= 0 && (r = add_etc_entries(&pl)) >= 0 && (r = add_dev_nodes(&pl)) >= 0)
+	const char *overlay_job_dir = p->overlay_job_dir;
+	*p = (struct mount_plan)MOUNT_PLAN_INIT;
+	p->overlay_job_dir = overlay_job_dir;
+	if ((r = add_root_entries(&pl)) >= 0 && (r = add_etc_entries(&pl)) >= 0 && (r = add_dev_nodes(&pl)) >= 0 &&
+	    (r = add_upper(&pl)) >= 0 && (r = open_accounts(&pl)) >= 0)
 		r = add_user_entries(&pl);
 	if (pl.idmap_fd >= 0)
 		close(pl.idmap_fd);
+	if (pl.tree_idmap_fd >= 0)
+		close(pl.tree_idmap_fd);
 	if (r < 0)
 		mount_plan_free(p);
 	return r;
@@ -278,5 +389,9 @@ void mount_plan_free(struct mount_plan *p)
 		free(e->what);
 	}
 	free(p->v);
-	*p = (struct mount_plan){ 0 };
+	int *fds[] = { &p->upper_fd, &p->passwd_fd, &p->group_fd };
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+	*p = (struct mount_plan)MOUNT_PLAN_INIT;
 }

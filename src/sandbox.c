@@ -22,6 +22,7 @@
 #include "brig/log.h"
 #include "brig/mount.h"
 #include "brig/net.h"
+#include "brig/rootfs.h"
 #include "brig/sandbox.h"
 #include "brig/seccomp.h"
 #include "brig/seccomp_notify.h"
@@ -41,6 +42,7 @@ struct job {
 	pid_t pid;
 	int pidfd, sync, status_fd, sigfd, timerfd;
 	struct mount_plan plan;
+	struct rootfs_job rootfs;
 	struct seccomp_policy policy;
 	struct seccomp_notifier notifier;
 	struct cgroup_job cg;
@@ -369,7 +371,7 @@ int sandbox_run(const struct brig_config *c)
 {
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
-			 .lease = NET_LEASE_INIT };
+			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT };
 	char err[512];
 	sigset_t set;
 	int code = EXIT_BRIG, r;
@@ -399,6 +401,9 @@ int sandbox_run(const struct brig_config *c)
 		log_error("cannot set up the seccomp listener: %s", strerror(-r));
 		goto out;
 	}
+	if (rootfs_prepare(c, j.id, &j.rootfs) < 0)
+		goto out;
+	j.plan.overlay_job_dir = j.rootfs.overlay_job_dir;
 	/* As root, only the supervisor can read every host path the caller
 	 * named and create idmapped mounts, so it opens the trees. */
 	if (!c->rootless && mount_plan_open(c, &j.plan, err, sizeof err) < 0) {
@@ -446,6 +451,7 @@ out:
 	teardown_host_state(&j);
 	janitor_stop(&j.janitor);
 	mount_plan_free(&j.plan);
+	rootfs_release(&j.rootfs);
 	seccomp_notifier_free(&j.notifier);
 	seccomp_policy_free(&j.policy);
 	for (int *fd = &j.pidfd; fd <= &j.timerfd; fd++)

@@ -44,7 +44,7 @@ int userns_write_maps(pid_t child, const struct brig_config *c)
 	return write_file(child, "gid_map", gmap);
 }
 
-int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid)
+static int idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid, uint32_t count)
 {
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
@@ -69,11 +69,11 @@ int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid)
 	close(ready[0]);
 	char map[64], path[64];
 	if (r == 0) {
-		snprintf(map, sizeof map, "%u %u 1\n", (unsigned)host_uid, (unsigned)to_uid);
+		snprintf(map, sizeof map, "%u %u %u\n", (unsigned)host_uid, (unsigned)to_uid, (unsigned)count);
 		r = write_file(pid, "uid_map", map);
 	}
 	if (r == 0) {
-		snprintf(map, sizeof map, "%u %u 1\n", (unsigned)host_gid, (unsigned)to_gid);
+		snprintf(map, sizeof map, "%u %u %u\n", (unsigned)host_gid, (unsigned)to_gid, (unsigned)count);
 		r = write_file(pid, "gid_map", map);
 	}
 	if (r == 0) {
@@ -86,4 +86,14 @@ int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid)
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	return r;
+}
+
+int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid)
+{
+	return idmap_fd(host_uid, host_gid, to_uid, to_gid, 1);
+}
+
+int userns_idmap_range_fd(uid_t host_base, uid_t to_base, uint32_t count)
+{
+	return idmap_fd(host_base, host_base, to_base, to_base, count);
 }

@@ -11,6 +11,21 @@
 
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
 
+/* How the job sees its root tree (the prepared DIR or the host's /usr). */
+enum rootfs_mode {
+	ROOTFS_MODE_DEFAULT, /* overlay for a DIR, ro for the host */
+	ROOTFS_RO,
+	ROOTFS_OVERLAY, /* the tree as the lower layer, writes to a per-job upper */
+	ROOTFS_RW,      /* writes reach the tree; one job at a time */
+};
+
+/* A persistent directory cache-dir/KEY mounted read-write at dst. */
+struct brig_cache {
+	char *key; /* as given */
+	char *dir; /* the key escaped into one safe file name */
+	char *dst; /* absolute, normalised, inside the job */
+};
+
 struct brig_mount {
 	enum mount_kind kind;
 	char *src; /* NULL for tmpfs */
@@ -30,8 +45,9 @@ enum config_list {
 	CONFIG_ENV_PASS,
 	CONFIG_IO, /* limits.io */
 	CONFIG_EGRESS, /* net.egress */
+	CONFIG_CACHES,
 };
-#define CONFIG_N_LISTS (CONFIG_EGRESS + 1) /* keep naming the last one */
+#define CONFIG_N_LISTS (CONFIG_CACHES + 1) /* keep naming the last one */
 
 /* Where one setting came from, for messages and `brig profile show`. */
 struct brig_origin {
@@ -46,6 +62,8 @@ struct brig_origin {
 /* Far above any real job's needs; bounds the work a hostile profile can cause. */
 #define CONFIG_LIST_MAX 4096
 
+#define BRIG_DEFAULT_CACHE_DIR "/var/lib/brig/cache"
+
 #define BRIG_DEFAULT_UID_BASE 1879048192u /* 0x70000000: above the ranges distributions hand out */
 #define BRIG_DEFAULT_UID_COUNT 65536u
 
@@ -56,6 +74,12 @@ struct brig_config {
 	char *chdir;
 	char *hostname;
 	char *rootfs; /* NULL: the host's /usr */
+	enum rootfs_mode rootfs_mode;
+	uint64_t overlay_size; /* 0: the tmpfs default (half the RAM, charged to the job's memory) */
+	char *overlay_dir;     /* NULL: the upper layer lives on a tmpfs */
+	struct brig_cache *caches;
+	size_t n_caches;
+	char *cache_dir; /* NULL: the default (BRIG_DEFAULT_CACHE_DIR as root) */
 	bool sys;
 
 	uint32_t uid_base, uid_count;
@@ -118,6 +142,9 @@ int config_check(const struct brig_config *c, struct brig_reporter *rep);
 int config_check_net(const struct brig_config *c, struct brig_reporter *rep);
 /* The network's part of config_finish: root for veth, the resolvers. */
 int config_finish_net(struct brig_config *c);
+
+/* The mode that applies: ROOTFS_MODE_DEFAULT resolved. */
+enum rootfs_mode config_rootfs_mode(const struct brig_config *c);
 
 /* A random job id in c->job_id. */
 int config_new_job_id(struct brig_config *c);

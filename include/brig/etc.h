@@ -12,3 +12,7 @@ int etc_generate(int dirfd, const struct brig_config *c, const char *hostname);
 int etc_format_passwd(char *buf, size_t len, const struct brig_config *c);
 int etc_format_group(char *buf, size_t len, const struct brig_config *c);
 const char *etc_home(const struct brig_config *c);
+
+/* Appends the system accounts (ids 1..999) of the passwd or group file
+ * src_fd to the generated file name in dirfd. */
+int etc_add_system_accounts(int dirfd, const char *name, int src_fd);

@@ -7,6 +7,7 @@
 #include <sys/capability.h>
 
 #include "brig/cli.h"
+#include "brig/cli_rootfs.h"
 #include "brig/config.h"
 
 static struct brig_config cfg;
@@ -320,6 +321,70 @@ Test(cli, relative_rootfs_is_rejected)
 {
 	assert_rejected(ARGV("--rootfs", "roots/bookworm", "true"));
 	cr_assert_null(cfg.rootfs);
+}
+
+Test(cli, rootfs_host_is_the_default)
+{
+	cr_assert_eq(parse(ARGV("--rootfs", "/srv/t", "--rootfs", "host", "true")), 0);
+	cr_assert_null(cfg.rootfs);
+}
+
+/* --rootfs-mode, --overlay-size, --overlay-dir, --cache, --cache-dir */
+
+Test(cli, rootfs_modes_are_parsed)
+{
+	cr_assert_eq(parse(ARGV("--rootfs-mode", "rw", "true")), 0);
+	cr_assert_eq(cfg.rootfs_mode, ROOTFS_RW);
+	cr_assert_eq(parse(ARGV("--rootfs-mode", "ro", "true")), 0);
+	cr_assert_eq(cfg.rootfs_mode, ROOTFS_RO);
+	cr_assert_eq(parse(ARGV("--rootfs-mode", "overlay", "true")), 0);
+	cr_assert_eq(cfg.rootfs_mode, ROOTFS_OVERLAY);
+	assert_rejected(ARGV("--rootfs-mode", "RW", "true"));
+	assert_rejected(ARGV("--rootfs-mode", "", "true"));
+}
+
+Test(cli, overlay_size_and_dir_are_parsed)
+{
+	cr_assert_eq(parse(ARGV("--overlay-size", "16M", "--overlay-dir", "/var/tmp/", "true")), 0);
+	cr_assert_eq(cfg.overlay_size, 16u << 20);
+	cr_assert_str_eq(cfg.overlay_dir, "/var/tmp");
+	assert_rejected(ARGV("--overlay-size", "512K", "true"));
+	assert_rejected(ARGV("--overlay-dir", "var/tmp", "true"));
+}
+
+Test(cli, cache_takes_a_key_and_a_destination)
+{
+	cr_assert_eq(parse(ARGV("--cache", "ccache:/root/.ccache", "--cache", "group/project /cache/", "true")), 0);
+	cr_assert_eq(cfg.n_caches, 2);
+	cr_assert_str_eq(cfg.caches[0].key, "ccache");
+	cr_assert_str_eq(cfg.caches[0].dir, "ccache");
+	cr_assert_str_eq(cfg.caches[0].dst, "/root/.ccache");
+	cr_assert_str_eq(cfg.caches[1].key, "group/project");
+	cr_assert_str_eq(cfg.caches[1].dir, "group%2Fproject");
+	cr_assert_str_eq(cfg.caches[1].dst, "/cache");
+	assert_rejected(ARGV("--cache", "nodst", "true"));
+	assert_rejected(ARGV("--cache", "k relative", "true"));
+	assert_rejected(ARGV("--cache", ":/x", "true"));
+}
+
+Test(cli, cache_keys_become_safe_distinct_names)
+{
+	static const char *const cases[][2] = {
+		{ "..", "%2E." }, { ".hidden", "%2Ehidden" }, { "a/../b", "a%2F..%2Fb" },
+		{ "a%2Fb", "a%252Fb" }, { "main-1.2_x", "main-1.2_x" }, { "\xc3\xa9", "%C3%A9" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *name = NULL;
+		cr_assert_eq(cli_cache_dir_name(cases[i][0], &name), 0);
+		cr_assert_str_eq(name, cases[i][1], "key %s", cases[i][0]);
+		free(name);
+	}
+	char *name = NULL;
+	cr_assert_eq(cli_cache_dir_name("", &name), -EINVAL);
+	char long_key[200];
+	memset(long_key, 'k', sizeof long_key - 1);
+	long_key[sizeof long_key - 1] = '\0';
+	cr_assert_eq(cli_cache_dir_name(long_key, &name), -EINVAL);
 }
 
 /* --bind, --ro-bind, --tmpfs */

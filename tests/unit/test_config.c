@@ -199,10 +199,81 @@ Test(config, file_as_workspace_is_enotdir)
 
 /* --rootfs */
 
+/* subdir/bin/sh, an executable file: the least a tree must hold. */
+static void give_shell(void)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/bin", subdir);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof path, "%s/bin/sh", subdir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+static void take_shell(void)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/bin/sh", subdir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/bin", subdir);
+	rmdir(path);
+}
+
 Test(config, rootfs_directory_is_accepted)
 {
+	give_shell();
 	cfg.rootfs = xstrdup(subdir);
-	cr_assert_eq(config_finish(&cfg), 0);
+	int r = config_finish(&cfg);
+	take_shell();
+	cr_assert_eq(r, 0, "%s", stderr_text());
+}
+
+Test(config, rootfs_without_a_shell_or_the_command_is_refused)
+{
+	cfg.rootfs = xstrdup(subdir);
+	cr_assert_eq(config_finish(&cfg), -ENOEXEC);
+	char want[512];
+	snprintf(want, sizeof want,
+		 "brig: --rootfs %s: has neither /bin/sh nor true; not a root file system (see rootfs/mkrootfs)\n", subdir);
+	cr_assert_str_eq(stderr_text(), want);
+}
+
+Test(config, rootfs_writable_by_others_is_refused)
+{
+	give_shell();
+	cr_assert_eq(chmod(subdir, 0777), 0);
+	cfg.rootfs = xstrdup(subdir);
+	int r = config_finish(&cfg);
+	take_shell();
+	cr_assert_eq(r, -EPERM);
+	cr_assert_not_null(strstr(stderr_text(), "writable by others"), "%s", stderr_text());
+}
+
+Test(config, rootfs_of_another_owner_is_refused)
+{
+	if (!is_root())
+		cr_skip_test("needs root to give the tree away");
+	give_shell();
+	cr_assert_eq(chown(subdir, 4242, 4242), 0);
+	cfg.rootfs = xstrdup(subdir);
+	int r = config_finish(&cfg);
+	take_shell();
+	cr_assert_eq(r, -EPERM);
+	cr_assert_not_null(strstr(stderr_text(), "owned by uid 4242; a tree must belong to root"), "%s",
+			   stderr_text());
+}
+
+Test(config, missing_overlay_dir_is_enoent)
+{
+	cfg.overlay_dir = xstrdup(missing);
+	cr_assert_eq(config_finish(&cfg), -EINVAL, "overlay-dir without overlay mode is a contradiction first");
+	config_free(&cfg);
+	config_init(&cfg);
+	cfg.argv = command;
+	cfg.rootfs_mode = ROOTFS_OVERLAY;
+	cfg.overlay_dir = xstrdup(missing);
+	cr_assert_eq(config_finish(&cfg), -ENOENT);
 }
 
 Test(config, host_root_as_rootfs_is_rejected)
@@ -495,6 +566,52 @@ Test(config_check, keep_going_reports_every_problem)
 	apply("status-file", "out.jsonl");
 	cr_assert_eq(config_check(&cfg, &rep), -EINVAL);
 	cr_assert_eq(rep.problems, 4, "%s", reported);
+}
+
+Test(config_check, rootfs_mode_defaults_to_overlay_for_a_tree_and_ro_for_the_host)
+{
+	cr_assert_eq(config_rootfs_mode(&cfg), ROOTFS_RO);
+	apply("rootfs", "/srv/tree");
+	cr_assert_eq(config_rootfs_mode(&cfg), ROOTFS_OVERLAY);
+	apply("rootfs", "host");
+	cr_assert_null(cfg.rootfs);
+	cr_assert_eq(config_rootfs_mode(&cfg), ROOTFS_RO);
+	apply("rootfs-mode", "overlay");
+	cr_assert_eq(config_rootfs_mode(&cfg), ROOTFS_OVERLAY);
+	cr_assert_eq(config_check(&cfg, NULL), 0);
+}
+
+Test(config_check, rw_on_the_host_is_named)
+{
+	struct brig_reporter rep = collector(false);
+	apply("rootfs-mode", "rw");
+	cr_assert_eq(config_check(&cfg, &rep), -EINVAL);
+	cr_assert_str_eq(reported,
+			 "--rootfs-mode rw: needs a rootfs DIR (the host's /usr is never writable; say overlay)\n");
+}
+
+Test(config_check, overlay_settings_without_an_overlay_are_named)
+{
+	struct brig_reporter rep = collector(true);
+	apply("rootfs", "/srv/tree");
+	apply("rootfs-mode", "ro");
+	apply("overlay-size", "16M");
+	apply("overlay-dir", "/var/tmp");
+	cr_assert_eq(config_check(&cfg, &rep), -EINVAL);
+	cr_assert_str_eq(reported,
+			 "--overlay-size: only applies with rootfs-mode overlay (the mode is ro)\n"
+			 "--overlay-dir: only applies with rootfs-mode overlay (the mode is ro)\n"
+			 "--overlay-size: cannot be combined with --overlay-dir (a directory has no size limit)\n");
+}
+
+Test(config_check, the_same_cache_destination_twice_in_one_profile_is_named)
+{
+	struct brig_reporter rep = collector(false);
+	const char *why;
+	cr_assert_eq(cli_apply(cli_find("cache"), &cfg, "a /c", "p", 1, 1, &why), 0);
+	cr_assert_eq(cli_apply(cli_find("cache"), &cfg, "b /c", "p", 2, 1, &why), 0);
+	cr_assert_eq(config_check(&cfg, &rep), -EINVAL);
+	cr_assert_str_eq(reported, "p:2: cache: /c is already a cache by p:1\n");
 }
 
 Test(config_check, repeats_on_the_command_line_are_overrides)

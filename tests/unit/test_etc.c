@@ -299,3 +299,44 @@ Test(etc_generate, fails_on_a_closed_directory_fd)
 	close(fd);
 	cr_assert_eq(etc_generate(fd, &cfg, "box"), -EBADF);
 }
+
+/* etc_add_system_accounts */
+
+Test(etc, only_system_accounts_of_the_tree_are_added)
+{
+	char dir[512];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof dir, "%s/brig-unit-etc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	cr_assert_not_null(mkdtemp(dir));
+	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert_geq(d, 0);
+	int out = openat(d, "passwd", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_geq(out, 0);
+	cr_assert_eq(write(out, ROOT_PASSWD, strlen(ROOT_PASSWD)), (ssize_t)strlen(ROOT_PASSWD));
+	close(out);
+	FILE *src = tmpfile();
+	cr_assert_not_null(src);
+	fputs("root:x:0:0:root:/root:/bin/bash\n"
+	      "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+	      "_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n"
+	      "alice:x:1000:1000:Alice:/home/alice:/bin/bash\n"
+	      "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+	      "broken:x:notanumber:1::/:/bin/sh\n"
+	      "unterminated:x:7:7::/:/bin/sh",
+	      src);
+	fflush(src);
+	rewind(src);
+	cr_assert_eq(etc_add_system_accounts(d, "passwd", fileno(src)), 0);
+	fclose(src);
+	char buf[1024] = "";
+	int in = openat(d, "passwd", O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(in, 0);
+	ssize_t n = read(in, buf, sizeof buf - 1);
+	cr_assert_geq(n, 0);
+	close(in);
+	unlinkat(d, "passwd", 0);
+	close(d);
+	rmdir(dir);
+	cr_assert_str_eq(buf, ROOT_PASSWD "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
+				      "_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n");
+}
