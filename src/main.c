@@ -5,6 +5,7 @@
 #include "brig/cli.h"
 #include "brig/config.h"
 #include "brig/log.h"
+#include "brig/probe.h"
 #include "brig/profile.h"
 #include "brig/sandbox.h"
 #include "brig/util.h"
@@ -64,7 +65,9 @@ static void usage(FILE *f)
 		   "Commands:\n"
 		   "  run [OPTION...] [--] COMMAND [ARG...]   run COMMAND as one sandboxed job\n"
 		   "  profile check FILE|NAME...              validate profiles (FILE:LINE: message)\n"
-		   "  profile show [NAME|PATH] [OPTION...]    print the resolved policy as a profile\n\n"
+		   "  profile show [NAME|PATH] [OPTION...]    print the resolved policy as a profile\n"
+		   "  probe [--json] [--only CAT] [--network] try escapes from here, report what is blocked\n"
+		   "  audit [--profile P]... [--json]         run the probe in a job per profile, compare\n\n"
 		   "  -h, --help      show this help\n"
 		   "  -V, --version   show the version\n\n"
 		   "See `brig run --help` and brig(1).\n");
@@ -73,6 +76,8 @@ static void usage(FILE *f)
 static const struct command commands[] = {
 	{ "run", cmd_run },
 	{ "profile", cmd_profile },
+	{ "probe", probe_cmd },
+	{ "audit", audit_cmd },
 };
 
 int main(int argc, char **argv)
