@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "brig/probe.h"
 #include "brig/util.h"
@@ -121,12 +122,38 @@ static void check_memory(const struct probe_ctx *ctx, struct probe_report *r)
 	limited(r, "memory", any, ev);
 }
 
+/* The kernel does not hold the host's root, or a process with
+ * CAP_SYS_ADMIN or CAP_SYS_RESOURCE over the host, to RLIMIT_NPROC. */
+static bool nproc_applies(void)
+{
+	char line[256];
+	unsigned long in, out, count;
+	bool initial = false;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	if (f) {
+		initial = fscanf(f, "%lu %lu %lu", &in, &out, &count) == 3 && in == 0 && out == 0 &&
+			  count == 4294967295UL;
+		fclose(f);
+	}
+	if (!initial)
+		return true;
+	if (getuid() == 0)
+		return false;
+	unsigned long long eff = 0;
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof line, f))
+		sscanf(line, "CapEff: %llx", &eff);
+	if (f)
+		fclose(f);
+	return !(eff & ((1ULL << 21) | (1ULL << 24)));
+}
+
 static void check_pids(const struct probe_ctx *ctx, struct probe_report *r)
 {
 	(void)ctx;
 	char ev[PROBE_EVIDENCE_MAX];
 	bool any = cgroup_limit(NULL, "pids.max", ev, sizeof ev) || cgroup_limit("pids", "pids.max", ev, sizeof ev) ||
-		   rlimit_set(RLIMIT_NPROC, "RLIMIT_NPROC", ev, sizeof ev);
+		   (nproc_applies() && rlimit_set(RLIMIT_NPROC, "RLIMIT_NPROC", ev, sizeof ev));
 	limited(r, "process-count (a fork bomb would run the host out of PIDs)", any, ev);
 }
 
