@@ -30,11 +30,11 @@ HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard test
 
 # Debian packages for building, testing and benchmarking.
 DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
-            libcriterion-dev scdoc bubblewrap util-linux iproute2 procps \
+            libcriterion-dev scdoc bubblewrap firejail util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
             qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2
 
-.PHONY: all deps test unit integration vm-test demo bench install clean man
+.PHONY: all deps test unit integration vm-test demo bench install clean man probe-compare
 all: $(BUILD)/brig
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/brig/*.h) | $(BUILD)/obj
@@ -126,6 +126,11 @@ demo: deps
 	$(MAKE) $(BUILD)/brig
 	@echo '== brig run --profile profiles/default -- sh -c "$$(cat tests/demo-job.sh)"'
 	@$(BUILD)/brig run --profile profiles/default --hostname demo -- /bin/sh -c "$$(cat tests/demo-job.sh)"
+
+# brig probe's score inside bubblewrap, firejail and brig: the README's table.
+probe-compare: deps
+	$(MAKE) $(BUILD)/brig
+	tests/probe-compare.sh $(BUILD)/brig
 
 $(BUILD)/bench/launch: tests/bench/launch.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<

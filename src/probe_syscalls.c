@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -167,6 +168,12 @@ static long do_setns(void)
 static void check_setns(const struct probe_ctx *ctx, struct probe_report *r)
 {
 	(void)ctx;
+	struct stat self, one;
+	if (stat("/proc/self/ns/mnt", &self) == 0 && stat("/proc/1/ns/mnt", &one) == 0 && self.st_ino == one.st_ino &&
+	    self.st_dev == one.st_dev) {
+		probe_set(r, PROBE_BLOCKED, "PID 1 shares this mount namespace: nothing to join");
+		return;
+	}
 	child_verdict(r, "setns(/proc/1/ns/mnt)", do_setns);
 	if (r->result == PROBE_EXPOSED && strstr(r->evidence, "(ENOENT)"))
 		probe_set(r, PROBE_BLOCKED, "no /proc/1/ns/mnt to join");
