@@ -195,6 +195,9 @@ static void check_personality(const struct probe_ctx *ctx, struct probe_report *
  * raises a fault instead, which kills the child with SIGSEGV. */
 static long do_int80(void)
 {
+	/* The fault must kill this child, whatever handler the parent had
+	 * (a sanitizer's, for one). */
+	signal(SIGSEGV, SIG_DFL);
 	long ret;
 	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "memory", "r8", "r9", "r10", "r11");
 	ret = (int)ret;
