@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "brig/audit.h"
 #include "brig/log.h"
 #include "brig/probe.h"
 #include "brig/util.h"
@@ -23,16 +24,6 @@
 #define EXIT_BRIG 125
 #define JOB_PROBE "/opt/brig-probe"
 #define STATUS_FD 3
-
-/* What the supervisor's side learnt about one job. */
-struct audit_job {
-	char id[64];
-	pid_t pid;
-	ino_t pidns;
-	char cgroup[PATH_MAX]; /* the job's cgroup v2 directory on the host, "" if none */
-	char limits[PROBE_EVIDENCE_MAX];
-	bool started;
-};
 
 struct audit_profile {
 	const char *name;
@@ -43,8 +34,6 @@ struct audit_profile {
 };
 
 /* ---- outside-in checks: one row per thing that must not outlive a job -- */
-
-typedef void (*outside_fn)(const struct audit_job *job, struct probe_report *r);
 
 static void after_process(const struct audit_job *job, struct probe_report *r)
 {
@@ -113,17 +102,14 @@ static void during_limits(const struct audit_job *job, struct probe_report *r)
 
 /* Checks made from the host after the job ended (and one while it ran).
  * A new kind of per-job host state gets its row here. */
-static const struct {
-	const char *id;
-	enum probe_severity severity;
-	outside_fn fn;
-} outside_checks[] = {
+const struct audit_outside_check audit_outside_checks[] = {
 	{ "outside.cgroup-limits", PROBE_MEDIUM, during_limits },
 	{ "outside.no-process-left", PROBE_HIGH, after_process },
 	{ "outside.no-mount-left", PROBE_HIGH, after_mount },
 	{ "outside.no-cgroup-left", PROBE_HIGH, after_cgroup },
 	{ "outside.no-link-left", PROBE_HIGH, after_link },
 };
+const size_t audit_outside_count = ARRAY_SIZE(audit_outside_checks);
 
 static void json_putp(json_object **o)
 {
@@ -226,7 +212,7 @@ static int collect(struct audit_profile *p, const char *json)
 	if (!o || !json_object_object_get_ex(o, "checks", &checks) || !json_object_is_type(checks, json_type_array))
 		return -EBADMSG;
 	size_t n = json_object_array_length(checks);
-	p->r = calloc(n + ARRAY_SIZE(outside_checks), sizeof *p->r);
+	p->r = calloc(n + audit_outside_count, sizeof *p->r);
 	if (!p->r)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
@@ -237,13 +223,13 @@ static int collect(struct audit_profile *p, const char *json)
 		r->severity = severity_of(str_field(c, "severity"));
 		probe_set(r, result_of(str_field(c, "result")), "%s", str_field(c, "evidence"));
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(outside_checks); i++) {
+	for (size_t i = 0; i < audit_outside_count; i++) {
 		struct probe_report *r = &p->r[p->n++];
-		r->id = strdup(outside_checks[i].id);
+		r->id = strdup(audit_outside_checks[i].id);
 		r->category = strdup("outside");
-		r->severity = outside_checks[i].severity;
+		r->severity = audit_outside_checks[i].severity;
 		if (p->job.started)
-			outside_checks[i].fn(&p->job, r);
+			audit_outside_checks[i].fn(&p->job, r);
 		else
 			probe_set(r, PROBE_NA, "no started event from the job");
 	}
