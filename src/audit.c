@@ -330,6 +330,26 @@ static int run_profile(const char *self, struct audit_profile *p)
 	return r;
 }
 
+/* `brig profile check P`, its findings on stderr: every profile is checked
+ * before any job starts. */
+static int check_profile(const char *self, const char *name)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			_exit(EXIT_BRIG);
+		execl(self, self, "profile", "check", name, (char *)NULL);
+		_exit(EXIT_BRIG);
+	}
+	int ws = 0;
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(ws) && WEXITSTATUS(ws) == 0 ? 0 : -EINVAL;
+}
+
 /* ---- output -------------------------------------------------------------- */
 
 static const struct probe_report *find(const struct audit_profile *p, const char *id)
@@ -473,6 +493,9 @@ int audit_cmd(int argc, char **argv)
 		return EXIT_BRIG;
 	}
 	self[len] = 0;
+	for (size_t k = 0; k < np; k++)
+		if (check_profile(self, ps[k].name) < 0)
+			return EXIT_BRIG;
 	int code = 0;
 	for (size_t k = 0; k < np; k++) {
 		int r = run_profile(self, &ps[k]);
