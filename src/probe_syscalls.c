@@ -1,7 +1,7 @@
 /* probe: the system calls that escapes and kernel exploits start from.
  *
  * Each call is made raw, with arguments the kernel rejects before it acts
- * (an fd of -1, invalid flags, a file system type that does not exist), so
+ * (an fd of -1, invalid flags, contradictory mount flags), so
  * a call let through changes nothing: EPERM, EACCES or ENOSYS mean the
  * filter or a missing capability stopped it, anything else means the
  * kernel went on to parse the arguments. Calls that would change the
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -26,8 +27,6 @@
 #ifndef SYS_fsopen
 #define SYS_fsopen 430
 #endif
-
-#define BOGUS_FS "brig-probe-no-such-fs"
 
 static void check_seccomp(const struct probe_ctx *ctx, struct probe_report *r)
 {
@@ -56,8 +55,13 @@ static void check_seccomp(const struct probe_ctx *ctx, struct probe_report *r)
 		probe_syscall_verdict(r, what, ret, errno);                 \
 	}
 
-RAW(check_mount, "mount(" BOGUS_FS ")", SYS_mount, "none", "/", BOGUS_FS, 0UL, NULL)
-RAW(check_fsopen, "fsopen(" BOGUS_FS ")", SYS_fsopen, BOGUS_FS, 0UL)
+/* Two propagation types at once: the kernel checks the capability, then
+ * refuses the pair (EINVAL) before it changes anything. */
+RAW(check_mount, "mount(/, MS_SHARED|MS_PRIVATE)", SYS_mount, NULL, "/", NULL, (unsigned long)(MS_SHARED | MS_PRIVATE),
+    NULL)
+/* fsopen checks the capability before its flags; a file system type that
+ * exists keeps the kernel from asking modprobe for one. */
+RAW(check_fsopen, "fsopen(tmpfs, invalid flags)", SYS_fsopen, "tmpfs", 0xffffUL)
 RAW(check_keyctl, "keyctl(invalid operation)", SYS_keyctl, 0x7fffL, 0L, 0L, 0L, 0L)
 RAW(check_bpf, "bpf(invalid command)", SYS_bpf, 0x7fffL, NULL, 0L)
 RAW(check_perf, "perf_event_open(NULL attr)", SYS_perf_event_open, NULL, 0L, -1L, -1L, ~0UL)
