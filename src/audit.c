@@ -464,6 +464,7 @@ int audit_cmd(int argc, char **argv)
 	if (!ps)
 		return EXIT_BRIG;
 	optind = 1;
+	opterr = 0; /* our own message, prefixed like every other */
 	int c;
 	while ((c = getopt_long(argc, argv, "+p:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -477,6 +478,8 @@ int audit_cmd(int argc, char **argv)
 			audit_usage(stdout);
 			return 0;
 		default:
+			log_error("%s: %s: unknown option or missing argument (see brig %s --help)", "audit",
+				  argv[optind - 1], "audit");
 			return EXIT_BRIG;
 		}
 	}

@@ -246,6 +246,7 @@ int probe_cmd(int argc, char **argv)
 	bool json = false, network = false;
 	const char *only = NULL;
 	optind = 1;
+	opterr = 0; /* our own message, prefixed like every other */
 	int c;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -262,6 +263,8 @@ int probe_cmd(int argc, char **argv)
 			probe_usage(stdout);
 			return 0;
 		default:
+			log_error("%s: %s: unknown option or missing argument (see brig %s --help)", "probe",
+				  argv[optind - 1], "probe");
 			return EXIT_BAD_USAGE;
 		}
 	}

@@ -488,6 +488,11 @@ Test(probe, exit_status_follows_high_severity_exposure)
 	BRIG(&r, "probe", "--only", "nonsense");
 	cr_expect_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
 	cr_expect(strstr(r.err, "nonsense") != NULL, RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "probe", "--bogus");
+	cr_expect_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect(strstr(r.err, "brig: probe: --bogus") != NULL, RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "audit", "--bogus");
+	cr_expect_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
 	BRIG(&r, "probe", "--only", "identity", "--json");
 	cr_expect_eq(r.status, 1, RESULT_FMT, RESULT_ARGS(r));
 	cr_expect(strstr(r.out, "identity.host-root") && !strstr(r.out, "syscalls."), RESULT_FMT, RESULT_ARGS(r));
