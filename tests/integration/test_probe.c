@@ -44,6 +44,24 @@ enum env {
 	N_ENVS,
 };
 
+static const char *const env_name[N_ENVS] = {
+	[BARE] = "BARE",
+	[BARE_LIMITS] = "BARE_LIMITS",
+	[BARE_FD] = "BARE_FD",
+	[PIDNS] = "PIDNS",
+	[PIDNS_MNTNS] = "PIDNS_MNTNS",
+	[CHROOT] = "CHROOT",
+	[CHROOT_NOPROC] = "CHROOT_NOPROC",
+	[TMPFS_ROOT] = "TMPFS_ROOT",
+	[DEFAULT] = "DEFAULT",
+	[PERMISSIVE] = "PERMISSIVE",
+	[SECCOMP_NONE] = "SECCOMP_NONE",
+	[CAP_ADD] = "CAP_ADD",
+	[SECRETS] = "SECRETS",
+	[LAB] = "LAB",
+	[LAB_BRIG] = "LAB_BRIG",
+};
+
 static const char *const env_cmd[N_ENVS] = {
 	/* A process in another session, so that one is outside the probe's
 	 * job on any host (the VM rig's guest has hardly any of its own). */
@@ -325,9 +343,9 @@ static json_object *probe_in(enum env e)
 	int st = pclose(f);
 	fclose(m);
 	json_object *o = json_tokener_parse(out);
-	cr_assert_not_null(o, "environment %d: no JSON (status %d): %s\n-- command: %s", e, st, out, env_cmd[e]);
+	cr_assert_not_null(o, "environment %s: no JSON (status %d): %s\n-- command: %s", env_name[e], st, out, env_cmd[e]);
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	cr_assert(code == 0 || code == 1, "environment %d: probe exit status %d", e, code);
+	cr_assert(code == 0 || code == 1, "environment %s: probe exit status %d", env_name[e], code);
 	free(out);
 	return o;
 }
@@ -361,7 +379,7 @@ static void expect_env(enum env e)
 		if (r->exposed != e && r->blocked != e)
 			continue;
 		json_object *c = check_of(doc, r->id);
-		cr_assert_not_null(c, "environment %d: no check %s in the probe's output", e, r->id);
+		cr_assert_not_null(c, "environment %s: no check %s in the probe's output", env_name[e], r->id);
 		const char *want = r->exposed == e ? "exposed" : "blocked", *got = field(c, "result");
 		bool expected = strcmp(got, want) == 0;
 		if (!expected && (r->exposed == e || strcmp(got, "not-applicable") == 0) &&
@@ -372,16 +390,16 @@ static void expect_env(enum env e)
 				 field(c, "evidence"));
 			continue;
 		}
-		cr_expect_str_eq(got, want, "%s in environment %d: %s, expected %s (%s)\n-- command: %s", r->id, e, got,
+		cr_expect_str_eq(got, want, "%s in environment %s: %s, expected %s (%s)\n-- command: %s", r->id, env_name[e], got,
 				 want, field(c, "evidence"), env_cmd[e]);
 		checked++;
 	}
 	json_object_put(doc);
-	cr_log_info("environment %d: %zu rows compared", e, checked);
+	cr_log_info("environment %s: %zu rows compared", env_name[e], checked);
 	if (lacking)
 		/* On stderr: a Criterion warning would fail the run. */
-		fprintf(stderr, "probe: environment %d: not compared, this host cannot expose them: %s\n", e, lacks);
-	cr_assert(checked > 0 || lacking > 0, "environment %d: no row compared", e);
+		fprintf(stderr, "probe: environment %s: not compared, this host cannot expose them: %s\n", env_name[e], lacks);
+	cr_assert(checked > 0 || lacking > 0, "environment %s: no row compared", env_name[e]);
 }
 
 #define ENV_TEST(name, e, ...)            \
