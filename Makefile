@@ -30,13 +30,13 @@ HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard test
 
 # Debian packages for building, testing and benchmarking.
 DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
-            libcriterion-dev libnl-3-dev libnl-route-3-dev scdoc bubblewrap util-linux iproute2 procps \
+            libcriterion-dev libnl-3-dev libnl-route-3-dev scdoc bubblewrap firejail util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
             qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2 \
             libmnl-dev libnftnl-dev nftables socat dnsmasq-base iperf3 \
             debootstrap dpkg-dev debian-archive-keyring
 
-.PHONY: all deps test unit integration vm-test demo bench install clean man
+.PHONY: all deps test unit integration vm-test demo bench install clean man probe-compare
 all: $(BUILD)/brig
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/brig/*.h) | $(BUILD)/obj
@@ -78,7 +78,7 @@ $(BUILD)/tests/unit: $(UNIT) $(LIBOBJS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 $(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(INTEG) -lcriterion
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(INTEG) -lcriterion $(shell pkg-config --libs json-c 2>/dev/null)
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -o $@ $<
@@ -135,6 +135,11 @@ demo: deps
 	$(MAKE) $(BUILD)/brig
 	@echo '== brig run --profile profiles/default -- sh -c "$$(cat tests/demo-job.sh)"'
 	@$(BUILD)/brig run --profile profiles/default --hostname demo -- /bin/sh -c "$$(cat tests/demo-job.sh)"
+
+# brig probe's score inside bubblewrap, firejail and brig: the README's table.
+probe-compare: deps
+	$(MAKE) $(BUILD)/brig
+	tests/probe-compare.sh $(BUILD)/brig
 
 $(BUILD)/bench/launch: tests/bench/launch.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<

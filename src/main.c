@@ -6,6 +6,7 @@
 #include "brig/config.h"
 #include "brig/gc.h"
 #include "brig/log.h"
+#include "brig/probe.h"
 #include "brig/profile.h"
 #include "brig/sandbox.h"
 #include "brig/util.h"
@@ -66,6 +67,8 @@ static void usage(FILE *f)
 		   "  run [OPTION...] [--] COMMAND [ARG...]   run COMMAND as one sandboxed job\n"
 		   "  profile check FILE|NAME...              validate profiles (FILE:LINE: message)\n"
 		   "  profile show [NAME|PATH] [OPTION...]    print the resolved policy as a profile\n"
+		   "  probe [--json] [--only CAT] [--network] try escapes from here, report what is blocked\n"
+		   "  audit [--profile P]... [--json]         run the probe in a job per profile, compare\n"
 		   "  gc                                      remove what killed jobs left behind\n\n"
 		   "  -h, --help      show this help\n"
 		   "  -V, --version   show the version\n\n"
@@ -76,6 +79,8 @@ static const struct command commands[] = {
 	{ "run", cmd_run },
 	{ "profile", cmd_profile },
 	{ "gc", gc_main },
+	{ "probe", probe_cmd },
+	{ "audit", audit_cmd },
 };
 
 int main(int argc, char **argv)
