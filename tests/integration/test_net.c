@@ -3,6 +3,7 @@
  * brig runs in a namespace that plays the host, whose only uplink leads to
  * a namespace holding a fake metadata service, an "internet" server, private
  * servers and a DNS server. No packet leaves the lab. */
+#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -475,4 +476,67 @@ Test(net, the_network_profile_reaches_the_internet_and_nothing_else)
 	expect_line(r.out, "web", "ok hello");
 	expect_line(r.out, "meta", "fail");
 	expect_line(r.out, "priv", "fail");
+}
+
+/* The result of check id in a probe document's "checks" array. */
+static const char *check_result(json_object *checks, const char *id)
+{
+	for (size_t i = 0; checks && i < json_object_array_length(checks); i++) {
+		json_object *c = json_object_array_get_idx(checks, i), *v = NULL;
+		if (json_object_object_get_ex(c, "id", &v) && strcmp(json_object_get_string(v), id) == 0 &&
+		    json_object_object_get_ex(c, "result", &v))
+			return json_object_get_string(v);
+	}
+	return "(absent)";
+}
+
+/* The probe's network checks against the lab: bare in the lab's host they
+ * reach the fake metadata service; in a veth job the firewall stops them. */
+Test(net, probe_sees_the_metadata_service_bare_but_not_from_a_veth_job)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "ip netns exec %s %s probe --json --only network", lab_host, getenv("BRIG"));
+	char *bare = sh_out(cmd);
+	json_object *doc = json_tokener_parse(bare), *checks = NULL;
+	cr_assert(doc && json_object_object_get_ex(doc, "checks", &checks), "not a probe document: %s", bare);
+	cr_expect_str_eq(check_result(checks, "network.metadata-ipv4"), "exposed", "%s", bare);
+	cr_expect_str_eq(check_result(checks, "network.metadata-ipv6"), "exposed", "%s", bare);
+	json_object_put(doc);
+
+	char bind[4200];
+	snprintf(bind, sizeof bind, "%s:/opt/brig-probe", getenv("BRIG"));
+	struct brig_result r;
+	lab_job(&r, VETH("--ro-bind", bind), "/opt/brig-probe probe --json --only network; true");
+	doc = json_tokener_parse(r.out);
+	cr_assert(doc && json_object_object_get_ex(doc, "checks", &checks), RESULT_FMT, RESULT_ARGS(r));
+	static const char *const blocked[] = { "network.metadata-ipv4", "network.metadata-ipv6", "network.gateway",
+					       "network.private-ranges", "network.netlink-link", "network.nftables" };
+	for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++)
+		cr_expect_str_eq(check_result(checks, blocked[i]), "blocked", "%s in a veth job:\n%s", blocked[i], r.out);
+	cr_expect_str_eq(check_result(checks, "network.default-route"), "exposed", "a veth job has a route:\n%s", r.out);
+	json_object_put(doc);
+}
+
+/* brig audit of the network profile in the lab: nothing of high severity
+ * exposed, and no link or firewall state left behind by its job. */
+Test(net, audit_of_the_network_profile_leaves_no_firewall_state)
+{
+	char profile[4096];
+	const char *dir = getenv("BRIG_PROFILES");
+	if (!dir)
+		harness_unavailable("BRIG_PROFILES is not set: run the suite through `make integration`");
+	snprintf(profile, sizeof profile, "%s/network", dir);
+	struct brig_result r;
+	struct brig_opts o = { .netns = lab_host, .limit_s = 120 };
+	brig_run(&r, &o, BRIG_ARGS("audit", "--profile", profile, "--json"));
+	json_object *doc = json_tokener_parse(r.out), *profiles = NULL, *checks = NULL;
+	cr_assert(doc && json_object_object_get_ex(doc, "profiles", &profiles) &&
+			  json_object_object_get_ex(json_object_array_get_idx(profiles, 0), "checks", &checks),
+		  RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	static const char *const blocked[] = { "outside.no-firewall-rule-left", "outside.no-link-left",
+					       "network.metadata-ipv4", "network.metadata-ipv6", "network.gateway" };
+	for (size_t i = 0; i < sizeof blocked / sizeof blocked[0]; i++)
+		cr_expect_str_eq(check_result(checks, blocked[i]), "blocked", "%s:\n%s", blocked[i], r.out);
+	json_object_put(doc);
 }
