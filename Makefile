@@ -85,6 +85,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers
 
 # Drives the firewall module itself, inside the tests' own network namespaces.
 $(BUILD)/tests/helpers/firewall-tool: tests/helpers/firewall-tool.c $(BUILD)/obj/firewall.o $(BUILD)/obj/nft.o \
+                                      $(BUILD)/obj/firewall_rules.o $(BUILD)/obj/firewall_table.o \
                                       $(BUILD)/obj/util.o | $(BUILD)/tests/helpers
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -26,10 +26,13 @@
  *
  * The job chain's comment records the map and set keys ("IFNAME ADDR4
  * ADDR6"), so that removal needs only the id. Set elements carry the id
- * as their comment, for people reading `nft list table inet brig`. */
+ * as their comment, for people reading `nft list table inet brig`.
+ *
+ * This file holds the public calls and reads the table's state back; the
+ * skeleton and the objects' messages are in firewall_table.c, a job's
+ * chains and rules in firewall_rules.c (see brig/firewall_table.h). */
 #include "brig/firewall.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -37,92 +40,11 @@
 #include <string.h>
 
 #include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <libnftnl/udata.h>
 
+#include "brig/firewall_table.h"
 #include "brig/nft.h"
-
-#define MAP_FORWARD "job_forward"
-#define MAP_INPUT "job_input"
-#define SET_MASQ4 "masq4"
-#define SET_MASQ6 "masq6"
-#define LINK_PREFIX "brig-"
-#define CHAIN_REFUSE "refuse"
-#define ID_MAX 64
-
-enum counter_class { C_SPOOF, C_METADATA, C_HOST, C_PRIVATE, C_POLICY, C_COUNT };
-static const char *const class_name[C_COUNT] = { "spoof", "metadata", "host", "private", "policy" };
-
-static const char *const private_ranges[] = {
-	"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7",
-};
-
-static const struct {
-	const char *cidr;
-	bool derive; /* also block its IPv4-mapped, NAT64 and 6to4 forms */
-} blocklist[] = {
-#define BLOCK4(c, why) { c, true },
-#define BLOCK(c, why) { c, false },
-#include "net_blocklist.def"
-#undef BLOCK4
-#undef BLOCK
-};
-
-/* ---- pure parts ---- */
-
-static unsigned addr_len(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
-bool firewall_cidr_within(const struct cidr *inner, const struct cidr *outer)
-{
-	if (inner->family != outer->family || inner->prefix < outer->prefix)
-		return false;
-	unsigned full = outer->prefix / 8, rest = outer->prefix % 8;
-	if (memcmp(inner->addr, outer->addr, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-		if ((inner->addr[full] & mask) != (outer->addr[full] & mask))
-			return false;
-	}
-	return true;
-}
-
-static struct cidr embed4(const struct cidr *v4, const uint8_t *prefix, unsigned prefix_len, unsigned at)
-{
-	struct cidr c = { .family = AF_INET6, .prefix = at * 8 + v4->prefix };
-	memcpy(c.addr, prefix, prefix_len);
-	memcpy(c.addr + at, v4->addr, 4);
-	return c;
-}
-
-int firewall_blocklist(struct cidr *out, size_t max)
-{
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };     /* ::ffff:0:0/96 */
-	static const uint8_t nat64[12] = { 0x00, 0x64, 0xff, 0x9b };         /* 64:ff9b::/96 */
-	static const uint8_t sixto4[2] = { 0x20, 0x02 };                     /* 2002::/16 */
-	size_t n = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(blocklist); i++) {
-		struct cidr c;
-		int r = parse_cidr(blocklist[i].cidr, &c);
-		if (r < 0)
-			return r;
-		if (n + (blocklist[i].derive ? 4 : 1) > max)
-			return -ENOBUFS;
-		out[n++] = c;
-		if (!blocklist[i].derive)
-			continue;
-		if (c.family != AF_INET)
-			return -EINVAL;
-		out[n++] = embed4(&c, mapped, sizeof mapped, 12);
-		out[n++] = embed4(&c, nat64, sizeof nat64, 12);
-		out[n++] = embed4(&c, sixto4, sizeof sixto4, 2);
-	}
-	return (int)n;
-}
 
 static bool valid_id(const char *id)
 {
@@ -135,599 +57,9 @@ static bool valid_id(const char *id)
 	return true;
 }
 
-/* ---- rule building ---- */
-
-static void rule_freep(struct nftnl_rule **r)
-{
-	if (*r)
-		nftnl_rule_free(*r);
-}
-static void chain_freep(struct nftnl_chain **c)
-{
-	if (*c)
-		nftnl_chain_free(*c);
-}
-static void set_freep(struct nftnl_set **s)
-{
-	if (*s)
-		nftnl_set_free(*s);
-}
-static void obj_freep(struct nftnl_obj **o)
-{
-	if (*o)
-		nftnl_obj_free(*o);
-}
-static void table_freep(struct nftnl_table **t)
-{
-	if (*t)
-		nftnl_table_free(*t);
-}
-static void udata_freep(struct nftnl_udata_buf **u)
-{
-	if (*u)
-		nftnl_udata_buf_free(*u);
-}
-
-static struct nftnl_rule *rule_new(const char *chain)
-{
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	if (!r)
-		return NULL;
-	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, FIREWALL_TABLE);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
-	return r;
-}
-
-static int match_nfproto(struct nftnl_rule *r, int family)
-{
-	uint8_t proto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
-	return nft_expr_meta(r, NFT_META_NFPROTO, NFT_REG_1) ?:
-	       nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &proto, sizeof proto);
-}
-
-/* The source or destination address lies in C (op NFT_CMP_EQ) or not
- * (NFT_CMP_NEQ). Loads only the bytes the prefix covers, masking the last
- * partial one, as nft itself does. */
-static int match_addr(struct nftnl_rule *r, const struct cidr *c, bool source, uint32_t op)
-{
-	int ret = match_nfproto(r, c->family);
-	if (ret || c->prefix == 0)
-		return ret;
-	uint32_t off = c->family == AF_INET ? (source ? 12 : 16) : (source ? 8 : 24);
-	/* A byte-aligned prefix loads just its bytes; another loads the whole
-	 * address and masks it (so that `nft list` prints "ip daddr A/P"). */
-	uint32_t len = c->prefix % 8 ? addr_len(c->family) : c->prefix / 8;
-	ret = nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, len, NFT_REG_1);
-	if (ret)
-		return ret;
-	uint8_t data[16];
-	memcpy(data, c->addr, len);
-	if (c->prefix % 8) {
-		uint8_t mask[16] = { 0 }, zero[16] = { 0 };
-		memset(mask, 0xff, c->prefix / 8);
-		mask[c->prefix / 8] = (uint8_t)(0xff << (8 - c->prefix % 8));
-		for (uint32_t i = 0; i < len; i++)
-			data[i] &= mask[i];
-		ret = nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, mask, zero, len);
-		if (ret)
-			return ret;
-	}
-	return nft_expr_cmp(r, op, NFT_REG_1, data, len);
-}
-
-static int match_l4proto(struct nftnl_rule *r, uint8_t proto)
-{
-	return nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG_1) ?:
-	       nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &proto, sizeof proto);
-}
-
-/* The transport header's destination port (tcp and udp alike) in [lo, hi];
- * ports are big-endian, so byte-wise comparison orders them right. */
-static int match_dport(struct nftnl_rule *r, uint16_t lo, uint16_t hi)
-{
-	uint16_t blo = htons(lo), bhi = htons(hi);
-	int ret = nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
-	if (ret)
-		return ret;
-	if (lo == hi)
-		return nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &blo, 2);
-	return nft_expr_cmp(r, NFT_CMP_GTE, NFT_REG_1, &blo, 2) ?:
-	       nft_expr_cmp(r, NFT_CMP_LTE, NFT_REG_1, &bhi, 2);
-}
-
-/* iifname/oifname "brig-*": the cmp covers only the prefix's bytes. */
-static int match_link_prefix(struct nftnl_rule *r, uint32_t key, uint32_t op)
-{
-	return nft_expr_meta(r, key, NFT_REG_1) ?:
-	       nft_expr_cmp(r, op, NFT_REG_1, LINK_PREFIX, sizeof LINK_PREFIX - 1);
-}
-
-static int match_icmpv6_type(struct nftnl_rule *r, uint8_t type)
-{
-	return match_nfproto(r, AF_INET6) ?: match_l4proto(r, IPPROTO_ICMPV6) ?:
-	       nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1) ?:
-	       nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &type, 1);
-}
-
-static int counted_reject(struct nftnl_rule *r, const char *counter)
-{
-	return nft_expr_counter_ref(r, counter) ?: nft_expr_verdict(r, NFT_GOTO, CHAIN_REFUSE);
-}
-
-static int append(struct nft_batch *b, struct nftnl_rule *r)
-{
-	return nft_batch_rule(b, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r);
-}
-
-/* ---- the skeleton ---- */
-
-static int add_set(struct nft_batch *b, const char *name, uint32_t key_type, uint32_t key_len, bool vmap,
-		   uint32_t id)
-{
-	_cleanup_(set_freep) struct nftnl_set *s = nftnl_set_alloc();
-	if (!s)
-		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FIREWALL_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
-	if (vmap) {
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_MAP);
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
-	}
-	/* Only for `nft list`: interface names are strings in host byte
-	 * order (nft's BYTEORDER_HOST_ENDIAN), addresses big-endian. */
-	_cleanup_(udata_freep) struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(16);
-	if (!u || !nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, key_type == NFT_TYPE_IFNAME ? 1 : 2))
-		return -ENOMEM;
-	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
-	return nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, s);
-}
-
-static int add_base_chain(struct nft_batch *b, const char *name, const char *type, uint32_t hook, int32_t prio)
-{
-	_cleanup_(chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
-	if (!c)
-		return -ENOMEM;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FIREWALL_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, hook);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, prio);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	return nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, c);
-}
-
-/* CHAIN: iifname vmap @MAP; iifname "brig-*" drop */
-static int add_dispatch(struct nft_batch *b, const char *chain, const char *map)
-{
-	_cleanup_(rule_freep) struct nftnl_rule *r1 = rule_new(chain);
-	_cleanup_(rule_freep) struct nftnl_rule *r2 = rule_new(chain);
-	if (!r1 || !r2)
-		return -ENOMEM;
-	return nft_expr_meta(r1, NFT_META_IIFNAME, NFT_REG_1) ?:
-	       nft_expr_lookup(r1, NFT_REG_1, map, NFT_REG_VERDICT) ?: append(b, r1) ?:
-	       match_link_prefix(r2, NFT_META_IIFNAME, NFT_CMP_EQ) ?: nft_expr_verdict(r2, NF_DROP, NULL) ?:
-	       append(b, r2);
-}
-
-static int add_masq(struct nft_batch *b, int family, const char *set)
-{
-	_cleanup_(rule_freep) struct nftnl_rule *r = rule_new("postrouting");
-	if (!r)
-		return -ENOMEM;
-	return match_nfproto(r, family) ?:
-	       nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, family == AF_INET ? 12 : 8, addr_len(family),
-				NFT_REG_1) ?:
-	       nft_expr_lookup(r, NFT_REG_1, set, -1) ?:
-	       match_link_prefix(r, NFT_META_OIFNAME, NFT_CMP_NEQ) ?: nft_expr_masq(r) ?: append(b, r);
-}
-
-static int add_chain(struct nft_batch *b, const char *name, const char *comment);
-
-/* How every rejection ends: a TCP reset for TCP, else ICMP administratively
- * prohibited. Not ICMP for TCP too: the job's kernel receives it while
- * connect() still holds the socket, takes it as a soft error and waits for
- * its SYN retransmit (a second, at least); a reset is queued and honoured. */
-static int add_refuse(struct nft_batch *b)
-{
-	_cleanup_(rule_freep) struct nftnl_rule *tcp = rule_new(CHAIN_REFUSE);
-	_cleanup_(rule_freep) struct nftnl_rule *other = rule_new(CHAIN_REFUSE);
-	if (!tcp || !other)
-		return -ENOMEM;
-	return add_chain(b, CHAIN_REFUSE, NULL) ?:
-	       match_l4proto(tcp, IPPROTO_TCP) ?: nft_expr_reject(tcp, NFT_REJECT_TCP_RST, 0) ?: append(b, tcp) ?:
-	       nft_expr_reject(other, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED) ?:
-	       append(b, other);
-}
-
-static int create_skeleton(void)
-{
-	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
-	_cleanup_(table_freep) struct nftnl_table *t = nftnl_table_alloc();
-	_cleanup_(rule_freep) struct nftnl_rule *est = rule_new("forward");
-	_cleanup_(rule_freep) struct nftnl_rule *drop = rule_new("forward");
-	if (!t || !est || !drop)
-		return -ENOMEM;
-	int r = nft_batch_new(&b, NFPROTO_INET);
-	if (r < 0)
-		return r;
-	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
-	nftnl_table_set_str(t, NFTNL_TABLE_NAME, FIREWALL_TABLE);
-	/* EXCL: a table that exists is left alone, whole batch included. */
-	r = nft_batch_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, t) ?:
-	    add_set(b, MAP_FORWARD, NFT_TYPE_IFNAME, IFNAMSIZ, true, 1) ?:
-	    add_set(b, MAP_INPUT, NFT_TYPE_IFNAME, IFNAMSIZ, true, 2) ?:
-	    add_set(b, SET_MASQ4, NFT_TYPE_IPADDR, 4, false, 3) ?:
-	    add_set(b, SET_MASQ6, NFT_TYPE_IP6ADDR, 16, false, 4) ?:
-	    add_base_chain(b, "forward", "filter", NF_INET_FORWARD, -1) ?:
-	    add_dispatch(b, "forward", MAP_FORWARD) ?:
-	    match_link_prefix(est, NFT_META_OIFNAME, NFT_CMP_EQ) ?:
-	    nft_expr_ct_state(est, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED)) ?:
-	    nft_expr_verdict(est, NF_ACCEPT, NULL) ?: append(b, est) ?:
-	    match_link_prefix(drop, NFT_META_OIFNAME, NFT_CMP_EQ) ?: nft_expr_verdict(drop, NF_DROP, NULL) ?:
-	    append(b, drop) ?:
-	    add_base_chain(b, "input", "filter", NF_INET_LOCAL_IN, -1) ?:
-	    add_dispatch(b, "input", MAP_INPUT) ?:
-	    add_refuse(b) ?:
-	    add_base_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) ?:
-	    add_masq(b, AF_INET, SET_MASQ4) ?: add_masq(b, AF_INET6, SET_MASQ6);
-	if (r < 0)
-		return r;
-	r = nft_batch_send(b);
-	return r == -EEXIST ? 0 : r;
-}
-
-/* ---- a job's state ---- */
-
-static int counter_name(char *buf, size_t len, const char *id, enum counter_class c)
-{
-	int n = snprintf(buf, len, "%s-%s", id, class_name[c]);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-struct job_chain {
-	struct nft_batch *b;
-	const char *chain;
-	const char *id;
-};
-
-/* One rule: MATCH..., then either a counted reject into counter CLS, a
- * counted drop, or a plain verdict. */
-enum action { A_ACCEPT, A_REJECT, A_DROP, A_DROP_QUIET };
-
-static int finish(struct job_chain *jc, struct nftnl_rule *r, enum action a, enum counter_class cls)
-{
-	char cname[ID_MAX + 16];
-	int ret = counter_name(cname, sizeof cname, jc->id, cls);
-	if (ret)
-		return ret;
-	switch (a) {
-	case A_ACCEPT:
-		ret = nft_expr_verdict(r, NF_ACCEPT, NULL);
-		break;
-	case A_REJECT:
-		ret = counted_reject(r, cname);
-		break;
-	case A_DROP:
-		ret = nft_expr_counter_ref(r, cname) ?: nft_expr_verdict(r, NF_DROP, NULL);
-		break;
-	case A_DROP_QUIET:
-		ret = nft_expr_verdict(r, NF_DROP, NULL);
-		break;
-	}
-	return ret ?: append(jc->b, r);
-}
-
-static int rule_dst(struct job_chain *jc, const struct cidr *dst, enum action a, enum counter_class cls)
-{
-	_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-	if (!r)
-		return -ENOMEM;
-	return match_addr(r, dst, false, NFT_CMP_EQ) ?: finish(jc, r, a, cls);
-}
-
-/* Drop what does not come from the job's own address of FAMILY (all of
- * that family when the job has none). */
-static int rule_spoof(struct job_chain *jc, int family, const struct cidr *own)
-{
-	_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-	if (!r)
-		return -ENOMEM;
-	int ret = own->family == family ? match_addr(r, own, true, NFT_CMP_NEQ) : match_nfproto(r, family);
-	return ret ?: finish(jc, r, A_DROP, C_SPOOF);
-}
-
-/* DNS: udp and tcp port 53 to each resolver. */
-static int rules_dns(struct job_chain *jc, const struct fw_job *j)
-{
-	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
-	for (size_t i = 0; i < j->n_dns; i++)
-		for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
-			_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-			if (!r)
-				return -ENOMEM;
-			int ret = match_addr(r, &j->dns[i], false, NFT_CMP_EQ) ?: match_l4proto(r, protos[p]) ?:
-				  match_dport(r, 53, 53) ?: finish(jc, r, A_ACCEPT, C_POLICY);
-			if (ret)
-				return ret;
-		}
-	return 0;
-}
-
-/* A profile rule: with ports and no protocol, one rule each for tcp and udp. */
-static int rules_profile(struct job_chain *jc, const struct fw_rule *fr)
-{
-	bool ports = fr->port_lo || fr->port_hi;
-	uint8_t protos[2];
-	size_t n = 0;
-	if (fr->proto)
-		protos[n++] = fr->proto;
-	else if (ports) {
-		protos[n++] = IPPROTO_TCP;
-		protos[n++] = IPPROTO_UDP;
-	}
-	enum action a = fr->allow ? A_ACCEPT : A_REJECT;
-	if (n == 0)
-		return rule_dst(jc, &fr->dst, a, C_POLICY);
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-		if (!r)
-			return -ENOMEM;
-		int ret = match_addr(r, &fr->dst, false, NFT_CMP_EQ) ?: match_l4proto(r, protos[i]);
-		if (!ret && ports)
-			ret = match_dport(r, fr->port_lo, fr->port_hi ? fr->port_hi : fr->port_lo);
-		ret = ret ?: finish(jc, r, a, C_POLICY);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-static bool in_private_range(const struct cidr *c)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(private_ranges); i++) {
-		struct cidr p;
-		if (parse_cidr(private_ranges[i], &p) == 0 && firewall_cidr_within(c, &p))
-			return true;
-	}
-	return false;
-}
-
-static int add_job_forward_rules(struct job_chain *jc, const struct fw_job *j)
-{
-	int ret;
-	/* 1. spoof */
-	if ((ret = rule_spoof(jc, AF_INET, &j->addr4)) || (ret = rule_spoof(jc, AF_INET6, &j->addr6)))
-		return ret;
-	/* Replies and the rest of flows already let through: only a new flow
-	 * walks the list below, which keeps throughput as without brig. */
-	{
-		_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-		if (!r)
-			return -ENOMEM;
-		ret = nft_expr_ct_state(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED)) ?:
-		      finish(jc, r, A_ACCEPT, C_POLICY);
-		if (ret)
-			return ret;
-	}
-	/* 2. metadata */
-	struct cidr block[4 * ARRAY_SIZE(blocklist)];
-	int n = firewall_blocklist(block, ARRAY_SIZE(block));
-	if (n < 0)
-		return n;
-	for (int i = 0; i < n; i++)
-		if ((ret = rule_dst(jc, &block[i], A_REJECT, C_METADATA)))
-			return ret;
-	/* 3. the other jobs (the host itself is the input hook's) */
-	if (j->pool4.family && (ret = rule_dst(jc, &j->pool4, A_REJECT, C_HOST)))
-		return ret;
-	if (j->pool6.family && (ret = rule_dst(jc, &j->pool6, A_REJECT, C_HOST)))
-		return ret;
-	/* 4. DNS */
-	if ((ret = rules_dns(jc, j)))
-		return ret;
-	/* 6a. deny rules win over any allow, so they come first */
-	for (size_t i = 0; i < j->n_rules; i++)
-		if (!j->rules[i].allow && (ret = rules_profile(jc, &j->rules[i])))
-			return ret;
-	/* 5. private ranges, opened by the allow rules that lie within one */
-	for (size_t i = 0; i < j->n_rules; i++)
-		if (j->rules[i].allow && in_private_range(&j->rules[i].dst) &&
-		    (ret = rules_profile(jc, &j->rules[i])))
-			return ret;
-	for (size_t i = 0; i < ARRAY_SIZE(private_ranges); i++) {
-		struct cidr p;
-		if ((ret = parse_cidr(private_ranges[i], &p)) || (ret = rule_dst(jc, &p, A_REJECT, C_PRIVATE)))
-			return ret;
-	}
-	/* 6b. the other allow rules, then the default */
-	for (size_t i = 0; i < j->n_rules; i++)
-		if (j->rules[i].allow && !in_private_range(&j->rules[i].dst) &&
-		    (ret = rules_profile(jc, &j->rules[i])))
-			return ret;
-	_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-	if (!r)
-		return -ENOMEM;
-	return j->default_allow ? finish(jc, r, A_ACCEPT, C_POLICY) : finish(jc, r, A_REJECT, C_POLICY);
-}
-
-/* To the host itself: neighbour discovery (IPv6 to the gateway needs it),
- * DNS when a resolver is one of the host's addresses, nothing else. */
-static int add_job_input_rules(struct job_chain *jc, const struct fw_job *j)
-{
-	static const uint8_t nd[] = { 135, 136 }; /* neighbour solicitation, advertisement */
-	for (size_t i = 0; i < ARRAY_SIZE(nd); i++) {
-		_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-		if (!r)
-			return -ENOMEM;
-		int ret = match_icmpv6_type(r, nd[i]) ?: finish(jc, r, A_ACCEPT, C_HOST);
-		if (ret)
-			return ret;
-	}
-	/* The job's kernel talks to the link on its own (router solicitations,
-	 * multicast listener reports) from its link-local or the unspecified
-	 * address: not spoofing, nothing to count. */
-	static const char *const own_link[] = { "fe80::/10", "::/128" };
-	int ret;
-	for (size_t i = 0; i < ARRAY_SIZE(own_link); i++) {
-		struct cidr c;
-		_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-		if (!r)
-			return -ENOMEM;
-		if ((ret = parse_cidr(own_link[i], &c)) || (ret = match_addr(r, &c, true, NFT_CMP_EQ)) ||
-		    (ret = finish(jc, r, A_DROP_QUIET, C_SPOOF)))
-			return ret;
-	}
-	if ((ret = rule_spoof(jc, AF_INET, &j->addr4)) || (ret = rule_spoof(jc, AF_INET6, &j->addr6)) ||
-	    (ret = rules_dns(jc, j)))
-		return ret;
-	_cleanup_(rule_freep) struct nftnl_rule *r = rule_new(jc->chain);
-	if (!r)
-		return -ENOMEM;
-	return finish(jc, r, A_REJECT, C_HOST);
-}
-
-static int add_chain(struct nft_batch *b, const char *name, const char *comment)
-{
-	_cleanup_(chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
-	_cleanup_(udata_freep) struct nftnl_udata_buf *u = NULL;
-	if (!c)
-		return -ENOMEM;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FIREWALL_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	if (comment) {
-		u = nftnl_udata_buf_alloc(256);
-		if (!u || !nftnl_udata_put_strz(u, NFTNL_UDATA_CHAIN_COMMENT, comment))
-			return -ENOMEM;
-		nftnl_chain_set_data(c, NFTNL_CHAIN_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
-	}
-	return nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, c);
-}
-
-static int counter_msg(struct nft_batch *b, const char *id, enum counter_class cls, uint16_t type, uint16_t flags)
-{
-	char name[ID_MAX + 16];
-	_cleanup_(obj_freep) struct nftnl_obj *o = nftnl_obj_alloc();
-	if (!o)
-		return -ENOMEM;
-	int ret = counter_name(name, sizeof name, id, cls);
-	if (ret)
-		return ret;
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, FIREWALL_TABLE);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-	if (type == NFT_MSG_NEWOBJ) {
-		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, 0);
-		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, 0);
-	}
-	return nft_batch_obj(b, type, flags, o);
-}
-
-static int counters_msg(struct nft_batch *b, const char *id, uint16_t type, uint16_t flags)
-{
-	int ret = 0;
-	for (int i = 0; !ret && i < C_COUNT; i++)
-		ret = counter_msg(b, id, i, type, flags);
-	return ret;
-}
-
-/* One element of set SET: KEY (LEN bytes), mapped to `jump CHAIN` when
- * CHAIN is given; ID as its comment (additions only). */
-static int elem_msg(struct nft_batch *b, uint16_t type, uint16_t flags, const char *set, const void *key,
-		    uint32_t len, const char *chain, const char *id)
-{
-	_cleanup_(set_freep) struct nftnl_set *s = nftnl_set_alloc();
-	_cleanup_(udata_freep) struct nftnl_udata_buf *u = NULL;
-	if (!s)
-		return -ENOMEM;
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, FIREWALL_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
-	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
-	if (!e)
-		return -ENOMEM;
-	nftnl_set_elem_add(s, e); /* the set frees it */
-	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
-	if (chain && type == NFT_MSG_NEWSETELEM) {
-		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_VERDICT, (uint32_t)NFT_JUMP);
-		nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_CHAIN, chain);
-	}
-	if (id && type == NFT_MSG_NEWSETELEM) {
-		u = nftnl_udata_buf_alloc(128);
-		if (!u || !nftnl_udata_put_strz(u, NFTNL_UDATA_SET_ELEM_COMMENT, id))
-			return -ENOMEM;
-		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
-	}
-	return nft_batch_elems(b, type, flags, s);
-}
-
-/* The keys a job's state is filed under. */
-struct job_keys {
-	char ifname[IFNAMSIZ]; /* zero-padded: the map key */
-	struct cidr addr4, addr6;
-};
-
-static int elems_msgs(struct nft_batch *b, uint16_t type, uint16_t flags, const struct job_keys *k, const char *fwd,
-		      const char *in, const char *id)
-{
-	int ret = elem_msg(b, type, flags, MAP_FORWARD, k->ifname, IFNAMSIZ, fwd, id) ?:
-		  elem_msg(b, type, flags, MAP_INPUT, k->ifname, IFNAMSIZ, in, id);
-	/* Not exclusive: an address element is the one piece that can outlive
-	 * its job (the map elements hold the chains, which hold the keys), if
-	 * someone deletes a job chain by hand; it must not block the address
-	 * for ever. Two live jobs never share an address: the pool sees to it. */
-	uint16_t addr_flags = flags & ~NLM_F_EXCL;
-	if (!ret && k->addr4.family == AF_INET)
-		ret = elem_msg(b, type, addr_flags, SET_MASQ4, k->addr4.addr, 4, NULL, id);
-	if (!ret && k->addr6.family == AF_INET6)
-		ret = elem_msg(b, type, addr_flags, SET_MASQ6, k->addr6.addr, 16, NULL, id);
-	return ret;
-}
-
-static void format_key(const struct cidr *c, char *buf, size_t len)
-{
-	if (c->family)
-		format_cidr(c, buf, len);
-	else
-		snprintf(buf, len, "-");
-}
-
-static int job_batch(const struct fw_job *j, struct nft_batch **out)
-{
-	char fwd[ID_MAX + 8], in[ID_MAX + 8], a4[48], a6[48], comment[IFNAMSIZ + 100];
-	struct job_keys k = { .addr4 = j->addr4, .addr6 = j->addr6 };
-	snprintf(fwd, sizeof fwd, "job-%s", j->id);
-	snprintf(in, sizeof in, "jobin-%s", j->id);
-	memcpy(k.ifname, j->ifname, strlen(j->ifname)); /* checked: shorter than IFNAMSIZ */
-	format_key(&j->addr4, a4, sizeof a4);
-	format_key(&j->addr6, a6, sizeof a6);
-	snprintf(comment, sizeof comment, "%s %s %s", j->ifname, a4, a6);
-
-	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
-	int ret = nft_batch_new(&b, NFPROTO_INET);
-	if (ret)
-		return ret;
-	struct job_chain jf = { b, fwd, j->id }, ji = { b, in, j->id };
-	ret = counters_msg(b, j->id, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL) ?:
-	      add_chain(b, fwd, comment) ?: add_job_forward_rules(&jf, j) ?:
-	      add_chain(b, in, NULL) ?: add_job_input_rules(&ji, j) ?:
-	      elems_msgs(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, &k, fwd, in, j->id);
-	if (ret)
-		return ret;
-	*out = TAKE_PTR(b);
-	return 0;
-}
-
 static bool valid_host(const struct cidr *c, int family)
 {
-	return c->family == 0 || (c->family == family && c->prefix == addr_len(family) * 8);
+	return c->family == 0 || (c->family == family && c->prefix == fw_addr_len(family) * 8);
 }
 
 int firewall_job_add(const struct fw_job *j)
@@ -748,13 +80,13 @@ int firewall_job_add(const struct fw_job *j)
 	 * only when the kernel says something is missing. */
 	for (int attempt = 0;; attempt++) {
 		_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
-		int ret = job_batch(j, &b);
+		int ret = fw_job_batch(j, &b);
 		if (ret)
 			return ret;
 		ret = nft_batch_send(b);
 		if (ret != -ENOENT || attempt == 1)
 			return ret;
-		if ((ret = create_skeleton()) < 0)
+		if ((ret = fw_create_skeleton()) < 0)
 			return ret;
 	}
 }
@@ -795,11 +127,11 @@ static int chain_get_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* The job chain's comment: whether it exists, and its keys. */
-static int read_job_keys(const char *id, struct job_keys *k, bool *exists)
+static int read_job_keys(const char *id, struct fw_job_keys *k, bool *exists)
 {
 	char name[ID_MAX + 8];
 	snprintf(name, sizeof name, "job-%s", id);
-	_cleanup_(chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
+	_cleanup_(nft_chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
 	if (!c)
 		return -ENOMEM;
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FIREWALL_TABLE);
@@ -822,46 +154,32 @@ static int read_job_keys(const char *id, struct job_keys *k, bool *exists)
 	return 0;
 }
 
-static int del_chain(struct nft_batch *b, const char *name)
-{
-	_cleanup_(chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
-	_cleanup_(rule_freep) struct nftnl_rule *flush = rule_new(name);
-	if (!c || !flush)
-		return -ENOMEM;
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FIREWALL_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	/* A rule message with no handle flushes the chain; then the (empty)
-	 * chain goes, which every kernel with nftables accepts. */
-	return nft_batch_rule(b, NFT_MSG_DELRULE, 0, flush) ?: nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c);
-}
-
 static int counters_present(const char *id, unsigned *mask);
 
 /* Sends one piece of a removal as its own batch; what is gone already is
  * fine. Pieces in an order that keeps the job chain, which holds the keys,
  * for last but the counters its rules use. */
-static int remove_piece(const struct job_keys *k, int piece, const char *fwd, const char *in)
+static int remove_piece(const struct fw_job_keys *k, int piece, const char *fwd, const char *in)
 {
 	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 	int ret = nft_batch_new(&b, NFPROTO_INET);
 	if (ret)
 		return ret;
 	switch (piece) {
-	case 0: ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, MAP_FORWARD, k->ifname, IFNAMSIZ, NULL, NULL); break;
-	case 1: ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, MAP_INPUT, k->ifname, IFNAMSIZ, NULL, NULL); break;
+	case 0: ret = fw_elem_msg(b, NFT_MSG_DELSETELEM, 0, MAP_FORWARD, k->ifname, IFNAMSIZ, NULL, NULL); break;
+	case 1: ret = fw_elem_msg(b, NFT_MSG_DELSETELEM, 0, MAP_INPUT, k->ifname, IFNAMSIZ, NULL, NULL); break;
 	case 2:
 		if (k->addr4.family != AF_INET)
 			return 0;
-		ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, SET_MASQ4, k->addr4.addr, 4, NULL, NULL);
+		ret = fw_elem_msg(b, NFT_MSG_DELSETELEM, 0, SET_MASQ4, k->addr4.addr, 4, NULL, NULL);
 		break;
 	case 3:
 		if (k->addr6.family != AF_INET6)
 			return 0;
-		ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, SET_MASQ6, k->addr6.addr, 16, NULL, NULL);
+		ret = fw_elem_msg(b, NFT_MSG_DELSETELEM, 0, SET_MASQ6, k->addr6.addr, 16, NULL, NULL);
 		break;
-	case 4: ret = del_chain(b, in); break;
-	case 5: ret = del_chain(b, fwd); break;
+	case 4: ret = fw_del_chain(b, in); break;
+	case 5: ret = fw_del_chain(b, fwd); break;
 	default: return 0;
 	}
 	ret = ret ?: nft_batch_send(b);
@@ -881,7 +199,7 @@ static int remove_counters(const char *id)
 		ret = nft_batch_new(&b, NFPROTO_INET);
 		for (int i = 0; !ret && i < C_COUNT; i++)
 			if (mask & (1u << i))
-				ret = counter_msg(b, id, i, NFT_MSG_DELOBJ, 0);
+				ret = fw_counter_msg(b, id, i, NFT_MSG_DELOBJ, 0);
 		ret = ret ?: nft_batch_send(b);
 		if (ret != -ENOENT)
 			return ret;
@@ -900,7 +218,7 @@ int firewall_job_remove(const char *id)
 	 * `brig gc`) took it first, or a piece is missing (someone edited the
 	 * table): look again, then go piece by piece. */
 	for (int attempt = 0; attempt < 3; attempt++) {
-		struct job_keys k;
+		struct fw_job_keys k;
 		bool exists;
 		int ret = read_job_keys(id, &k, &exists);
 		if (ret < 0)
@@ -915,9 +233,9 @@ int firewall_job_remove(const char *id)
 		}
 		_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 		ret = nft_batch_new(&b, NFPROTO_INET) ?:
-		      elems_msgs(b, NFT_MSG_DELSETELEM, 0, &k, NULL, NULL, NULL) ?:
-		      del_chain(b, fwd) ?: del_chain(b, in) ?:
-		      counters_msg(b, id, NFT_MSG_DELOBJ, 0) ?: nft_batch_send(b);
+		      fw_elems_msgs(b, NFT_MSG_DELSETELEM, 0, &k, NULL, NULL, NULL) ?:
+		      fw_del_chain(b, fwd) ?: fw_del_chain(b, in) ?:
+		      fw_counters_msg(b, id, NFT_MSG_DELOBJ, 0) ?: nft_batch_send(b);
 		if (ret != -ENOENT)
 			return ret;
 	}
@@ -954,7 +272,7 @@ static int counters_cb(const struct nlmsghdr *nlh, void *data)
 		if (name && table && strcmp(table, FIREWALL_TABLE) == 0 && strncmp(name, ctx->id, idlen) == 0 &&
 		    name[idlen] == '-')
 			for (int i = 0; i < C_COUNT; i++)
-				if (strcmp(name + idlen + 1, class_name[i]) == 0) {
+				if (strcmp(name + idlen + 1, fw_class_name[i]) == 0) {
 					ctx->present |= 1u << i;
 					if (ctx->out)
 						*counter_slot(ctx->out, i) = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
@@ -966,7 +284,7 @@ static int counters_cb(const struct nlmsghdr *nlh, void *data)
 
 static int dump_counters(mnl_cb_t cb, void *ctx)
 {
-	_cleanup_(obj_freep) struct nftnl_obj *o = nftnl_obj_alloc();
+	_cleanup_(nft_obj_freep) struct nftnl_obj *o = nftnl_obj_alloc();
 	if (!o)
 		return -ENOMEM;
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, FIREWALL_TABLE);
@@ -1062,7 +380,7 @@ static int list_objs_cb(const struct nlmsghdr *nlh, void *data)
 		if (table && name && strcmp(table, FIREWALL_TABLE) == 0) {
 			const char *dash = strrchr(name, '-');
 			for (int i = 0; dash && i < C_COUNT; i++)
-				if (strcmp(dash + 1, class_name[i]) == 0)
+				if (strcmp(dash + 1, fw_class_name[i]) == 0)
 					list_add(l, name, (size_t)(dash - name));
 		}
 	}
@@ -1084,7 +402,7 @@ int firewall_list_jobs(char ***ids, size_t *n)
 		return -EINVAL;
 	for (int attempt = 0;; attempt++) {
 		struct list_ctx l = { 0 };
-		_cleanup_(chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
+		_cleanup_(nft_chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
 		if (!c)
 			return -ENOMEM;
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, FIREWALL_TABLE);

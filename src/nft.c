@@ -1,7 +1,9 @@
 /* Generic nftables plumbing over libnftnl and libmnl (see brig/nft.h). */
 #include "brig/nft.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -382,4 +384,68 @@ int nft_expr_counter_ref(struct nftnl_rule *r, const char *name)
 int nft_expr_masq(struct nftnl_rule *r)
 {
 	return add(r, nftnl_expr_alloc("masq"));
+}
+
+/* ---- matches ---- */
+
+int nft_match_nfproto(struct nftnl_rule *r, int family)
+{
+	uint8_t proto = family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	return nft_expr_meta(r, NFT_META_NFPROTO, NFT_REG_1) ?:
+	       nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &proto, sizeof proto);
+}
+
+/* Loads only the bytes the prefix covers, masking the last partial one, as
+ * nft itself does. */
+int nft_match_addr(struct nftnl_rule *r, const struct cidr *c, bool source, uint32_t op)
+{
+	int ret = nft_match_nfproto(r, c->family);
+	if (ret || c->prefix == 0)
+		return ret;
+	uint32_t off = c->family == AF_INET ? (source ? 12 : 16) : (source ? 8 : 24);
+	/* A byte-aligned prefix loads just its bytes; another loads the whole
+	 * address and masks it (so that `nft list` prints "ip daddr A/P"). */
+	uint32_t len = c->prefix % 8 ? (c->family == AF_INET ? 4 : 16) : c->prefix / 8;
+	ret = nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, off, len, NFT_REG_1);
+	if (ret)
+		return ret;
+	uint8_t data[16];
+	memcpy(data, c->addr, len);
+	if (c->prefix % 8) {
+		uint8_t mask[16] = { 0 }, zero[16] = { 0 };
+		memset(mask, 0xff, c->prefix / 8);
+		mask[c->prefix / 8] = (uint8_t)(0xff << (8 - c->prefix % 8));
+		for (uint32_t i = 0; i < len; i++)
+			data[i] &= mask[i];
+		ret = nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, mask, zero, len);
+		if (ret)
+			return ret;
+	}
+	return nft_expr_cmp(r, op, NFT_REG_1, data, len);
+}
+
+int nft_match_l4proto(struct nftnl_rule *r, uint8_t proto)
+{
+	return nft_expr_meta(r, NFT_META_L4PROTO, NFT_REG_1) ?:
+	       nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &proto, sizeof proto);
+}
+
+/* Ports are big-endian, so byte-wise comparison orders them right. */
+int nft_match_dport(struct nftnl_rule *r, uint16_t lo, uint16_t hi)
+{
+	uint16_t blo = htons(lo), bhi = htons(hi);
+	int ret = nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	if (ret)
+		return ret;
+	if (lo == hi)
+		return nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &blo, 2);
+	return nft_expr_cmp(r, NFT_CMP_GTE, NFT_REG_1, &blo, 2) ?:
+	       nft_expr_cmp(r, NFT_CMP_LTE, NFT_REG_1, &bhi, 2);
+}
+
+int nft_match_icmpv6_type(struct nftnl_rule *r, uint8_t type)
+{
+	return nft_match_nfproto(r, AF_INET6) ?: nft_match_l4proto(r, IPPROTO_ICMPV6) ?:
+	       nft_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1) ?:
+	       nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &type, 1);
 }

@@ -1,8 +1,8 @@
 /* Small generic helpers over libnftnl and libmnl: one atomic batch per
  * change, with every message acknowledged and the first error returned;
  * queries (get and dump) with a callback per answer; and builders for the
- * few expressions brig's rules are made of. Nothing here knows brig's
- * table layout (that is firewall.c), and nothing here logs.
+ * few expressions and matches brig's rules are made of. Nothing here knows
+ * brig's table layout (that is firewall*.c), and nothing here logs.
  *
  * Every function returns >= 0 on success, -errno on failure. */
 #pragma once
@@ -16,6 +16,9 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+
+#include "brig/util.h"
 
 /* nft's own datatype numbers (nftables' include/datatype.h), stored as the
  * key type of a set so that `nft list` prints elements readably. The
@@ -25,6 +28,38 @@
 #define NFT_TYPE_IFNAME  41
 
 struct nft_batch;
+
+/* For _cleanup_: free the libnftnl object, if any. */
+static inline void nft_table_freep(struct nftnl_table **t)
+{
+	if (*t)
+		nftnl_table_free(*t);
+}
+static inline void nft_chain_freep(struct nftnl_chain **c)
+{
+	if (*c)
+		nftnl_chain_free(*c);
+}
+static inline void nft_rule_freep(struct nftnl_rule **r)
+{
+	if (*r)
+		nftnl_rule_free(*r);
+}
+static inline void nft_set_freep(struct nftnl_set **s)
+{
+	if (*s)
+		nftnl_set_free(*s);
+}
+static inline void nft_obj_freep(struct nftnl_obj **o)
+{
+	if (*o)
+		nftnl_obj_free(*o);
+}
+static inline void nft_udata_freep(struct nftnl_udata_buf **u)
+{
+	if (*u)
+		nftnl_udata_buf_free(*u);
+}
 
 /* A batch that starts with NFNL_MSG_BATCH_BEGIN; its messages are for
  * FAMILY (NFPROTO_INET, ...). */
@@ -89,3 +124,18 @@ int nft_expr_reject(struct nftnl_rule *r, uint32_t type, uint8_t code);
 /* count in the named counter object */
 int nft_expr_counter_ref(struct nftnl_rule *r, const char *name);
 int nft_expr_masq(struct nftnl_rule *r);
+
+/* ---- matches, appended to a rule; each loads into NFT_REG_1 and returns
+ * 0 or -ENOMEM; a rule that matches goes on to its next expression ---- */
+
+/* meta nfproto: FAMILY is AF_INET (ipv4) or AF_INET6 (ipv6) */
+int nft_match_nfproto(struct nftnl_rule *r, int family);
+/* The source or destination address lies in C (op NFT_CMP_EQ) or not
+ * (NFT_CMP_NEQ); implies nft_match_nfproto for C's family. */
+int nft_match_addr(struct nftnl_rule *r, const struct cidr *c, bool source, uint32_t op);
+/* meta l4proto PROTO (IPPROTO_TCP, ...) */
+int nft_match_l4proto(struct nftnl_rule *r, uint8_t proto);
+/* The transport header's destination port (tcp and udp alike) in [LO, HI]. */
+int nft_match_dport(struct nftnl_rule *r, uint16_t lo, uint16_t hi);
+/* icmpv6 type TYPE */
+int nft_match_icmpv6_type(struct nftnl_rule *r, uint8_t type);
