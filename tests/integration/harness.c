@@ -766,6 +766,25 @@ void strset_free(struct strset *s)
 	s->n = 0;
 }
 
+char *command_output(const char *cmd, int *status)
+{
+	FILE *f = popen(cmd, "r");
+	cr_assert_not_null(f, "popen %s: %s", cmd, strerror(errno));
+	char *out = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&out, &len);
+	cr_assert_not_null(m);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+		fwrite(buf, 1, n, m);
+	int st = pclose(f);
+	fclose(m);
+	if (status)
+		*status = st;
+	return out;
+}
+
 void mounts_snapshot(struct strset *s)
 {
 	memset(s, 0, sizeof *s);

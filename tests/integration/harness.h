@@ -135,6 +135,10 @@ char *json_event_line(const char *text, const char *event);
  * tokens (numbers, null, true, false) as written; NULL if absent. */
 char *json_value(const char *line, const char *key);
 
+/* Standard output of `sh -c cmd` (never NULL); its wait status into
+ * *status when status is not NULL. */
+char *command_output(const char *cmd, int *status);
+
 /* ---- host files and directories ---------------------------------------- */
 
 /* A fresh directory under /var/tmp (not /tmp: the job's /tmp must stay

@@ -31,18 +31,7 @@ static int sh(const char *fmt, ...)
 /* Output of a shell command (stdout), for looking at the lab's host. */
 static char *sh_out(const char *cmd)
 {
-	FILE *p = popen(cmd, "r");
-	cr_assert(p, "popen %s", cmd);
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-		fwrite(buf, 1, n, m);
-	pclose(p);
-	fclose(m);
-	return text;
+	return command_output(cmd, NULL);
 }
 
 static const char *lab_script(void)
@@ -397,14 +386,20 @@ Test(net, fifty_concurrent_jobs_leave_nothing, .timeout = 300)
 	assert_nothing_left();
 }
 
+/* A veth job in the lab that runs until killed. */
+static void start_idle_veth_job(struct brig_proc *p)
+{
+	const char *argv[] = { "run", "--net", "veth", "--", "/bin/sh", "-c", "echo ready; sleep 600", NULL };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
+	brig_start(p, &o, argv);
+	cr_assert(brig_wait_stdout(p, "ready\n", 10), "the job never started");
+}
+
 Test(net, kill9_leaves_no_firewall_state)
 {
 	struct brig_proc p;
 	struct brig_result r;
-	const char *argv[] = { "run", "--net", "veth", "--", "/bin/sh", "-c", "echo ready; sleep 600", NULL };
-	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
-	brig_start(&p, &o, argv);
-	cr_assert(brig_wait_stdout(&p, "ready\n", 10), "the job never started");
+	start_idle_veth_job(&p);
 	/* brig runs under ip(8), which execs it: the pid is brig's. */
 	brig_kill_and_reap(&p, SIGKILL);
 	brig_finish(&p, &r, 5);
@@ -425,10 +420,7 @@ Test(net, gc_removes_what_a_killed_job_left)
 {
 	struct brig_proc p;
 	struct brig_result r;
-	const char *argv[] = { "run", "--net", "veth", "--", "/bin/sh", "-c", "echo ready; sleep 600", NULL };
-	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
-	brig_start(&p, &o, argv);
-	cr_assert(brig_wait_stdout(&p, "ready\n", 10), "the job never started");
+	start_idle_veth_job(&p);
 	char cmd[512];
 	/* The janitor is the supervisor's child, in a session of its own:
 	 * stopped first, so that it cannot clean up, then killed. */
@@ -461,13 +453,20 @@ Test(net, net_host_shares_the_host_network_with_a_warning)
 	cr_expect(strstr(r.err, "net host"), "no warning on stderr: %s", r.err);
 }
 
-Test(net, the_network_profile_reaches_the_internet_and_nothing_else)
+/* The shipped `network` profile, from the copy the Makefile makes. */
+static const char *network_profile(void)
 {
-	char profile[4096];
+	static char path[4096];
 	const char *dir = getenv("BRIG_PROFILES");
 	if (!dir)
 		harness_unavailable("BRIG_PROFILES is not set: run the suite through `make integration`");
-	snprintf(profile, sizeof profile, "%s/network", dir);
+	snprintf(path, sizeof path, "%s/network", dir);
+	return path;
+}
+
+Test(net, the_network_profile_reaches_the_internet_and_nothing_else)
+{
+	const char *profile = network_profile();
 	struct brig_result r;
 	lab_job(&r, ((const char *const[]){ "--profile", profile, NULL }),
 		"echo web=$(" NET_TRY " tcp 198.51.100.10 80 3000); echo meta=$(" NET_TRY
@@ -521,11 +520,7 @@ Test(net, probe_sees_the_metadata_service_bare_but_not_from_a_veth_job)
  * exposed, and no link or firewall state left behind by its job. */
 Test(net, audit_of_the_network_profile_leaves_no_firewall_state)
 {
-	char profile[4096];
-	const char *dir = getenv("BRIG_PROFILES");
-	if (!dir)
-		harness_unavailable("BRIG_PROFILES is not set: run the suite through `make integration`");
-	snprintf(profile, sizeof profile, "%s/network", dir);
+	const char *profile = network_profile();
 	struct brig_result r;
 	struct brig_opts o = { .netns = lab_host, .limit_s = 120 };
 	brig_run(&r, &o, BRIG_ARGS("audit", "--profile", profile, "--json"));

@@ -331,17 +331,8 @@ static pid_t sockets_up(void)
 /* stdout of the environment's command, parsed. */
 static json_object *probe_in(enum env e)
 {
-	FILE *f = popen(env_cmd[e], "r");
-	cr_assert_not_null(f);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, m);
-	int st = pclose(f);
-	fclose(m);
+	int st = 0;
+	char *out = command_output(env_cmd[e], &st);
 	json_object *o = json_tokener_parse(out);
 	cr_assert_not_null(o, "environment %s: no JSON (status %d): %s\n-- command: %s", env_name[e], st, out, env_cmd[e]);
 	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -465,17 +456,7 @@ Test(probe, every_check_has_an_exposed_and_a_blocked_environment)
 	prepare();
 	/* All ids, network ones included, from a job (its own netns: safe). */
 	setenv("LAB", "", 1);
-	FILE *f = popen(JOB("--profile \"$P/default\"") " --network", "r");
-	cr_assert_not_null(f);
-	char *out = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&out, &len);
-	char buf[4096];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, m);
-	pclose(f);
-	fclose(m);
+	char *out = command_output(JOB("--profile \"$P/default\"") " --network", NULL);
 	json_object *doc = json_tokener_parse(out), *checks;
 	cr_assert(doc && json_object_object_get_ex(doc, "checks", &checks), "no JSON: %s", out);
 	for (size_t i = 0; i < json_object_array_length(checks); i++) {

@@ -67,26 +67,11 @@ static char *busybox_tree(void)
 	return tree;
 }
 
-static char *command_output(const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-	cr_assert_not_null(p);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	char line[4096];
-	while (fgets(line, sizeof line, p))
-		fputs(line, out);
-	pclose(p);
-	fclose(out);
-	return buf;
-}
-
 static char *listing(const char *dir)
 {
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "cd '%s' && find . | sort", dir);
-	return command_output(cmd);
+	return command_output(cmd, NULL);
 }
 
 /* Every name, type, mode, owner, size and link target, and every file's
@@ -98,14 +83,14 @@ static char *digest(const char *dir)
 		 "cd '%s' && { find . -printf '%%p %%y %%m %%U %%G %%s %%l\\n' | LC_ALL=C sort; "
 		 "find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum",
 		 dir);
-	return command_output(cmd);
+	return command_output(cmd, NULL);
 }
 
 static size_t entries(const char *dir)
 {
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
-	char *out = command_output(cmd);
+	char *out = command_output(cmd, NULL);
 	return (size_t)strtoul(out, NULL, 10);
 }
 
@@ -228,7 +213,7 @@ Test(rootfs, overlay_dir_holds_the_writes_until_the_job_ends)
 	cr_assert(brig_wait_stdout(&a, "ready", 10), "the job did not start: %s", a.err.data);
 	char cmd[4200];
 	snprintf(cmd, sizeof cmd, "find '%s' -name big -size +19M | wc -l", dir);
-	char *found = command_output(cmd);
+	char *found = command_output(cmd, NULL);
 	struct brig_result r;
 	brig_finish(&a, &r, 15);
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
@@ -355,8 +340,8 @@ Test(rootfs, host_overlay_lets_dpkg_install_and_leaves_the_host_alone)
 		 "chmod -R a+rX .",
 		 dir, pkg, pkg, pkg, pkg, pkg);
 	run_or_fail(cmd);
-	char *status_before = command_output("sha256sum /var/lib/dpkg/status");
-	char *usr_before = command_output("ls -la /usr/share | sha256sum");
+	char *status_before = command_output("sha256sum /var/lib/dpkg/status", NULL);
+	char *usr_before = command_output("ls -la /usr/share | sha256sum", NULL);
 	char bind[4200], script[512];
 	snprintf(bind, sizeof bind, "%s:/deb", dir);
 	snprintf(script, sizeof script,
@@ -377,9 +362,9 @@ Test(rootfs, host_overlay_lets_dpkg_install_and_leaves_the_host_alone)
 	cr_assert_neq(access(path, F_OK), 0, "the package reached the host's /usr");
 	snprintf(path, sizeof path, "/etc/%s.conf", pkg);
 	cr_assert_neq(access(path, F_OK), 0, "the package's conffile reached the host's /etc");
-	cr_assert_str_eq(status_before, command_output("sha256sum /var/lib/dpkg/status"),
+	cr_assert_str_eq(status_before, command_output("sha256sum /var/lib/dpkg/status", NULL),
 			 "the host's dpkg database changed");
-	cr_assert_str_eq(usr_before, command_output("ls -la /usr/share | sha256sum"), "the host's /usr changed");
+	cr_assert_str_eq(usr_before, command_output("ls -la /usr/share | sha256sum", NULL), "the host's /usr changed");
 	snprintf(cmd, sizeof cmd, "dpkg-query -W '%s' >/dev/null 2>&1", pkg);
 	cr_assert_neq(system(cmd), 0, "the host's dpkg knows the package");
 }
