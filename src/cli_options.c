@@ -245,8 +245,9 @@ static int set_env(struct brig_config *c, const char *a, const char **why)
 
 static int set_env_pass(struct brig_config *c, const char *a, const char **why)
 {
-	*why = "expected a variable NAME or a PREFIX_* pattern";
-	if (!valid_env_name(a, strlen(a), true))
+	*why = "expected a variable NAME or a PREFIX_* pattern, either one after ! to refuse it";
+	const char *name = a[0] == '!' ? a + 1 : a;
+	if (!valid_env_name(name, strlen(name), true))
 		return -EINVAL;
 	return push_strdup(&c->env_pass, &c->n_env_pass, a);
 }
@@ -472,7 +473,7 @@ const struct cli_option cli_run_options[] = {
 	       "none: every capability dropped"),
 	REPEAT("env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', env, CONFIG_ENV_SET,
 	       "none beyond PATH, HOME, TERM and LANG"),
-	REPEAT("env-pass", "NAME", "pass a host variable, or all matching PREFIX_* (repeatable)", 0, env_pass,
+	REPEAT("env-pass", "[!]NAME", "pass a host variable, or all matching PREFIX_*; !NAME never passes (repeatable)", 0, env_pass,
 	       CONFIG_ENV_PASS, "none: nothing of the host's environment"),
 	SCALAR("seccomp", "NAME|PATH|none", "syscall policy (default: default; none: no filter)", 0, seccomp,
 	       "default"),
