@@ -14,6 +14,7 @@
 #include "brig/cli_limits.h"
 #include "brig/log.h"
 #include "brig/profile.h"
+#include "brig/pty.h"
 #include "brig/util.h"
 
 static int push(void *arrp, size_t *n, size_t size, const void *el)
@@ -505,6 +506,8 @@ const struct cli_option cli_run_options[] = {
 	SCALAR("status-fd", "N", "write JSON status events to file descriptor N", 0, status_fd, "none"),
 	SCALAR("status-file", "PATH", "write JSON status events to PATH", 0, status_file, "none"),
 	FLAG("quiet", "no warnings on stderr, errors only", 'q', quiet, "off"),
+	EXT_SCALAR("pty", "auto|always|never", "give the job a terminal of its own (auto: when stdin and stdout are terminals)",
+		   pty, "auto"),
 };
 const size_t cli_run_options_count = ARRAY_SIZE(cli_run_options);
 

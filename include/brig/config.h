@@ -10,6 +10,8 @@
 
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
 
+enum pty_mode { PTY_AUTO, PTY_ALWAYS, PTY_NEVER };
+
 struct brig_mount {
 	enum mount_kind kind;
 	char *src; /* NULL for tmpfs */
@@ -81,6 +83,8 @@ struct brig_config {
 	int status_fd; /* -1 = none */
 	char *status_file;
 	bool quiet;
+	enum pty_mode pty; /* see brig/pty.h */
+	bool pty_set;
 
 	bool rootless; /* brig itself runs without root: filled in by config_finish */
 
