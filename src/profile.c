@@ -144,7 +144,8 @@ static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
  * the profile sees which. Unset or empty is an error; ${env:NAME?} makes
  * it skip the whole line instead (returns 1), for settings that only
  * apply when the caller gives them. */
-static int env_var(struct reader *rd, const char *where, const char *s, size_t n, const char **value)
+static int env_var(struct reader *rd, const char *where, const char *s, size_t n, const char **value,
+		   char *placeholder, size_t len)
 {
 	bool optional = n > 1 && s[n - 1] == '?';
 	char name[128];
@@ -163,7 +164,9 @@ static int env_var(struct reader *rd, const char *where, const char *s, size_t n
 		return 0;
 	}
 	if (rd->o->check) {
-		*value = "/brig-check-placeholder/env";
+		/* One per variable, so that binds of two do not clash. */
+		snprintf(placeholder, len, "/brig-check-placeholder/env/%s", name);
+		*value = placeholder;
 		return 0;
 	}
 	if (optional)
@@ -201,7 +204,8 @@ static int expand(struct reader *rd, const char *where, const char *arg, char **
 		int n = (int)(close - p - 2);
 		const char *value = NULL, *why = "";
 		if (n > 4 && strncmp(p + 2, "env:", 4) == 0) {
-			r = env_var(rd, where, p + 6, (size_t)n - 4, &value);
+			char placeholder[192];
+			r = env_var(rd, where, p + 6, (size_t)n - 4, &value, placeholder, sizeof placeholder);
 			if (r != 0)
 				return r;
 			r = append(&buf, &len, &cap, value, strlen(value));
