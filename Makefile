@@ -9,7 +9,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS     := libseccomp libcap json-c
+PKGS     := libseccomp libcap json-c libmnl libnftnl
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
             -DBRIG_VERSION=\"$(VERSION)\" -DBRIG_DATADIR=\"$(PREFIX)/share/brig\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -32,7 +32,8 @@ HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard test
 DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
             libcriterion-dev scdoc bubblewrap util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
-            qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2
+            qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2 \
+            libmnl-dev libnftnl-dev nftables
 
 .PHONY: all deps test unit integration vm-test demo bench install clean man
 all: $(BUILD)/brig
@@ -80,6 +81,11 @@ $(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h) | $
 
 $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -o $@ $<
+
+# Drives the firewall module itself, inside the tests' own network namespaces.
+$(BUILD)/tests/helpers/firewall-tool: tests/helpers/firewall-tool.c $(BUILD)/obj/firewall.o $(BUILD)/obj/nft.o \
+                                      $(BUILD)/obj/util.o | $(BUILD)/tests/helpers
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
 	@missing=""; for p in $(DEB_DEPS); do \

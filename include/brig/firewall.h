@@ -13,8 +13,13 @@
  *   6. the profile's egress-deny / egress-allow rules (policy), then the
  *      default: accept or reject (policy).
  * Replies to connections the job opened pass; nothing may open a
- * connection to a job. Rejections answer at once (ICMP administratively
- * prohibited), so a job fails fast instead of timing out. */
+ * connection to a job. Rejections answer at once (a TCP reset for TCP,
+ * ICMP administratively prohibited otherwise), so a job fails fast instead
+ * of timing out. To the host itself a job may send only IPv6 neighbour
+ * discovery and DNS to the resolvers it was given (when one of them is a
+ * host address).
+ *
+ * Layout and names (`nft list table inet brig`): see src/firewall.c. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -63,3 +68,12 @@ int firewall_job_remove(const char *id);
 /* The ids of every job that has state in the table, for `brig gc`.
  * *ids is a malloc'd array of malloc'd strings. */
 int firewall_list_jobs(char ***ids, size_t *n);
+
+/* ---- pure parts, exposed for the unit tests ---- */
+
+/* Every destination of src/net_blocklist.def, IPv4 entries followed by
+ * their IPv6 spellings. Returns how many were written to OUT, -ENOBUFS
+ * when MAX is too small. */
+int firewall_blocklist(struct cidr *out, size_t max);
+/* INNER lies entirely within OUTER (same family). */
+bool firewall_cidr_within(const struct cidr *inner, const struct cidr *outer);
