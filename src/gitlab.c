@@ -395,6 +395,10 @@ int gitlab_main(int argc, char **argv)
 		return system_failure();
 	}
 	const char *stage = argv[1];
+	if (strcmp(stage, "-h") == 0 || strcmp(stage, "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
 	int o;
 	optind = 1;
 	while ((o = getopt_long(argc - 1, argv + 1, "+p:h", opts, NULL)) != -1) {
