@@ -270,6 +270,9 @@ static int job_code(int fd)
 				if (sig)
 					code = 128 + sig;
 			}
+			/* brig's own time limit: 124, as `brig run` says it. */
+			if (json_object_object_get_ex(o, "timed_out", &v) && json_object_get_boolean(v))
+				code = 124;
 		}
 		json_object_put(o);
 	}

@@ -376,3 +376,18 @@ Test(gitlab, two_jobs_running_at_once_never_see_each_other, .timeout = 120)
 	cr_expect_eq(call(&a, &pa, "cleanup", NULL, NULL, true), 0);
 	cr_expect_eq(call(&b, &pb, "cleanup", NULL, NULL, true), 0);
 }
+
+Test(gitlab, brigs_time_limit_is_a_build_failure_with_124, .timeout = 60)
+{
+	struct runner g;
+	struct agent_proc p;
+	runner_setup(&g, "3006", "0");
+	/* A site profile of its own, with a short limit. */
+	g.profile = file_write(tmpdir_make("gl-timeout"), "short", "timeout 1s\n", 0644);
+	config_and_prepare(&g);
+	cr_expect_eq(run_stage(&g, &p, "build_script", "echo started; sleep 600"), atoi(BUILD_FAILURE), LOG_FMT,
+		     LOG_ARGS(p));
+	char *code = file_read(g.exit_file);
+	cr_expect(code && atoi(code) == 124, "BUILD_EXIT_CODE_FILE holds %s, not 124", code ? code : "nothing");
+	cr_expect_eq(call(&g, &p, "cleanup", NULL, NULL, true), 0, LOG_FMT, LOG_ARGS(p));
+}
