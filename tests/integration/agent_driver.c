@@ -152,6 +152,19 @@ char *agent_cgroup_of(pid_t pid)
 	return dir;
 }
 
+char *agent_mount_under(const char *path)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[8192];
+	char *found = NULL;
+	while (f && !found && fgets(line, sizeof line, f))
+		if (strstr(line, path))
+			found = strdup(line);
+	if (f)
+		fclose(f);
+	return found;
+}
+
 pid_t agent_find_proc(const char *marker)
 {
 	DIR *d = opendir("/proc");

@@ -28,6 +28,10 @@ void agent_signal(struct agent_proc *p, int sig);
 
 /* The cgroup v2 directory (host path) of the process pid, or NULL. */
 char *agent_cgroup_of(pid_t pid);
+/* The first line of the host's mount table that names path, or NULL
+ * (compared by path, not as a whole table: other tests on the host may
+ * mount and unmount meanwhile). */
+char *agent_mount_under(const char *path);
 /* A host process whose command line contains marker, or 0. */
 pid_t agent_find_proc(const char *marker);
 /* Splits a command line at blanks, as shellwords does for ones without
