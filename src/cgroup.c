@@ -258,7 +258,7 @@ static bool populated(int dir)
  * brig between its mkdir and its clone3 is never touched. */
 #define STALE_AFTER_S 60
 
-static void sweep_stale(int parent)
+void cgroup_sweep_stale(int parent)
 {
 	_cleanup_close_ int fd = openat(parent, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -334,7 +334,7 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 			(void)rmdir(parent_path);
 		return r;
 	}
-	sweep_stale(parent);
+	cgroup_sweep_stale(parent);
 	snprintf(job->name, sizeof job->name, "job-%s", job_id);
 	int made = mkdirat(parent, job->name, 0755);
 	/* Another brig removed the shared parent as its last job ended:

@@ -113,7 +113,8 @@ void child_main(struct child_args *a)
 		_exit(125);
 	if (sethostname(a->hostname, strlen(a->hostname)) < 0)
 		setup_failed(fd, errno, "sethostname failed");
-	if ((r = net_loopback_up()) < 0)
+	/* net host: the host's loopback is up, and not ours to change. */
+	if (c->net.mode != NET_HOST && (r = net_loopback_up()) < 0)
 		setup_failed(fd, -r, "cannot bring up the loopback interface");
 	if (c->rootless && mount_plan_open(c, a->plan, err, sizeof err) < 0)
 		setup_failed(fd, errno, err);

@@ -12,6 +12,7 @@
 
 #include "brig/cli.h"
 #include "brig/cli_limits.h"
+#include "brig/cli_net.h"
 #include "brig/log.h"
 #include "brig/profile.h"
 #include "brig/pty.h"
@@ -482,6 +483,18 @@ const struct cli_option cli_run_options[] = {
 	FLAG("allow-ptrace", "let the job use ptrace (debuggers; only its own processes are visible)", 0, allow_ptrace,
 	     "off"),
 	FLAG("allow-io-uring", "let the job use io_uring", 0, allow_io_uring, "off"),
+	EXT_SCALAR("net", "none|veth|host",
+		   "none: loopback only; veth: egress through brig's firewall (root); host: the host's network", net,
+		   "none"),
+	EXT_SCALAR("net-pool", "CIDR", "IPv4 network job subnets (/30 each) come from", net_pool, NET_DEFAULT_POOL4),
+	EXT_SCALAR("net-pool6", "CIDR", "IPv6 network job subnets (/64 each) come from", net_pool6, NET_DEFAULT_POOL6),
+	EXT_REPEAT("egress-allow", "CIDR[:PORTS][/PROTO]",
+		   "let a veth job reach CIDR; a private range only so (repeatable)", egress_allow, CONFIG_EGRESS,
+		   "none"),
+	EXT_REPEAT("egress-deny", "CIDR[:PORTS][/PROTO]", "refuse CIDR to a veth job; deny wins (repeatable)",
+		   egress_deny, CONFIG_EGRESS, "none"),
+	EXT_SCALAR("egress-default", "allow|deny", "what a veth job may reach that no rule names", egress_default,
+		   "allow"),
 	EXT_SCALAR("memory", "SIZE", "memory limit (memory.max), e.g. 4G; beyond it the job is killed (137)", memory,
 		   "none"),
 	EXT_SCALAR("memory-swap", "SIZE", "swap the job may use (memory.swap.max; 0 when memory is set)",
@@ -512,11 +525,6 @@ const struct cli_option cli_run_options[] = {
 const size_t cli_run_options_count = ARRAY_SIZE(cli_run_options);
 
 const struct cli_planned cli_planned_options[] = {
-	{ "net", "networking" },
-	{ "net-pool", "networking" },
-	{ "net-pool6", "networking" },
-	{ "egress-allow", "the egress firewall" },
-	{ "egress-deny", "the egress firewall" },
 	{ "rootfs-mode", "root file system modes" },
 	{ "overlay-size", "root file system modes" },
 	{ "overlay-dir", "root file system modes" },

@@ -20,6 +20,7 @@ void config_init(struct brig_config *c)
 		.uid_count = BRIG_DEFAULT_UID_COUNT,
 		.status_fd = -1,
 	};
+	net_config_init(&c->net);
 }
 
 static void free_strv(char **v, size_t n)
@@ -48,6 +49,7 @@ void config_free(struct brig_config *c)
 	free_strv(c->env_set, c->n_env_set);
 	free_strv(c->env_pass, c->n_env_pass);
 	cgroup_limits_free(&c->limits);
+	net_config_free(&c->net);
 	for (size_t i = 0; i < c->n_origins; i++)
 		free(c->origins[i].file);
 	free(c->origins);
@@ -145,6 +147,7 @@ size_t config_list_size(const struct brig_config *c, enum config_list list)
 	case CONFIG_ENV_SET: return c->n_env_set;
 	case CONFIG_ENV_PASS: return c->n_env_pass;
 	case CONFIG_IO: return c->limits.n_io;
+	case CONFIG_EGRESS: return c->net.n_egress;
 	case CONFIG_SCALAR: break;
 	}
 	return 0;
@@ -175,6 +178,7 @@ static bool same_identity(const struct brig_config *c, enum config_list list, si
 	case CONFIG_ENV_SET: return same_env_name(c->env_set[i], c->env_set[j]);
 	case CONFIG_ENV_PASS: return strcmp(c->env_pass[i], c->env_pass[j]) == 0;
 	case CONFIG_IO: return same_io_limit(&c->limits.io[i], &c->limits.io[j]);
+	case CONFIG_EGRESS: return net_same_egress(&c->net.egress[i], &c->net.egress[j]);
 	case CONFIG_SCALAR: break;
 	}
 	return false;
@@ -269,6 +273,7 @@ static void identity_text(const struct brig_config *c, enum config_list list, si
 		return;
 	case CONFIG_ENV_PASS: snprintf(buf, len, "%s is already passed", c->env_pass[i]); return;
 	case CONFIG_IO: snprintf(buf, len, "%s is already limited so", c->limits.io[i].dev); return;
+	case CONFIG_EGRESS: snprintf(buf, len, "the same rule is already given"); return;
 	case CONFIG_SCALAR: break;
 	}
 	snprintf(buf, len, "already given");
@@ -305,7 +310,7 @@ static int check_repeats(const struct brig_config *c, enum config_list list, str
 static int check_lists(const struct brig_config *c, struct brig_reporter *rep)
 {
 	static const enum config_list lists[] = { CONFIG_MOUNTS, CONFIG_PASS_FDS, CONFIG_CAPS, CONFIG_ENV_SET,
-						  CONFIG_ENV_PASS };
+						  CONFIG_ENV_PASS, CONFIG_EGRESS };
 	int bad = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(lists) && (!bad || rep->keep_going); i++) {
 		int r = check_repeats(c, lists[i], rep);
@@ -319,7 +324,7 @@ static int check_lists(const struct brig_config *c, struct brig_reporter *rep)
 int config_check(const struct brig_config *c, struct brig_reporter *rep)
 {
 	static int (*const checks[])(const struct brig_config *, struct brig_reporter *) = {
-		check_roots, check_mounts, check_status, check_lists,
+		check_roots, check_mounts, check_status, check_lists, config_check_net,
 	};
 	struct brig_reporter first = { 0 };
 	if (!rep)
@@ -426,7 +431,8 @@ int config_finish(struct brig_config *c)
 		return -EINVAL;
 	}
 	c->rootless = geteuid() != 0;
-	if ((r = check_identity(c)) < 0 || (r = config_check(c, NULL)) < 0 || (r = check_host_paths(c)) < 0)
+	if ((r = check_identity(c)) < 0 || (r = config_check(c, NULL)) < 0 || (r = check_host_paths(c)) < 0 ||
+	    (r = config_finish_net(c)) < 0)
 		return r;
 	return check_fds(c);
 }

@@ -89,8 +89,9 @@ int etc_generate(int dirfd, const struct brig_config *c, const char *hostname)
 		 "127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n", hostname);
 	if ((r = put(dirfd, "hosts", buf)) < 0)
 		return r;
-	/* Loopback only: there is no resolver a job could reach. */
-	if ((r = put(dirfd, "resolv.conf", "# brig: this job has no network (net none)\n")) < 0)
+	/* Loopback only (net none): there is no resolver a job could reach. */
+	if ((r = put(dirfd, "resolv.conf",
+		     c->net.resolv_conf ? c->net.resolv_conf : "# brig: this job has no network (net none)\n")) < 0)
 		return r;
 	return put(dirfd, "nsswitch.conf",
 		   "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n"

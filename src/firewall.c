@@ -610,28 +610,32 @@ static int add_chain(struct nft_batch *b, const char *name, const char *comment)
 	return nft_batch_chain(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, c);
 }
 
+static int counter_msg(struct nft_batch *b, const char *id, enum counter_class cls, uint16_t type, uint16_t flags)
+{
+	char name[ID_MAX + 16];
+	_cleanup_(obj_freep) struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return -ENOMEM;
+	int ret = counter_name(name, sizeof name, id, cls);
+	if (ret)
+		return ret;
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, FIREWALL_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	if (type == NFT_MSG_NEWOBJ) {
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, 0);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, 0);
+	}
+	return nft_batch_obj(b, type, flags, o);
+}
+
 static int counters_msg(struct nft_batch *b, const char *id, uint16_t type, uint16_t flags)
 {
-	for (int i = 0; i < C_COUNT; i++) {
-		char name[ID_MAX + 16];
-		_cleanup_(obj_freep) struct nftnl_obj *o = nftnl_obj_alloc();
-		if (!o)
-			return -ENOMEM;
-		int ret = counter_name(name, sizeof name, id, i);
-		if (ret)
-			return ret;
-		nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, NFPROTO_INET);
-		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, FIREWALL_TABLE);
-		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
-		if (type == NFT_MSG_NEWOBJ) {
-			nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, 0);
-			nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, 0);
-		}
-		if ((ret = nft_batch_obj(b, type, flags, o)))
-			return ret;
-	}
-	return 0;
+	int ret = 0;
+	for (int i = 0; !ret && i < C_COUNT; i++)
+		ret = counter_msg(b, id, i, type, flags);
+	return ret;
 }
 
 /* One element of set SET: KEY (LEN bytes), mapped to `jump CHAIN` when
@@ -675,10 +679,15 @@ static int elems_msgs(struct nft_batch *b, uint16_t type, uint16_t flags, const 
 {
 	int ret = elem_msg(b, type, flags, MAP_FORWARD, k->ifname, IFNAMSIZ, fwd, id) ?:
 		  elem_msg(b, type, flags, MAP_INPUT, k->ifname, IFNAMSIZ, in, id);
+	/* Not exclusive: an address element is the one piece that can outlive
+	 * its job (the map elements hold the chains, which hold the keys), if
+	 * someone deletes a job chain by hand; it must not block the address
+	 * for ever. Two live jobs never share an address: the pool sees to it. */
+	uint16_t addr_flags = flags & ~NLM_F_EXCL;
 	if (!ret && k->addr4.family == AF_INET)
-		ret = elem_msg(b, type, flags, SET_MASQ4, k->addr4.addr, 4, NULL, id);
+		ret = elem_msg(b, type, addr_flags, SET_MASQ4, k->addr4.addr, 4, NULL, id);
 	if (!ret && k->addr6.family == AF_INET6)
-		ret = elem_msg(b, type, flags, SET_MASQ6, k->addr6.addr, 16, NULL, id);
+		ret = elem_msg(b, type, addr_flags, SET_MASQ6, k->addr6.addr, 16, NULL, id);
 	return ret;
 }
 
@@ -827,6 +836,59 @@ static int del_chain(struct nft_batch *b, const char *name)
 	return nft_batch_rule(b, NFT_MSG_DELRULE, 0, flush) ?: nft_batch_chain(b, NFT_MSG_DELCHAIN, 0, c);
 }
 
+static int counters_present(const char *id, unsigned *mask);
+
+/* Sends one piece of a removal as its own batch; what is gone already is
+ * fine. Pieces in an order that keeps the job chain, which holds the keys,
+ * for last but the counters its rules use. */
+static int remove_piece(const struct job_keys *k, int piece, const char *fwd, const char *in)
+{
+	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
+	int ret = nft_batch_new(&b, NFPROTO_INET);
+	if (ret)
+		return ret;
+	switch (piece) {
+	case 0: ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, MAP_FORWARD, k->ifname, IFNAMSIZ, NULL, NULL); break;
+	case 1: ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, MAP_INPUT, k->ifname, IFNAMSIZ, NULL, NULL); break;
+	case 2:
+		if (k->addr4.family != AF_INET)
+			return 0;
+		ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, SET_MASQ4, k->addr4.addr, 4, NULL, NULL);
+		break;
+	case 3:
+		if (k->addr6.family != AF_INET6)
+			return 0;
+		ret = elem_msg(b, NFT_MSG_DELSETELEM, 0, SET_MASQ6, k->addr6.addr, 16, NULL, NULL);
+		break;
+	case 4: ret = del_chain(b, in); break;
+	case 5: ret = del_chain(b, fwd); break;
+	default: return 0;
+	}
+	ret = ret ?: nft_batch_send(b);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Counters whose chains are gone: only if a removal was cut short half
+ * way through its fallback (below), or someone edited the table. */
+static int remove_counters(const char *id)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		unsigned mask = 0;
+		int ret = counters_present(id, &mask);
+		if (ret < 0 || mask == 0)
+			return ret;
+		_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
+		ret = nft_batch_new(&b, NFPROTO_INET);
+		for (int i = 0; !ret && i < C_COUNT; i++)
+			if (mask & (1u << i))
+				ret = counter_msg(b, id, i, NFT_MSG_DELOBJ, 0);
+		ret = ret ?: nft_batch_send(b);
+		if (ret != -ENOENT)
+			return ret;
+	}
+	return -ENOENT;
+}
+
 int firewall_job_remove(const char *id)
 {
 	if (!valid_id(id))
@@ -834,14 +896,23 @@ int firewall_job_remove(const char *id)
 	char fwd[ID_MAX + 8], in[ID_MAX + 8];
 	snprintf(fwd, sizeof fwd, "job-%s", id);
 	snprintf(in, sizeof in, "jobin-%s", id);
-	/* A concurrent remove of the same job (its supervisor and `brig gc`)
-	 * makes our batch fail with ENOENT: look again. */
+	/* ENOENT: a concurrent remove of the same job (its supervisor and
+	 * `brig gc`) took it first, or a piece is missing (someone edited the
+	 * table): look again, then go piece by piece. */
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct job_keys k;
 		bool exists;
 		int ret = read_job_keys(id, &k, &exists);
-		if (ret < 0 || !exists)
+		if (ret < 0)
 			return ret;
+		if (!exists)
+			return remove_counters(id);
+		if (attempt == 2) {
+			for (int piece = 0; piece < 6; piece++)
+				if ((ret = remove_piece(&k, piece, fwd, in)) < 0)
+					return ret;
+			return remove_counters(id);
+		}
 		_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 		ret = nft_batch_new(&b, NFPROTO_INET) ?:
 		      elems_msgs(b, NFT_MSG_DELSETELEM, 0, &k, NULL, NULL, NULL) ?:
@@ -856,6 +927,7 @@ int firewall_job_remove(const char *id)
 struct counters_ctx {
 	const char *id;
 	struct fw_counters *out;
+	unsigned present; /* bit per counter_class */
 };
 
 static uint64_t *counter_slot(struct fw_counters *c, enum counter_class cls)
@@ -882,8 +954,11 @@ static int counters_cb(const struct nlmsghdr *nlh, void *data)
 		if (name && table && strcmp(table, FIREWALL_TABLE) == 0 && strncmp(name, ctx->id, idlen) == 0 &&
 		    name[idlen] == '-')
 			for (int i = 0; i < C_COUNT; i++)
-				if (strcmp(name + idlen + 1, class_name[i]) == 0)
-					*counter_slot(ctx->out, i) = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+				if (strcmp(name + idlen + 1, class_name[i]) == 0) {
+					ctx->present |= 1u << i;
+					if (ctx->out)
+						*counter_slot(ctx->out, i) = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+				}
 	}
 	nftnl_obj_free(o);
 	return MNL_CB_OK;
@@ -898,6 +973,17 @@ static int dump_counters(mnl_cb_t cb, void *ctx)
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	int ret = nft_query(NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP, nft_build_obj, o, cb, ctx);
 	return ret == -ENOENT ? 0 : ret;
+}
+
+static int counters_present(const char *id, unsigned *mask)
+{
+	for (int attempt = 0;; attempt++) {
+		struct counters_ctx ctx = { .id = id };
+		int ret = dump_counters(counters_cb, &ctx);
+		*mask = ctx.present;
+		if (ret != -EINTR || attempt == 4)
+			return ret;
+	}
 }
 
 int firewall_job_counters(const char *id, struct fw_counters *out)

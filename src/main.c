@@ -4,6 +4,7 @@
 
 #include "brig/cli.h"
 #include "brig/config.h"
+#include "brig/gc.h"
 #include "brig/gitlab.h"
 #include "brig/log.h"
 #include "brig/profile.h"
@@ -66,7 +67,8 @@ static void usage(FILE *f)
 		   "  run [OPTION...] [--] COMMAND [ARG...]   run COMMAND as one sandboxed job\n"
 		   "  profile check FILE|NAME...              validate profiles (FILE:LINE: message)\n"
 		   "  profile show [NAME|PATH] [OPTION...]    print the resolved policy as a profile\n"
-		   "  gitlab config|prepare|run|cleanup       the GitLab Runner custom-executor driver\n\n"
+		   "  gitlab config|prepare|run|cleanup       the GitLab Runner custom-executor driver\n"
+		   "  gc                                      remove what killed jobs left behind\n\n"
 		   "  -h, --help      show this help\n"
 		   "  -V, --version   show the version\n\n"
 		   "See `brig run --help` and brig(1).\n");
@@ -76,6 +78,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run },
 	{ "profile", cmd_profile },
 	{ "gitlab", gitlab_main },
+	{ "gc", gc_main },
 };
 
 int main(int argc, char **argv)

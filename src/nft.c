@@ -191,7 +191,7 @@ int nft_batch_send(struct nft_batch *b)
 		     h = mnl_nlmsg_next(h, &left)) {
 			if (h->nlmsg_pid != portid || h->nlmsg_type != NLMSG_ERROR)
 				continue;
-			if (h->nlmsg_seq < b->seq0 || h->nlmsg_seq >= b->seq) /* not ours (wrap aside) */
+			if (h->nlmsg_seq - b->seq0 >= b->seq - b->seq0) /* not ours; unsigned: wraps right */
 				continue;
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
 			if (h->nlmsg_len < mnl_nlmsg_size(sizeof *e))

@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "brig/cgroup.h"
+#include "brig/firewall.h"
 #include "brig/child.h"
 #include "brig/init.h"
 #include "brig/janitor.h"
 #include "brig/log.h"
 #include "brig/mount.h"
+#include "brig/net.h"
 #include "brig/pty.h"
 #include "brig/sandbox.h"
 #include "brig/seccomp.h"
@@ -44,6 +46,10 @@ struct job {
 	struct seccomp_notifier notifier;
 	struct cgroup_job cg;
 	struct janitor janitor;
+	/* net veth */
+	struct net_lease lease;
+	char ifname[16];
+	bool firewall;
 	bool pty;               /* the job gets a terminal: see brig/pty.h */
 	struct pty_relay relay;
 	struct timespec start;
@@ -88,8 +94,8 @@ static int start(struct job *j)
 	j->sync = sv[0];
 
 	struct clone_args args = {
-		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-			 CLONE_NEWCGROUP | CLONE_PIDFD,
+		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
+			 CLONE_PIDFD | (c->net.mode == NET_HOST ? 0 : CLONE_NEWNET),
 		.pidfd = (uint64_t)(uintptr_t)&j->pidfd,
 		.exit_signal = SIGCHLD,
 	};
@@ -119,6 +125,15 @@ static int start(struct job *j)
 	}
 	if ((r = sync_send(j->sync, SYNC_GO, 0, 0, NULL)) < 0)
 		return r;
+	/* Before the seccomp filter goes over: the job starts only after it
+	 * arrives, so it never sees its network half made. */
+	if (c->net.mode == NET_VETH) {
+		char err[256];
+		if ((r = net_veth_setup(j->ifname, pid, &j->lease.a, err, sizeof err)) < 0) {
+			log_error("%s", err);
+			return r;
+		}
+	}
 	/* While the child builds its root. */
 	_cleanup_close_ int filter = -1;
 	if ((r = seccomp_compile_cached(&j->policy, &filter)) < 0) {
@@ -273,6 +288,8 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		.denials = seccomp_notifier_total(&j->notifier),
 	};
 	add_usage(&j->cg, &e);
+	if (j->firewall && firewall_job_counters(j->id, &e.firewall) == 0)
+		e.have_firewall = true;
 	if (j->timed_out) {
 		*code = EXIT_TIMEOUT;
 		e.exit_code = -1;
@@ -294,19 +311,73 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		log_warn("cannot write the status: %s", strerror(-r));
 }
 
+/* The lease first, then the firewall: a killed predecessor's rules go
+ * with its stale lease, and nothing of this job is in the table until it
+ * holds its addresses. */
+static int net_prepare(struct job *j)
+{
+	const struct brig_config *c = j->c;
+	char err[256], stale[BRIG_JOB_ID_LEN + 1];
+	int r;
+	if (c->net.mode != NET_VETH)
+		return 0;
+	if ((r = net_host_forwarding(err, sizeof err)) < 0) {
+		log_error("%s", err);
+		return r;
+	}
+	if ((r = net_lease_acquire(&c->net.pool4, &c->net.pool6, j->id, &j->lease, stale, sizeof stale)) < 0) {
+		log_error("net veth: cannot lease a subnet under %s: %s", NET_LEASE_DIR,
+			  r == -EADDRNOTAVAIL ? "the pool is exhausted" : strerror(-r));
+		return r;
+	}
+	if (stale[0])
+		firewall_job_remove(stale);
+	net_host_ifname(j->id, j->ifname, sizeof j->ifname);
+	struct cidr job4 = j->lease.a.job4, job6 = j->lease.a.job6;
+	job4.prefix = 32;
+	job6.prefix = 128;
+	struct fw_job fw = {
+		.id = j->id,
+		.ifname = j->ifname,
+		.addr4 = job4,
+		.addr6 = job6,
+		.pool4 = c->net.pool4,
+		.pool6 = c->net.pool6,
+		.dns = c->net.dns,
+		.n_dns = c->net.n_dns,
+		.rules = c->net.egress,
+		.n_rules = c->net.n_egress,
+		.default_allow = c->net.default_allow,
+	};
+	if ((r = firewall_job_add(&fw)) < 0) {
+		log_error("net veth: cannot add the job's firewall rules to table inet %s: %s", FIREWALL_TABLE,
+			  strerror(-r));
+		return r;
+	}
+	j->firewall = true;
+	return 0;
+}
+
 /* What a supervisor killed with SIGKILL leaves to its janitor: the same
  * teardown, on the janitor's copy of the job. */
 static void teardown_host_state(void *ctx)
 {
 	struct job *j = ctx;
 	cgroup_destroy(&j->cg);
+	if (j->firewall) {
+		int r = firewall_job_remove(j->id);
+		if (r < 0)
+			log_error("cannot remove the job's firewall rules (brig gc retries): %s", strerror(-r));
+		j->firewall = false;
+	}
+	net_lease_release(&j->lease);
 }
 
 int sandbox_run(const struct brig_config *c)
 {
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
-			 .relay = PTY_RELAY_INIT };
+			 .lease = NET_LEASE_INIT, .relay = PTY_RELAY_INIT };
 	char err[512];
 	sigset_t set;
 	int code = EXIT_BRIG, r;
@@ -342,7 +413,7 @@ int sandbox_run(const struct brig_config *c)
 		log_error("%s", err);
 		goto out;
 	}
-	if (cgroup_create(&c->limits, j.id, c->rootless, &j.cg) < 0)
+	if (cgroup_create(&c->limits, j.id, c->rootless, &j.cg) < 0 || net_prepare(&j) < 0)
 		goto out;
 	if ((r = block_signals(&set)) < 0 || (j.sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
 	    (r = arm_timer(&j)) < 0) {
@@ -350,7 +421,7 @@ int sandbox_run(const struct brig_config *c)
 		goto out;
 	}
 	/* After the last piece of host state, before anything runs in it. */
-	const int keep[] = { j.cg.fd, j.cg.parent };
+	const int keep[] = { j.cg.fd, j.cg.parent, j.lease.fd4, j.lease.fd6 };
 	if ((r = janitor_start(&j.janitor, teardown_host_state, &j, keep, ARRAY_SIZE(keep))) < 0) {
 		log_error("cannot start the janitor: %s", strerror(-r));
 		goto out;

@@ -103,6 +103,16 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	json_object_object_add(o, "io_read_bytes", e->have_io ? json_object_new_int64((int64_t)e->io_read_bytes) : NULL);
 	json_object_object_add(o, "io_write_bytes",
 			       e->have_io ? json_object_new_int64((int64_t)e->io_write_bytes) : NULL);
+	json_object *fw = e->have_firewall ? json_object_new_object() : NULL;
+	if (fw) {
+		const struct fw_counters *f = &e->firewall;
+		json_object_object_add(fw, "metadata", json_object_new_int64((int64_t)f->metadata));
+		json_object_object_add(fw, "host", json_object_new_int64((int64_t)f->host));
+		json_object_object_add(fw, "private", json_object_new_int64((int64_t)f->private_ranges));
+		json_object_object_add(fw, "policy", json_object_new_int64((int64_t)f->policy));
+		json_object_object_add(fw, "spoofed", json_object_new_int64((int64_t)f->spoof));
+	}
+	json_object_object_add(o, "firewall_rejected", fw);
 	return finish(o);
 }
 

@@ -54,6 +54,9 @@ void cgroup_usage(const struct cgroup_job *job, struct cgroup_usage *u);
 int cgroup_destroy(struct cgroup_job *job);
 /* Which limits are set, as the controllers they need (bit per controller). */
 unsigned cgroup_needed(const struct cgroup_limits *l);
+/* Removes job directories under parent that are empty and older than
+ * any set-up takes (a killed supervisor's). */
+void cgroup_sweep_stale(int parent);
 /* The v2 mount point of this host ("" when there is none). */
 int cgroup_v2_root(char *buf, size_t len);
 void cgroup_limits_free(struct cgroup_limits *l);

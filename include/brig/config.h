@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "brig/cgroup.h"
+#include "brig/net_config.h"
 
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
 
@@ -30,8 +31,9 @@ enum config_list {
 	CONFIG_ENV_SET,
 	CONFIG_ENV_PASS,
 	CONFIG_IO, /* limits.io */
+	CONFIG_EGRESS, /* net.egress */
 };
-#define CONFIG_N_LISTS (CONFIG_IO + 1) /* keep naming the last one */
+#define CONFIG_N_LISTS (CONFIG_EGRESS + 1) /* keep naming the last one */
 
 /* Where one setting came from, for messages and `brig profile show`. */
 struct brig_origin {
@@ -78,6 +80,7 @@ struct brig_config {
 	bool allow_userns, allow_ptrace, allow_io_uring;
 
 	struct cgroup_limits limits;
+	struct net_config net;
 
 	uint64_t timeout_ms; /* 0 = none */
 	int status_fd; /* -1 = none */
@@ -115,6 +118,10 @@ int config_finish(struct brig_config *c);
  * `brig profile check` can run them anywhere. Returns -EINVAL after
  * reporting, 0 when consistent. rep NULL: log_error, first problem only. */
 int config_check(const struct brig_config *c, struct brig_reporter *rep);
+/* The network directives' part of config_check (config_net.c). */
+int config_check_net(const struct brig_config *c, struct brig_reporter *rep);
+/* The network's part of config_finish: root for veth, the resolvers. */
+int config_finish_net(struct brig_config *c);
 
 /* A random job id in c->job_id. */
 int config_new_job_id(struct brig_config *c);

@@ -1,5 +1,6 @@
 /* JSON status events (one object per line) on --status-fd/--status-file. */
 #pragma once
+#include "brig/firewall.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,6 +17,8 @@ struct status_exit {
 	unsigned long denials; /* refused system calls */
 	bool have_memory_peak, have_pids_peak, have_io; /* from the job's cgroup */
 	uint64_t memory_peak, pids_peak, io_read_bytes, io_write_bytes;
+	bool have_firewall; /* net veth: packets the firewall refused, by class */
+	struct fw_counters firewall;
 };
 
 struct status_denial {

@@ -20,8 +20,8 @@ BUILD=${BUILD:-build}
 ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
-# Benchmarks in the order they run. Planned: veth (launch with `net veth`).
-BENCHMARKS=(launch seccomp)
+# Benchmarks in the order they run.
+BENCHMARKS=(launch seccomp veth throughput)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -97,6 +97,64 @@ bench_seccomp() {
 	measure "seccomp: a syscall loop under the default filter and with none, in ms"
 	paired default no-filter
 	ROUNDS=$saved
+}
+
+# The network benchmarks run in the test suite's lab (tests/net/lab.sh):
+# brig's firewall and forwarding go into the lab's namespaces, never the
+# host's, and traffic never leaves them.
+LAB=""
+lab_up() {
+	[[ -n $LAB ]] && return 0
+	if ((EUID != 0)); then
+		echo "skip: the network benchmarks need root (net veth)"
+		return 1
+	fi
+	LAB=bb$$
+	trap 'rm -f "$RAW"; tests/net/lab.sh down "$LAB"' EXIT
+	tests/net/lab.sh up "$LAB"
+}
+
+# What `net veth` adds to a launch: leases, the veth pair with addresses and
+# routes, the firewall batch and its removal. The driver itself runs in the
+# lab's host namespace, so both contenders pay the same for everything else.
+bench_veth() {
+	lab_up || return 0
+	local brig
+	brig=$(readlink -f "$BRIG")
+	echo
+	echo "== veth: start-up latency of /bin/true with net none and net veth, in ms (in the lab's host namespace)"
+	ip netns exec "$LAB-h" "$LAUNCH" -n "$ROUNDS" -s ';' -r "$RAW" \
+		none -- "$brig" run -- /bin/true ';' veth -- "$brig" run --net veth -- /bin/true
+	paired veth none
+	awk -F, 'NR > 1 && $2 == "veth" { v[$1] = $3 } NR > 1 && $2 == "none" { n[$1] = $3 }
+		END { for (k in v) if (k in n) print v[k] - n[k] }' "$RAW" |
+		sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "median of per-round differences veth - none: %.2f ms\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# TCP throughput to the lab's server: from a brig job (veth, NAT, brig's
+# firewall) and from a bare namespace behind the same kind of veth and NAT
+# without brig. Interleaved runs; medians and the median per-pair ratio.
+bench_throughput() {
+	lab_up || return 0
+	command -v iperf3 >/dev/null || { echo "skip: throughput (iperf3 not found)"; return 0; }
+	local brig runs=${THROUGHPUT_RUNS:-5} secs=${THROUGHPUT_SECONDS:-3} i
+	brig=$(readlink -f "$BRIG")
+	local gbps='import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+	echo
+	echo "== throughput: iperf3 TCP to the lab server for ${secs}s, $runs interleaved runs, in Gbit/s"
+	local jobs=() bares=() ratios=()
+	for ((i = 0; i < runs; i++)); do
+		local j b
+		j=$(ip netns exec "$LAB-h" "$brig" run --net veth -- iperf3 -c 198.51.100.10 -t "$secs" -J | python3 -c "$gbps")
+		b=$(ip netns exec "$LAB-b" iperf3 -c 198.51.100.10 -t "$secs" -J | python3 -c "$gbps")
+		jobs+=("$j")
+		bares+=("$b")
+		ratios+=("$(awk -v a="$j" -v b="$b" 'BEGIN { printf "%.3f", a / b }')")
+		echo "run $((i + 1)): brig job $j, bare namespace $b"
+	done
+	median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	echo "median: brig job $(median "${jobs[@]}") Gbit/s, bare namespace $(median "${bares[@]}") Gbit/s"
+	echo "paired ratio job/bare: $(median "${ratios[@]}")x (median of per-run ratios)"
 }
 
 echo "brig bench: $("$BRIG" --version), kernel $(uname -r), $(nproc) CPUs, $ROUNDS rounds, running as uid $(id -u)"

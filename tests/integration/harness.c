@@ -33,7 +33,7 @@ static struct {
 	bool checked;
 	char *tracked[64];
 	size_t n_tracked;
-	pid_t live[16]; /* started brig processes not reaped yet */
+	pid_t live[64]; /* started brig processes not reaped yet */
 	size_t n_live;
 } H;
 
@@ -441,12 +441,24 @@ static void child_exec(const struct brig_opts *o, int in_r, int out_w, int err_w
 	size_t n = 0;
 	while (argv[n])
 		n++;
-	const char **full = calloc(n + 2, sizeof *full);
+	const char **full = calloc(n + 6, sizeof *full);
 	if (!full)
 		goto fail;
-	full[0] = H.brig;
-	memcpy(full + 1, argv, n * sizeof *full);
-	execv(H.brig, (char *const *)full);
+	size_t k = 0;
+	/* ip(8) also binds /etc/netns/NAME/ files over /etc: the lab's
+	 * resolv.conf is what brig reads. */
+	if (o->netns) {
+		full[k++] = "ip";
+		full[k++] = "netns";
+		full[k++] = "exec";
+		full[k++] = o->netns;
+	}
+	full[k++] = H.brig;
+	memcpy(full + k, argv, n * sizeof *full);
+	if (o->netns)
+		execvp("ip", (char *const *)full);
+	else
+		execv(H.brig, (char *const *)full);
 fail:
 	dprintf(2, "harness: cannot start %s: %s\n", H.brig, strerror(errno));
 	_exit(255);

@@ -73,6 +73,7 @@ struct brig_opts {
 	int inherit_flags; /* open(2) flags for inherit_path */
 	const char *const *env; /* extra NAME=VALUE entries for brig's environment */
 	double limit_s; /* wall-clock limit; 0: BRIG_DEFAULT_LIMIT_S */
+	const char *netns; /* run brig with `ip netns exec NAME` (the network lab) */
 };
 
 struct buf {

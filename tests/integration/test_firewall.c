@@ -340,3 +340,36 @@ Test(firewall, add_and_remove_are_fast, .init = host_up, .fini = lab_down, .time
 	cr_expect(rem > 0 && rem < 20000, "remove median %.0f µs", rem);
 	free(out);
 }
+
+Test(firewall, removal_copes_with_a_table_edited_by_hand, .init = host_up, .fini = lab_down)
+{
+	/* A missing address element: the atomic removal fails, the piecewise
+	 * one finishes the job. */
+	cr_assert_eq(sh(NULL, "ip netns exec $H $FW add j1 brig-j1 10.77.0.2 fd77::2 && "
+			      "ip netns exec $H nft delete element inet brig masq4 { 10.77.0.2 }"),
+		     0);
+	cr_expect_eq(sh(NULL, "ip netns exec $H $FW remove j1"), 0);
+	/* Chains and map entries gone, counters and an address left over. */
+	cr_assert_eq(sh(NULL, "ip netns exec $H $FW add j-2 brig-j2 10.77.0.3 - && "
+			      "ip netns exec $H nft 'delete element inet brig job_forward { \"brig-j2\" }; "
+			      "delete element inet brig job_input { \"brig-j2\" }; flush chain inet brig job-j-2; "
+			      "flush chain inet brig jobin-j-2; delete chain inet brig job-j-2; "
+			      "delete chain inet brig jobin-j-2'"),
+		     0);
+	char *ids = NULL;
+	cr_assert_eq(sh(&ids, "ip netns exec $H $FW list"), 0);
+	cr_expect_str_eq(ids, "j-2\n", "the counters alone name the job for gc");
+	free(ids);
+	cr_expect_eq(sh(NULL, "ip netns exec $H $FW remove j-2"), 0);
+	cr_assert_eq(sh(&ids, "ip netns exec $H $FW list"), 0);
+	cr_expect_str_eq(ids, "");
+	free(ids);
+	/* The stale address element does not block its next job. */
+	cr_expect_eq(sh(NULL, "ip netns exec $H $FW add j3 brig-j3 10.77.0.3 - && ip netns exec $H $FW remove j3"), 0);
+	char *t = table();
+	cr_expect_eq(line_of(t, "j1"), -1, "%s", t);
+	cr_expect_eq(line_of(t, "j-2"), -1, "%s", t);
+	cr_expect_eq(line_of(t, "j3"), -1, "%s", t);
+	cr_expect_eq(line_of(t, "elements"), -1, "%s", t);
+	free(t);
+}

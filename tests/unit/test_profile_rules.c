@@ -225,8 +225,13 @@ Test(profile_reader, planned_directives_are_not_options_yet)
 
 Test(profile_reader, planned_option_on_the_command_line_says_so)
 {
-	cr_assert_eq(parse(ARGV("--net", "veth", "true")), -EINVAL);
-	assert_stderr("brig: run: option --net is not implemented by this version of brig\n");
+	if (cli_planned_count == 0)
+		cr_skip_test("every planned directive is implemented");
+	char opt[64], want[160];
+	snprintf(opt, sizeof opt, "--%s", cli_planned_options[0].name);
+	snprintf(want, sizeof want, "brig: run: option %s is not implemented by this version of brig\n", opt);
+	cr_assert_eq(parse(ARGV(opt, "x", "true")), -EINVAL);
+	assert_stderr(want);
 }
 
 Test(profile_reader, unknown_option_on_the_command_line_gets_a_suggestion)

@@ -228,6 +228,24 @@ Test(profile_render, formatters_invert_the_setters)
 	assert_shows(ARGV("--sys"), "sys", "");
 	assert_shows(ARGV("--status-fd", "0"), "status-fd", "0");
 	assert_shows(ARGV("--env", "A=b=c"), "env", "A=b=c");
+	assert_shows(ARGV("--net", "veth"), "net", "veth");
+	assert_shows(ARGV("--net", "veth", "--net-pool", "10.1.0.0/16"), "net-pool", "10.1.0.0/16");
+	assert_shows(ARGV("--net", "veth", "--net-pool6", "fd00:1::/48"), "net-pool6", "fd00:1::/48");
+	assert_shows(ARGV("--net", "veth", "--egress-allow", "10.0.0.1:443/tcp"), "egress-allow", "10.0.0.1/32:443/tcp");
+	assert_shows(ARGV("--net", "veth", "--egress-deny", "[2001:db8::/32]:1-9"), "egress-deny",
+		     "[2001:db8::/32]:1-9");
+	assert_shows(ARGV("--egress-default", "deny"), "egress-default", "deny");
+}
+
+Test(profile_render, round_trip_of_the_network_options)
+{
+	config_free(&cfg);
+	config_init(&cfg);
+	cr_assert_eq(parse_into(&cfg, ARGV("--net", "veth", "--net-pool", "10.9.0.0/20", "--net-pool6", "fd00:9::/56",
+					   "--egress-allow", "10.1.0.0/16:80-88/tcp", "--egress-deny", "0.0.0.0/0/udp",
+					   "--egress-allow", "[fc00::/7]:53", "--egress-default", "deny")),
+		     0, "%s", stderr_text());
+	assert_round_trip(&cfg);
 }
 
 Test(profile_render, formatters_show_nothing_at_the_default)
@@ -389,7 +407,7 @@ Test(profile_render, round_trip_of_the_defaults)
 	assert_round_trip(&cfg);
 }
 
-static const char *const shipped[] = { "default", "strict", "permissive", "buildkite", "gitlab" };
+static const char *const shipped[] = { "default", "strict", "permissive", "network", "buildkite", "gitlab" };
 
 Test(profile_render, round_trip_of_every_shipped_profile)
 {

@@ -141,6 +141,29 @@ Test(status, exited_with_a_code)
 	assert_int(obj, "max_rss_kib", 2048);
 }
 
+Test(status, exited_counts_firewall_rejections_by_class)
+{
+	struct status_exit e = { .have_firewall = true,
+				 .firewall = { .spoof = 1, .metadata = 2, .host = 3, .private_ranges = 4, .policy = 5 } };
+	line = status_format_exited("j", &e);
+	obj = parse_line(line);
+	json_object *fw = NULL;
+	cr_assert(json_object_object_get_ex(obj, "firewall_rejected", &fw) && fw, "%s", line);
+	assert_int(fw, "spoofed", 1);
+	assert_int(fw, "metadata", 2);
+	assert_int(fw, "host", 3);
+	assert_int(fw, "private", 4);
+	assert_int(fw, "policy", 5);
+}
+
+Test(status, exited_without_a_firewall_has_null_counts)
+{
+	struct status_exit e = { 0 };
+	line = status_format_exited("j", &e);
+	obj = parse_line(line);
+	assert_null(obj, "firewall_rejected");
+}
+
 Test(status, exited_with_zero_is_a_code_not_null)
 {
 	struct status_exit e = { .exit_code = 0 };

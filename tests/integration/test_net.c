@@ -1,0 +1,478 @@
+/* `net veth`, `net none` and `net host`, asserted from inside jobs, in a
+ * private lab (tests/net/lab.sh) built per test from network namespaces:
+ * brig runs in a namespace that plays the host, whose only uplink leads to
+ * a namespace holding a fake metadata service, an "internet" server, private
+ * servers and a DNS server. No packet leaves the lab. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char lab[32];
+static char lab_host[40];
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Output of a shell command (stdout), for looking at the lab's host. */
+static char *sh_out(const char *cmd)
+{
+	FILE *p = popen(cmd, "r");
+	cr_assert(p, "popen %s", cmd);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	char buf[4096];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+		fwrite(buf, 1, n, m);
+	pclose(p);
+	fclose(m);
+	return text;
+}
+
+static const char *lab_script(void)
+{
+	const char *s = getenv("BRIG_NET_LAB");
+	return s && *s ? s : "tests/net/lab.sh";
+}
+
+static void lab_up(void)
+{
+	harness_setup();
+	harness_need_root("the network lab and net veth need root");
+	const char *flag = getenv("BRIG_NET_LAB");
+	if (flag && strcmp(flag, "0") == 0)
+		harness_not_on_this_host("the network lab is not part of this run (BRIG_NET_LAB=0)");
+	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft", "ss" };
+	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
+		if (sh("command -v %s >/dev/null 2>&1", tools[i]) != 0)
+			harness_unavailable("the network lab needs %s (make deps installs it)", tools[i]);
+	if (access(lab_script(), X_OK) != 0)
+		harness_unavailable("the network lab script %s is missing", lab_script());
+	snprintf(lab, sizeof lab, "bl%x", (unsigned)getpid());
+	snprintf(lab_host, sizeof lab_host, "%s-h", lab);
+	if (sh("%s up %s", lab_script(), lab) != 0)
+		cr_assert_fail("the network lab did not come up");
+}
+
+static void lab_down(void)
+{
+	if (lab[0])
+		sh("%s down %s", lab_script(), lab);
+	harness_teardown();
+}
+
+TestSuite(net, .init = lab_up, .fini = lab_down, .timeout = 120);
+
+#define NET_TRY JOB_HELPERS "/net-try"
+
+/* A job in the lab: extra options, then `sh -c script`. */
+static void lab_job(struct brig_result *r, const char *const *extra, const char *script)
+{
+	const char *argv[48] = { "run", "--ro-bind", harness_helpers_bind() };
+	size_t n = 3;
+	for (; extra && *extra && n < 40; extra++)
+		argv[n++] = *extra;
+	argv[n++] = "--";
+	argv[n++] = "/bin/sh";
+	argv[n++] = "-c";
+	argv[n++] = script;
+	argv[n] = NULL;
+	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
+	brig_run(r, &o, argv);
+}
+
+#define VETH(...) ((const char *const[]){ "--net", "veth", __VA_ARGS__ __VA_OPT__(, ) NULL })
+
+/* "fail ERR MS": the failure's errno name and how long it took. */
+static void assert_fails_fast(const char *out, const char *what)
+{
+	char err[64] = "";
+	long ms = -1;
+	const char *f = strstr(out, "fail ");
+	cr_assert(f, "%s was reachable: %s", what, out);
+	cr_assert_eq(sscanf(f, "fail %63s %ld", err, &ms), 2, "unparsable: %s", out);
+	cr_assert_str_neq(err, "ETIMEDOUT", "%s timed out instead of being refused at once: %s", what, out);
+	cr_assert_lt(ms, 1000, "%s took %ld ms to fail", what, ms);
+}
+
+/* key=value lines a script prints for each attempt. */
+static void expect_line(const char *out, const char *key, const char *want)
+{
+	char *v = kv_get(out, key);
+	cr_expect(v && strncmp(v, want, strlen(want)) == 0, "%s: expected \"%s...\", got \"%s\"\n%s", key, want,
+		  v ? v : "(nothing)", out);
+	free(v);
+}
+
+Test(net, internet_answers_tcp_and_udp_over_ipv4_and_ipv6)
+{
+	struct brig_result r;
+	lab_job(&r, VETH(),
+		"echo tcp4=$(" NET_TRY " tcp 198.51.100.10 80); echo udp4=$(" NET_TRY " udp 198.51.100.10 7); "
+		"echo tcp6=$(" NET_TRY " tcp 2001:db8::10 80); echo udp6=$(" NET_TRY " udp 2001:db8::10 7)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "tcp4", "ok hello");
+	expect_line(r.out, "udp4", "ok pong");
+	expect_line(r.out, "tcp6", "ok hello");
+	expect_line(r.out, "udp6", "ok pong");
+}
+
+static const char *const metadata[] = { "169.254.169.254", "100.100.100.200", "168.63.129.16", "192.0.0.192",
+					"fd00:ec2::254", "fd20:ce::254" };
+
+Test(net, every_metadata_address_fails_fast)
+{
+	/* The lab's metadata service answers whoever reaches it: here, the
+	 * lab's host itself, without brig. */
+	for (size_t i = 0; i < sizeof metadata / sizeof metadata[0]; i++) {
+		char cmd[512];
+		snprintf(cmd, sizeof cmd, "ip netns exec %s %s/net-try tcp %s 80 2000", lab_host,
+			 getenv("BRIG_HELPERS"), metadata[i]);
+		char *out = sh_out(cmd);
+		cr_assert(strncmp(out, "ok metadata", 11) == 0, "the lab's metadata service at %s is not up: %s",
+			  metadata[i], out);
+		free(out);
+	}
+	for (size_t i = 0; i < sizeof metadata / sizeof metadata[0]; i++) {
+		char script[512];
+		struct brig_result r;
+		snprintf(script, sizeof script, NET_TRY " tcp %s 80 3000", metadata[i]);
+		lab_job(&r, VETH("--egress-allow", "0.0.0.0/0", "--egress-allow", "::/0"), script);
+		assert_fails_fast(r.out, metadata[i]);
+	}
+}
+
+/* The gateway is the host; so is every other address it has, and services
+ * bound to its loopback. */
+Test(net, host_addresses_fail)
+{
+	struct brig_result r;
+	lab_job(&r, VETH(),
+		"gw=$(ip -4 route show default | cut -d' ' -f3); gw6=$(ip -6 route show default | cut -d' ' -f3); "
+		"echo gw=$(" NET_TRY " tcp $gw 8081 3000); echo gw6=$(" NET_TRY " tcp $gw6 8081 3000); "
+		"echo uplink=$(" NET_TRY " tcp 203.0.113.2 8081 3000); "
+		"echo uplink6=$(" NET_TRY " tcp 2001:db8:1::2 8081 3000); "
+		"echo loop=$(" NET_TRY " tcp 127.0.0.1 8080 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	static const char *const keys[] = { "gw", "gw6", "uplink", "uplink6", "loop" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		char *v = kv_get(r.out, keys[i]);
+		cr_assert(v, "no %s line:\n%s", keys[i], r.out);
+		assert_fails_fast(v, keys[i]);
+		free(v);
+	}
+	/* ...while those services do answer on the host. */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "ip netns exec %s %s/net-try tcp 203.0.113.2 8081", lab_host, getenv("BRIG_HELPERS"));
+	char *out = sh_out(cmd);
+	cr_assert(strncmp(out, "ok host-service", 15) == 0, "the lab host's service is not up: %s", out);
+	free(out);
+}
+
+Test(net, another_job_is_unreachable)
+{
+	struct brig_proc p;
+	struct brig_result a, b;
+	const char *argv[] = { "run", "--net", "veth", "--", "/bin/sh", "-c",
+			       "echo addr=$(ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1); "
+			       "exec socat TCP4-LISTEN:9000,fork SYSTEM:'echo job-a'",
+			       NULL };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
+	brig_start(&p, &o, argv);
+	cr_assert(brig_wait_stdout(&p, "\n", 10), "the first job did not start");
+	char *addr = kv_get(p.out.data, "addr");
+	cr_assert(addr && *addr, "no address from the first job: %s", p.out.data);
+	/* It does listen: from inside its own namespace it answers. */
+	char script[512];
+	snprintf(script, sizeof script, "echo other=$(" NET_TRY " tcp %s 9000 3000)", addr);
+	lab_job(&b, VETH(), script);
+	brig_kill_and_reap(&p, SIGTERM);
+	brig_finish(&p, &a, 10);
+	char *v = kv_get(b.out, "other");
+	cr_assert(v, RESULT_FMT, RESULT_ARGS(b));
+	assert_fails_fast(v, "the other job");
+	free(v);
+	free(addr);
+}
+
+Test(net, spoofed_source_is_dropped)
+{
+	struct brig_result r;
+	char status[4200];
+	char *dir = tmpdir_make("spoof");
+	snprintf(status, sizeof status, "%s/status.jsonl", dir);
+	/* CAP_NET_ADMIN inside its own namespace lets the job add any address
+	 * to eth0; the host must still drop what it sends from there. */
+	lab_job(&r, VETH("--cap-add", "CAP_NET_ADMIN", "--status-file", status),
+		"ip addr add 10.99.99.99/32 dev eth0 && "
+		"echo spoof=$(" NET_TRY " tcp 198.51.100.10 80 1500 10.99.99.99); "
+		"echo real=$(" NET_TRY " tcp 198.51.100.10 80 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "spoof", "fail ETIMEDOUT");
+	expect_line(r.out, "real", "ok hello");
+	char *text = file_read(status);
+	char *exited = text ? json_event_line(text, "exited") : NULL;
+	cr_assert(exited, "no exited event: %s", text ? text : "(no status file)");
+	cr_expect(strstr(exited, "\"spoofed\":") && !strstr(exited, "\"spoofed\":0"),
+		  "the spoofed packets were not counted: %s", exited);
+}
+
+Test(net, private_ranges_need_an_allow_rule)
+{
+	struct brig_result r;
+	static const char script[] = "for a in 10.99.0.10 192.168.77.10 172.16.5.10 100.64.0.10 fc00:99::10; do "
+				     "echo \"$a=$(" NET_TRY " tcp $a 80 3000)\"; done";
+	lab_job(&r, VETH(), script);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	static const char *const priv[] = { "10.99.0.10", "192.168.77.10", "172.16.5.10", "100.64.0.10", "fc00:99::10" };
+	for (size_t i = 0; i < sizeof priv / sizeof priv[0]; i++) {
+		char *v = kv_get(r.out, priv[i]);
+		cr_assert(v, "%s", r.out);
+		assert_fails_fast(v, priv[i]);
+		free(v);
+	}
+	lab_job(&r, VETH("--egress-allow", "10.99.0.0/16:80/tcp", "--egress-allow", "[fc00:99::/64]:80"), script);
+	expect_line(r.out, "10.99.0.10", "ok private");
+	expect_line(r.out, "fc00:99::10", "ok private");
+	expect_line(r.out, "192.168.77.10", "fail");
+}
+
+Test(net, egress_rules_behave_as_written)
+{
+	struct brig_result r;
+	static const char script[] = "echo tcp=$(" NET_TRY " tcp 198.51.100.10 80 3000); "
+				     "echo udp=$(" NET_TRY " udp 198.51.100.10 7 3000); "
+				     "echo tcp6=$(" NET_TRY " tcp 2001:db8::10 80 3000)";
+	/* Default deny: only what a rule names. */
+	lab_job(&r, VETH("--egress-default", "deny", "--egress-allow", "198.51.100.0/24:80/tcp"), script);
+	expect_line(r.out, "tcp", "ok hello");
+	expect_line(r.out, "udp", "fail");
+	expect_line(r.out, "tcp6", "fail");
+	/* Default allow with a deny: the deny wins, even over an allow. */
+	lab_job(&r, VETH("--egress-deny", "198.51.100.10", "--egress-allow", "198.51.100.0/24"), script);
+	expect_line(r.out, "tcp", "fail");
+	expect_line(r.out, "udp", "fail");
+	expect_line(r.out, "tcp6", "ok hello");
+	/* A port range. */
+	lab_job(&r, VETH("--egress-deny", "[2001:db8::/32]:70-90/tcp"), script);
+	expect_line(r.out, "tcp", "ok hello");
+	expect_line(r.out, "tcp6", "fail");
+}
+
+Test(net, dns_through_the_lab_resolver)
+{
+	struct brig_result r;
+	lab_job(&r, VETH(), "cat /etc/resolv.conf; echo name=$(getent hosts lab.test)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect(strstr(r.out, "nameserver 198.51.100.53"), "resolv.conf does not name the lab resolver:\n%s", r.out);
+	expect_line(r.out, "name", "198.51.100.10");
+	/* Only the resolver, only port 53: the same address on another port
+	 * is refused (it is in no allowed range). */
+	lab_job(&r, VETH("--egress-default", "deny"), "echo name=$(getent hosts lab.test)");
+	expect_line(r.out, "name", "198.51.100.10");
+}
+
+Test(net, net_none_has_no_route)
+{
+	struct brig_result r;
+	lab_job(&r, NULL,
+		"echo routes=$(ip route; ip -6 route | grep -v '^$'); echo links=$(ls /sys/class/net 2>/dev/null); "
+		"echo try=$(" NET_TRY " tcp 198.51.100.10 80 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	char *routes = kv_get(r.out, "routes");
+	cr_expect(routes && (strcmp(routes, "") == 0 || !strstr(routes, "default")), "net none has routes: %s",
+		  routes ? routes : "?");
+	free(routes);
+	expect_line(r.out, "try", "fail ENETUNREACH");
+}
+
+Test(net, the_job_cannot_change_its_network)
+{
+	struct brig_result r;
+	lab_job(&r, VETH(),
+		"ip link set eth0 down 2>/dev/null; echo link=$?; ip addr add 10.1.1.1/32 dev eth0 2>/dev/null; "
+		"echo addr=$?; ip route del default 2>/dev/null; echo route=$?; "
+		"nft add table inet mine 2>/dev/null; echo nft=$?; nft list ruleset 2>&1 | head -1; "
+		"echo try=$(" NET_TRY " tcp 198.51.100.10 80 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	static const char *const keys[] = { "link", "addr", "route", "nft" };
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		char *v = kv_get(r.out, keys[i]);
+		cr_expect(v && strcmp(v, "0") != 0, "%s change succeeded inside the job:\n%s", keys[i], r.out);
+		free(v);
+	}
+	expect_line(r.out, "try", "ok hello");
+}
+
+Test(net, exited_event_counts_rejections_by_class)
+{
+	struct brig_result r;
+	char status[4200];
+	char *dir = tmpdir_make("counters");
+	snprintf(status, sizeof status, "%s/status.jsonl", dir);
+	lab_job(&r, VETH("--status-file", status, "--egress-default", "deny"),
+		NET_TRY " tcp 169.254.169.254 80 2000; " NET_TRY " tcp 10.99.0.10 80 2000; " NET_TRY
+			" tcp 198.51.100.10 80 2000; gw=$(ip -4 route show default | cut -d' ' -f3); " NET_TRY
+			" tcp $gw 8081 2000; true");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	char *text = file_read(status);
+	char *exited = text ? json_event_line(text, "exited") : NULL;
+	cr_assert(exited, "no exited event: %s", text ? text : "(none)");
+	static const char *const classes[] = { "metadata", "host", "private", "policy" };
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {
+		char key[32];
+		snprintf(key, sizeof key, "\"%s\":0", classes[i]);
+		cr_expect(strstr(exited, "firewall_rejected") && !strstr(exited, key), "class %s counted nothing: %s",
+			  classes[i], exited);
+	}
+}
+
+/* What the lab host holds of jobs: links, firewall state. The kernel
+ * dismantles a dead namespace (and the veth in it) asynchronously: allow
+ * it a few seconds. */
+static void assert_nothing_left(void)
+{
+	char links_cmd[512], rules_cmd[512];
+	snprintf(links_cmd, sizeof links_cmd, "ip netns exec %s ip -o link show | grep -c ' brig-' || true", lab_host);
+	snprintf(rules_cmd, sizeof rules_cmd,
+		 "ip netns exec %s nft list table inet brig 2>/dev/null | grep -cE 'chain job|counter [0-9a-f]+-|"
+		 "\"brig-[0-9a-f]|[0-9a-f]+-(spoof|host)' || true",
+		 lab_host);
+	long long deadline = now_ms() + 5000;
+	char *links = NULL, *rules = NULL;
+	for (;;) {
+		links = sh_out(links_cmd);
+		rules = sh_out(rules_cmd);
+		if ((atoi(links) == 0 && atoi(rules) == 0) || now_ms() > deadline)
+			break;
+		free(links);
+		free(rules);
+		usleep(100 * 1000);
+	}
+	cr_expect_eq(atoi(links), 0, "veth links are left on the host: %s", links);
+	cr_expect_eq(atoi(rules), 0, "job state is left in the firewall table: %s", rules);
+	free(links);
+	free(rules);
+}
+
+Test(net, fifty_concurrent_jobs_leave_nothing, .timeout = 300)
+{
+	enum { N = 50 };
+	static struct brig_proc p[N];
+	static struct brig_result r[N];
+	const char *argv[] = { "run", "--net", "veth", "--ro-bind", harness_helpers_bind(), "--", "/bin/sh", "-c",
+			       "echo addr=$(ip -4 -o addr show eth0 | awk '{print $4}'); "
+			       "echo try=$(" NET_TRY " tcp 198.51.100.10 80 10000)",
+			       NULL };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 200 };
+	for (int i = 0; i < N; i++)
+		brig_start(&p[i], &o, argv);
+	for (int i = 0; i < N; i++)
+		brig_finish(&p[i], &r[i], 200);
+	char *addrs[N];
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(r[i].status, 0, "job %d" RESULT_FMT, i, RESULT_ARGS(r[i]));
+		expect_line(r[i].out, "try", "ok hello");
+		addrs[i] = kv_get(r[i].out, "addr");
+		cr_assert(addrs[i] && *addrs[i], "job %d has no address: %s", i, r[i].out);
+		for (int k = 0; k < i; k++)
+			cr_assert_str_neq(addrs[i], addrs[k], "jobs %d and %d share %s", k, i, addrs[i]);
+	}
+	assert_nothing_left();
+}
+
+Test(net, kill9_leaves_no_firewall_state)
+{
+	struct brig_proc p;
+	struct brig_result r;
+	const char *argv[] = { "run", "--net", "veth", "--", "/bin/sh", "-c", "echo ready; sleep 600", NULL };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
+	brig_start(&p, &o, argv);
+	cr_assert(brig_wait_stdout(&p, "ready\n", 10), "the job never started");
+	/* brig runs under ip(8), which execs it: the pid is brig's. */
+	brig_kill_and_reap(&p, SIGKILL);
+	brig_finish(&p, &r, 5);
+	long long deadline = now_ms() + 3000;
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "ip netns exec %s nft list table inet brig 2>/dev/null | grep -c 'chain job' || true",
+		 lab_host);
+	char *n = NULL;
+	while (free(n), n = sh_out(cmd), atoi(n) > 0 && now_ms() < deadline)
+		usleep(50 * 1000);
+	free(n);
+	assert_nothing_left();
+}
+
+/* A supervisor and its janitor both killed: `brig gc` removes what they
+ * left, and the next job is unaffected. */
+Test(net, gc_removes_what_a_killed_job_left)
+{
+	struct brig_proc p;
+	struct brig_result r;
+	const char *argv[] = { "run", "--net", "veth", "--", "/bin/sh", "-c", "echo ready; sleep 600", NULL };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
+	brig_start(&p, &o, argv);
+	cr_assert(brig_wait_stdout(&p, "ready\n", 10), "the job never started");
+	char cmd[512];
+	/* The janitor is the supervisor's child, in a session of its own:
+	 * stopped first, so that it cannot clean up, then killed. */
+	snprintf(cmd, sizeof cmd, "pgrep -P %d -x brig-janitor", (int)p.pid);
+	char *jpid = sh_out(cmd);
+	int janitor = atoi(jpid);
+	free(jpid);
+	cr_assert_gt(janitor, 0, "no janitor under brig %d", (int)p.pid);
+	kill(janitor, SIGSTOP);
+	brig_kill_and_reap(&p, SIGKILL);
+	brig_finish(&p, &r, 5);
+	snprintf(cmd, sizeof cmd, "ip netns exec %s nft list table inet brig | grep -c 'chain job' || true", lab_host);
+	char *before = sh_out(cmd);
+	kill(janitor, SIGKILL);
+	struct brig_result g;
+	struct brig_opts go = { .netns = lab_host };
+	brig_run(&g, &go, BRIG_ARGS("gc"));
+	cr_assert_eq(g.status, 0, RESULT_FMT, RESULT_ARGS(g));
+	cr_expect_gt(atoi(before), 0, "the killed job left nothing to collect (the test proves nothing)");
+	free(before);
+	assert_nothing_left();
+}
+
+Test(net, net_host_shares_the_host_network_with_a_warning)
+{
+	struct brig_result r;
+	lab_job(&r, ((const char *const[]){ "--net", "host", NULL }), "ls /sys/class/net 2>/dev/null || ip -o link");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect(strstr(r.out, "up0"), "the host's uplink is not visible: %s", r.out);
+	cr_expect(strstr(r.err, "net host"), "no warning on stderr: %s", r.err);
+}
+
+Test(net, the_network_profile_reaches_the_internet_and_nothing_else)
+{
+	char profile[4096];
+	const char *dir = getenv("BRIG_PROFILES");
+	if (!dir)
+		harness_unavailable("BRIG_PROFILES is not set: run the suite through `make integration`");
+	snprintf(profile, sizeof profile, "%s/network", dir);
+	struct brig_result r;
+	lab_job(&r, ((const char *const[]){ "--profile", profile, NULL }),
+		"echo web=$(" NET_TRY " tcp 198.51.100.10 80 3000); echo meta=$(" NET_TRY
+		" tcp 169.254.169.254 80 3000); echo priv=$(" NET_TRY " tcp 10.99.0.10 80 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "web", "ok hello");
+	expect_line(r.out, "meta", "fail");
+	expect_line(r.out, "priv", "fail");
+}

@@ -1,0 +1,118 @@
+#!/bin/sh
+# The network tests' private lab: never the real network.
+#
+#   lab.sh up NAME     builds it; lab.sh down NAME removes it, processes too
+#
+#   NAME-h  plays the host: brig runs in it (ip netns exec NAME-h brig ...).
+#           Its only uplink, up0 (203.0.113.2, 2001:db8:1::2), leads to
+#           NAME-c. It runs services on its loopback (127.0.0.1:8080) and on
+#           every address (:8081), which no job may reach.
+#   NAME-c  plays the cloud and the internet, on its loopback:
+#           - a fake metadata service on :80 at every metadata address
+#             (169.254.169.254, 100.100.100.200, 168.63.129.16, 192.0.0.192,
+#             fd00:ec2::254, fd20:ce::254), answering "metadata";
+#           - an "internet" server: TCP :80 answering "hello", UDP :7
+#             answering "pong", at 198.51.100.10 and 2001:db8::10;
+#           - servers in private ranges (10.99.0.10, 192.168.77.10,
+#             172.16.5.10, 100.64.0.10, fc00:99::10) on :80 answering "private";
+#           - a DNS server at 198.51.100.53 resolving lab.test to 198.51.100.10.
+#   NAME-b  a bare namespace behind NAME-h (veth, 192.0.2.2/30, NAT by the
+#           lab's own table `ip lab`): the path a job takes, without brig,
+#           for the throughput benchmark.
+#   /etc/netns/NAME-h/resolv.conf points at that DNS server.
+set -eu
+cmd=$1 name=$2
+h=$name-h c=$name-c b=$name-b
+state=/run/brig-lab/$name
+
+down() {
+	if [ -d "$state" ]; then
+		for f in "$state"/*.pid; do
+			[ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+		done
+	fi
+	ip netns del "$h" 2>/dev/null || true
+	ip netns del "$c" 2>/dev/null || true
+	ip netns del "$b" 2>/dev/null || true
+	rm -rf "$state" "/etc/netns/$h"
+}
+
+# Starts a server in a namespace, its pid kept for `down`.
+serve() {
+	ns=$1 tag=$2
+	shift 2
+	ip netns exec "$ns" "$@" >/dev/null 2>"$state/$tag.log" &
+	echo $! >"$state/$tag.pid"
+}
+
+up() {
+	down
+	mkdir -p "$state" "/etc/netns/$h"
+	ip netns add "$h"
+	ip netns add "$c"
+	ip -n "$h" link set lo up
+	ip -n "$c" link set lo up
+	ip link add up0 netns "$h" type veth peer name dn0 netns "$c"
+	ip -n "$h" addr add 203.0.113.2/24 dev up0
+	ip -n "$h" addr add 2001:db8:1::2/64 dev up0 nodad
+	ip -n "$c" addr add 203.0.113.1/24 dev dn0
+	ip -n "$c" addr add 2001:db8:1::1/64 dev dn0 nodad
+	ip -n "$h" link set up0 up
+	ip -n "$c" link set dn0 up
+	ip -n "$h" route add default via 203.0.113.1
+	ip -n "$h" -6 route add default via 2001:db8:1::1
+	for a in 198.51.100.10 198.51.100.53 169.254.169.254 100.100.100.200 168.63.129.16 192.0.0.192 \
+		10.99.0.10 192.168.77.10 172.16.5.10 100.64.0.10; do
+		ip -n "$c" addr add "$a/32" dev lo
+	done
+	for a in 2001:db8::10 fd00:ec2::254 fd20:ce::254 fc00:99::10; do
+		ip -n "$c" addr add "$a/128" dev lo nodad
+	done
+	for a in 169.254.169.254 100.100.100.200 168.63.129.16 192.0.0.192; do
+		serve "$c" "meta-$a" socat "TCP4-LISTEN:80,bind=$a,reuseaddr,fork" SYSTEM:"echo metadata"
+	done
+	for a in fd00:ec2::254 fd20:ce::254; do
+		serve "$c" "meta-$a" socat "TCP6-LISTEN:80,bind=[$a],reuseaddr,fork" SYSTEM:"echo metadata"
+	done
+	for a in 10.99.0.10 192.168.77.10 172.16.5.10 100.64.0.10; do
+		serve "$c" "priv-$a" socat "TCP4-LISTEN:80,bind=$a,reuseaddr,fork" SYSTEM:"echo private"
+	done
+	serve "$c" priv6 socat "TCP6-LISTEN:80,bind=[fc00:99::10],reuseaddr,fork" SYSTEM:"echo private"
+	serve "$c" web4 socat TCP4-LISTEN:80,bind=198.51.100.10,reuseaddr,fork SYSTEM:"echo hello"
+	serve "$c" web6 socat "TCP6-LISTEN:80,bind=[2001:db8::10],reuseaddr,fork" SYSTEM:"echo hello"
+	# UDP answers from the address it was asked on: one socket per address.
+	serve "$c" udp4 socat UDP4-RECVFROM:7,bind=198.51.100.10,fork SYSTEM:"echo pong"
+	serve "$c" udp6 socat "UDP6-RECVFROM:7,bind=[2001:db8::10],fork" SYSTEM:"echo pong"
+	serve "$c" iperf3 iperf3 --server --bind 198.51.100.10
+	serve "$c" dns dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=198.51.100.53 --address=/lab.test/198.51.100.10 --pid-file=
+	serve "$h" hostlo socat TCP4-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo host-loopback"
+	serve "$h" hostany socat TCP6-LISTEN:8081,ipv6only=0,reuseaddr,fork SYSTEM:"echo host-service"
+	echo "nameserver 198.51.100.53" >"/etc/netns/$h/resolv.conf"
+	ip netns add "$b"
+	ip -n "$b" link set lo up
+	ip link add bare0 netns "$h" type veth peer name eth0 netns "$b"
+	ip -n "$h" addr add 192.0.2.1/30 dev bare0
+	ip -n "$b" addr add 192.0.2.2/30 dev eth0
+	ip -n "$h" link set bare0 up
+	ip -n "$b" link set eth0 up
+	ip -n "$b" route add default via 192.0.2.1
+	ip netns exec "$h" sysctl -qw net.ipv4.ip_forward=1
+	printf 'table ip lab {\n chain post {\n  type nat hook postrouting priority 100;\n  ip saddr 192.0.2.0/30 oifname "up0" masquerade\n }\n}\n' |
+		ip netns exec "$h" nft -f -
+	# Every server listens before a test starts.
+	i=0
+	until ip netns exec "$c" ss -Hltn | grep -q '198.51.100.10:80' &&
+		ip netns exec "$c" ss -Hlun | grep -q '198.51.100.53:53' &&
+		ip netns exec "$h" ss -Hltn | grep -q ':8081'; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "lab.sh: servers did not start" >&2; cat "$state"/*.log >&2; exit 1; }
+		sleep 0.05
+	done
+}
+
+case $cmd in
+up) up ;;
+down) down ;;
+*) echo "usage: lab.sh up|down NAME" >&2; exit 2 ;;
+esac
