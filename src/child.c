@@ -16,6 +16,7 @@
 #include "brig/etc.h"
 #include "brig/init.h"
 #include "brig/net.h"
+#include "brig/pty.h"
 #include "brig/seccomp.h"
 #include "brig/sync.h"
 
@@ -55,13 +56,16 @@ static void reset_signals(void)
 }
 
 __attribute__((noreturn)) static void job_exec(const struct brig_config *c, const struct seccomp_program *seccomp,
-					       int fd, char **envp)
+					       int fd, char **envp, int pty_master)
 {
 	char err[256];
 	/* A new session: no controlling terminal, so no TIOCSTI into the
 	 * caller's, and no signals from its job control. */
 	if (setsid() < 0)
 		setup_failed(fd, errno, "setsid failed");
+	int r = pty_master >= 0 ? pty_attach(pty_master) : 0;
+	if (r < 0)
+		setup_failed(fd, -r, "cannot attach the job's terminal");
 	reset_signals();
 	/* Everything above 2 closes at execve, but what --pass-fd names; the
 	 * sync socket too, which is how the supervisor learns execve worked. */
@@ -82,7 +86,7 @@ __attribute__((noreturn)) static void job_exec(const struct brig_config *c, cons
 	environ = envp;
 	/* The very last step: after it, only execve and the message saying it
 	 * failed are left to do. */
-	int r = seccomp_load_job(seccomp, fd);
+	r = seccomp_load_job(seccomp, fd);
 	if (r < 0)
 		setup_failed(fd, -r, "cannot load the seccomp filter");
 	execvp(c->argv[0], c->argv);
@@ -137,11 +141,17 @@ void child_main(struct child_args *a)
 	 * be able to ptrace the init that still holds capabilities. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		setup_failed(fd, errno, "PR_SET_DUMPABLE failed");
+	/* Opened on the sandbox's /dev; the supervisor relays it. */
+	int pty_master = -1;
+	if (a->pty && ((r = pty_open(&pty_master)) < 0 || (r = sync_send_fd(fd, SYNC_PTY, pty_master)) < 0))
+		setup_failed(fd, -r, "cannot open a terminal for the job in the sandbox's /dev/ptmx");
 	pid_t job = fork();
 	if (job < 0)
 		setup_failed(fd, errno, "fork failed");
 	if (job == 0)
-		job_exec(c, &seccomp, fd, envp);
+		job_exec(c, &seccomp, fd, envp, pty_master);
+	if (pty_master >= 0)
+		close(pty_master);
 	env_free(envp);
 	seccomp_program_free(&seccomp);
 	caps_drop_all();

@@ -16,6 +16,7 @@
 #include "brig/cli_rootfs.h"
 #include "brig/log.h"
 #include "brig/profile.h"
+#include "brig/pty.h"
 #include "brig/util.h"
 
 static int push(void *arrp, size_t *n, size_t size, const void *el)
@@ -256,8 +257,9 @@ static int set_env(struct brig_config *c, const char *a, const char **why)
 
 static int set_env_pass(struct brig_config *c, const char *a, const char **why)
 {
-	*why = "expected a variable NAME or a PREFIX_* pattern";
-	if (!valid_env_name(a, strlen(a), true))
+	*why = "expected a variable NAME or a PREFIX_* pattern, either one after ! to refuse it";
+	const char *name = a[0] == '!' ? a + 1 : a;
+	if (!valid_env_name(name, strlen(name), true))
 		return -EINVAL;
 	return push_strdup(&c->env_pass, &c->n_env_pass, a);
 }
@@ -493,7 +495,7 @@ const struct cli_option cli_run_options[] = {
 	       "none: every capability dropped"),
 	REPEAT("env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', env, CONFIG_ENV_SET,
 	       "none beyond PATH, HOME, TERM and LANG"),
-	REPEAT("env-pass", "NAME", "pass a host variable, or all matching PREFIX_* (repeatable)", 0, env_pass,
+	REPEAT("env-pass", "[!]NAME", "pass a host variable, or all matching PREFIX_*; !NAME never passes (repeatable)", 0, env_pass,
 	       CONFIG_ENV_PASS, "none: nothing of the host's environment"),
 	SCALAR("seccomp", "NAME|PATH|none", "syscall policy (default: default; none: no filter)", 0, seccomp,
 	       "default"),
@@ -537,6 +539,8 @@ const struct cli_option cli_run_options[] = {
 	SCALAR("status-fd", "N", "write JSON status events to file descriptor N", 0, status_fd, "none"),
 	SCALAR("status-file", "PATH", "write JSON status events to PATH", 0, status_file, "none"),
 	FLAG("quiet", "no warnings on stderr, errors only", 'q', quiet, "off"),
+	EXT_SCALAR("pty", "auto|always|never", "give the job a terminal of its own (auto: when stdin and stdout are terminals)",
+		   pty, "auto"),
 };
 const size_t cli_run_options_count = ARRAY_SIZE(cli_run_options);
 

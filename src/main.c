@@ -5,6 +5,7 @@
 #include "brig/cli.h"
 #include "brig/config.h"
 #include "brig/gc.h"
+#include "brig/gitlab.h"
 #include "brig/log.h"
 #include "brig/probe.h"
 #include "brig/profile.h"
@@ -69,6 +70,7 @@ static void usage(FILE *f)
 		   "  profile show [NAME|PATH] [OPTION...]    print the resolved policy as a profile\n"
 		   "  probe [--json] [--only CAT] [--network] try escapes from here, report what is blocked\n"
 		   "  audit [--profile P]... [--json]         run the probe in a job per profile, compare\n"
+		   "  gitlab config|prepare|run|cleanup       the GitLab Runner custom-executor driver\n"
 		   "  gc                                      remove what killed jobs left behind\n\n"
 		   "  -h, --help      show this help\n"
 		   "  -V, --version   show the version\n\n"
@@ -78,6 +80,7 @@ static void usage(FILE *f)
 static const struct command commands[] = {
 	{ "run", cmd_run },
 	{ "profile", cmd_profile },
+	{ "gitlab", gitlab_main },
 	{ "gc", gc_main },
 	{ "probe", probe_cmd },
 	{ "audit", audit_cmd },

@@ -264,17 +264,33 @@ static int apply_entry(struct builder *b, const struct mount_entry *e)
 	return -EINVAL;
 }
 
+static size_t depth(const char *path)
+{
+	size_t n = 0;
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+/* Shallower destinations first, in the given order within one depth: a
+ * mount never hides one given before it deeper down (a workspace under
+ * /var/tmp stays visible when a profile's tmpfs /var/tmp comes later). */
 static int apply_entries(struct builder *b, const struct mount_plan *p, bool user)
 {
 	int r;
-	for (size_t i = 0; i < p->n; i++) {
-		if (p->v[i].user != user)
-			continue;
-		if (p->v[i].overlay && b->stage < 0 && (r = stage_open(b, p)) < 0)
-			return r;
-		if ((r = apply_entry(b, &p->v[i])) < 0)
-			return r;
-	}
+	size_t max = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].user == user && depth(p->v[i].dst) > max)
+			max = depth(p->v[i].dst);
+	for (size_t d = 0; d <= max; d++)
+		for (size_t i = 0; i < p->n; i++) {
+			if (p->v[i].user != user || depth(p->v[i].dst) != d)
+				continue;
+			if (p->v[i].overlay && b->stage < 0 && (r = stage_open(b, p)) < 0)
+				return r;
+			if ((r = apply_entry(b, &p->v[i])) < 0)
+				return r;
+		}
 	return stage_close(b);
 }
 

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "brig/cli.h"
+#include "brig/env.h"
 #include "brig/log.h"
 #include "brig/profile.h"
 #include "brig/util.h"
@@ -137,6 +138,43 @@ static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 	return 0;
 }
 
+/* ${env:NAME}: the caller's variable NAME, where the profile passes NAME
+ * to the job (env-pass before this line): a profile reads nothing of the
+ * host's environment that it does not also show the job, and a reader of
+ * the profile sees which. Unset or empty is an error; ${env:NAME?} makes
+ * it skip the whole line instead (returns 1), for settings that only
+ * apply when the caller gives them. */
+static int env_var(struct reader *rd, const char *where, const char *s, size_t n, const char **value,
+		   char *placeholder, size_t len)
+{
+	bool optional = n > 1 && s[n - 1] == '?';
+	char name[128];
+	if (optional)
+		n--;
+	if (n == 0 || n >= sizeof name)
+		return problem(rd, -EINVAL, "%s: ${env:...} needs a variable name", where);
+	memcpy(name, s, n);
+	name[n] = '\0';
+	if (!env_passes(rd->c, name))
+		return problem(rd, -EINVAL, "%s: ${env:%s}: the profile does not pass %s (add env-pass %s before this line)",
+			       where, name, name, name);
+	const char *v = getenv(name);
+	if (v && *v) {
+		*value = v;
+		return 0;
+	}
+	if (rd->o->check) {
+		/* One per variable, so that binds of two do not clash. */
+		snprintf(placeholder, len, "/brig-check-placeholder/env/%s", name);
+		*value = placeholder;
+		return 0;
+	}
+	if (optional)
+		return 1;
+	return problem(rd, -EINVAL, "%s: ${env:%s} is not set (write ${env:%s?} to skip the line then)", where, name,
+		       name);
+}
+
 /* ${NAME} from the fixed list expands; $$ is a dollar sign; any other $ is
  * an error, so that a value written for a shell ("$HOME") is never taken
  * literally by mistake. Expansion is one pass: values are not re-read. */
@@ -165,6 +203,15 @@ static int expand(struct reader *rd, const char *where, const char *arg, char **
 			return problem(rd, -EINVAL, "%s: ${ without a closing }", where);
 		int n = (int)(close - p - 2);
 		const char *value = NULL, *why = "";
+		if (n > 4 && strncmp(p + 2, "env:", 4) == 0) {
+			char placeholder[192];
+			r = env_var(rd, where, p + 6, (size_t)n - 4, &value, placeholder, sizeof placeholder);
+			if (r != 0)
+				return r;
+			r = append(&buf, &len, &cap, value, strlen(value));
+			p = close + 1;
+			continue;
+		}
 		for (size_t i = 0; i < ARRAY_SIZE(variables); i++)
 			if (strlen(variables[i].name) == (size_t)n && strncmp(variables[i].name, p + 2, (size_t)n) == 0) {
 				value = variables[i].get(rd, &why);
@@ -173,7 +220,7 @@ static int expand(struct reader *rd, const char *where, const char *arg, char **
 			}
 		if (!value)
 			return problem(rd, -EINVAL,
-				       "%s: unknown variable ${%.*s} (known: WORKSPACE, HOME, JOB_ID, BRIG_PROFILE_DIR)",
+				       "%s: unknown variable ${%.*s} (known: WORKSPACE, HOME, JOB_ID, BRIG_PROFILE_DIR, env:NAME)",
 				       where, n < NAME_MAX_SHOWN ? n : NAME_MAX_SHOWN, p + 2);
 		r = append(&buf, &len, &cap, value, strlen(value));
 		p = close + 1;
@@ -233,8 +280,8 @@ static int apply(struct reader *rd, const struct cli_option *o, const char *file
 	if (asprintf(&where, "%s:%u: %s", file, line, o->name) < 0)
 		return problem(rd, -ENOMEM, "%s:%u: %s", file, line, strerror(ENOMEM));
 	int r = expand(rd, where, arg, &value);
-	if (r < 0)
-		return r;
+	if (r != 0)
+		return r < 0 ? r : 0; /* 1: an optional ${env:NAME?} is unset */
 	const char *why;
 	r = cli_apply(o, rd->c, value, file, line, rd->load, &why);
 	if (r < 0)

@@ -23,6 +23,7 @@
 #include "brig/mount.h"
 #include "brig/net.h"
 #include "brig/rootfs.h"
+#include "brig/pty.h"
 #include "brig/sandbox.h"
 #include "brig/seccomp.h"
 #include "brig/seccomp_notify.h"
@@ -51,6 +52,8 @@ struct job {
 	struct net_lease lease;
 	char ifname[16];
 	bool firewall;
+	bool pty;               /* the job gets a terminal: see brig/pty.h */
+	struct pty_relay relay;
 	struct timespec start;
 	/* What the wait learnt. */
 	bool setup_failed, exec_failed, have_final, timed_out;
@@ -107,7 +110,8 @@ static int start(struct job *j)
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0) {
 		close(sv[0]);
-		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1] };
+		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1],
+					.pty = j->pty };
 		child_main(&a);
 	}
 	close(sv[1]);
@@ -157,6 +161,10 @@ static void on_message(struct job *j, const struct sync_msg *m)
 		j->have_final = true;
 		j->final_status = m->status;
 		break;
+	case SYNC_PTY:
+		if (m->fd >= 0 && pty_relay_start(&j->relay, m->fd) < 0)
+			log_warn("cannot relay the job's terminal");
+		return;
 	case SYNC_LISTENER:
 		if (j->notifier.fd < 0 && m->fd >= 0)
 			j->notifier.fd = m->fd;
@@ -371,7 +379,7 @@ int sandbox_run(const struct brig_config *c)
 {
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
-			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT };
+			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT };
 	char err[512];
 	sigset_t set;
 	int code = EXIT_BRIG, r;
@@ -423,6 +431,7 @@ int sandbox_run(const struct brig_config *c)
 		log_error("cannot start the janitor: %s", strerror(-r));
 		goto out;
 	}
+	j.pty = pty_wanted(c);
 	if ((r = start(&j)) < 0) {
 		if (!j.pid)
 			log_error("cannot create the namespaces (clone3): %s", strerror(-r));
@@ -437,6 +446,8 @@ int sandbox_run(const struct brig_config *c)
 	if (j.pid > 0) {
 		struct rusage ru = { 0 };
 		int st = wait_job(&j, &ru);
+		/* The job's last output before brig's own lines. */
+		pty_relay_finish(&j.relay);
 		/* A failed start was reported where it failed. */
 		if (r >= 0 && j.setup_failed) {
 			log_error("%s", j.message);
@@ -450,6 +461,7 @@ out:
 	/* Whatever happened above: nothing of the job survives this. */
 	teardown_host_state(&j);
 	janitor_stop(&j.janitor);
+	pty_relay_finish(&j.relay);
 	mount_plan_free(&j.plan);
 	rootfs_release(&j.rootfs);
 	seccomp_notifier_free(&j.notifier);

@@ -8,6 +8,7 @@ struct child_args {
 	struct mount_plan *plan; /* opened by the supervisor, or empty (rootless) */
 	const char *hostname;
 	int sync_fd;
+	bool pty; /* give the job a terminal of its own (brig/pty.h) */
 };
 
 /* Runs in the clone3 child; never returns. */

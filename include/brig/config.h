@@ -26,6 +26,8 @@ struct brig_cache {
 	char *dst; /* absolute, normalised, inside the job */
 };
 
+enum pty_mode { PTY_AUTO, PTY_ALWAYS, PTY_NEVER };
+
 struct brig_mount {
 	enum mount_kind kind;
 	char *src; /* NULL for tmpfs */
@@ -108,6 +110,8 @@ struct brig_config {
 	int status_fd; /* -1 = none */
 	char *status_file;
 	bool quiet;
+	enum pty_mode pty; /* see brig/pty.h */
+	bool pty_set;
 
 	bool rootless; /* brig itself runs without root: filled in by config_finish */
 

@@ -11,6 +11,7 @@ enum sync_type {
 	SYNC_FINAL,        /* init -> supervisor: the job's wait status */
 	SYNC_LISTENER,     /* job -> supervisor: the seccomp listener, as SCM_RIGHTS */
 	SYNC_SECCOMP,      /* supervisor -> init: the compiled filters' memfd, or none */
+	SYNC_PTY,          /* init -> supervisor: the master of the job's terminal */
 };
 
 struct sync_msg {

@@ -1151,3 +1151,37 @@ Test(cli, lists_are_bounded)
 	cr_assert_str_eq(why, "given too many times (at most 4096)");
 	cr_assert_eq(cfg.n_env_set, CONFIG_LIST_MAX);
 }
+
+/* --pty */
+
+Test(cli, pty_defaults_to_auto)
+{
+	cr_assert_eq(parse(ARGV("true")), 0);
+	cr_assert_eq(cfg.pty, PTY_AUTO);
+	cr_assert_not(cfg.pty_set);
+}
+
+Test(cli, pty_modes_are_stored)
+{
+	cr_assert_eq(parse(ARGV("--pty", "never", "true")), 0);
+	cr_assert_eq(cfg.pty, PTY_NEVER);
+	cr_assert(cfg.pty_set);
+}
+
+Test(cli, pty_always_is_stored)
+{
+	cr_assert_eq(parse(ARGV("--pty", "always", "true")), 0);
+	cr_assert_eq(cfg.pty, PTY_ALWAYS);
+}
+
+Test(cli, pty_rejects_other_words)
+{
+	cr_assert_lt(parse(ARGV("--pty", "yes", "true")), 0);
+}
+
+Test(cli, env_pass_negation_is_stored)
+{
+	cr_assert_eq(parse(ARGV("--env-pass", "!BUILDKITE_AGENT_TOKEN", "true")), 0);
+	cr_assert_str_eq(cfg.env_pass[0], "!BUILDKITE_AGENT_TOKEN");
+	cr_assert_lt(parse(ARGV("--env-pass", "!", "true")), 0);
+}

@@ -252,3 +252,31 @@ Test(env_get, null_vector_is_empty)
 {
 	cr_assert_null(env_get(NULL, "A"));
 }
+
+/* --env-pass !NAME */
+
+Test(env, negated_name_wins_over_a_pattern_in_any_order)
+{
+	ENV_PASS("!BUILDKITE_AGENT_TOKEN", "BUILDKITE_*");
+	build(HOST("BUILDKITE_AGENT_TOKEN=registration", "BUILDKITE_AGENT_ACCESS_TOKEN=job", "BUILDKITE_X=1"));
+	cr_assert_null(env_get(env, "BUILDKITE_AGENT_TOKEN"));
+	cr_assert_str_eq(env_get(env, "BUILDKITE_AGENT_ACCESS_TOKEN"), "job");
+	cr_assert_str_eq(env_get(env, "BUILDKITE_X"), "1");
+}
+
+Test(env, negated_pattern_refuses_a_family)
+{
+	ENV_PASS("CI_*", "!CI_SECRET_*");
+	build(HOST("CI_SECRET_A=x", "CI_SECRET_B=y", "CI_OK=1"));
+	cr_assert_null(env_get(env, "CI_SECRET_A"));
+	cr_assert_null(env_get(env, "CI_SECRET_B"));
+	cr_assert_str_eq(env_get(env, "CI_OK"), "1");
+}
+
+Test(env, negation_alone_passes_nothing)
+{
+	ENV_PASS("!HOME");
+	build(HOST("FOO=1", "HOME=/home/x"));
+	cr_assert_null(env_get(env, "FOO"));
+	cr_assert_str_eq(env_get(env, "HOME"), "/root");
+}

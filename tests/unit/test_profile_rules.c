@@ -458,13 +458,13 @@ Test(profile_reader, profile_dir_variable_is_absolute)
 Test(profile_reader, unknown_variable_lists_the_known_ones)
 {
 	assert_fails("env P=${PATH}\n", -EINVAL,
-		     "brig: @/p:1: env: unknown variable ${PATH} (known: WORKSPACE, HOME, JOB_ID, BRIG_PROFILE_DIR)\n");
+		     "brig: @/p:1: env: unknown variable ${PATH} (known: WORKSPACE, HOME, JOB_ID, BRIG_PROFILE_DIR, env:NAME)\n");
 }
 
 Test(profile_reader, empty_variable_name_is_unknown)
 {
 	assert_fails("env P=${}\n", -EINVAL,
-		     "brig: @/p:1: env: unknown variable ${} (known: WORKSPACE, HOME, JOB_ID, BRIG_PROFILE_DIR)\n");
+		     "brig: @/p:1: env: unknown variable ${} (known: WORKSPACE, HOME, JOB_ID, BRIG_PROFILE_DIR, env:NAME)\n");
 }
 
 Test(profile_reader, lone_dollar_is_an_error)
@@ -1033,4 +1033,42 @@ Test(profile_reader, empty_status_file_on_the_command_line_is_refused)
 {
 	cr_assert_eq(parse(ARGV("--status-file", "", "true")), -EINVAL);
 	cr_assert_null(cfg.status_file);
+}
+
+/* ${env:NAME} */
+
+Test(profile_reader, env_variable_expands_when_passed)
+{
+	setenv("BRIG_TEST_BUILD_PATH", "/var/lib/builds", 1);
+	assert_loads("env-pass BRIG_TEST_*\nworkspace ${env:BRIG_TEST_BUILD_PATH}\n");
+	cr_assert_str_eq(cfg.workspace, "/var/lib/builds");
+	unsetenv("BRIG_TEST_BUILD_PATH");
+}
+
+Test(profile_reader, env_variable_must_be_passed_first)
+{
+	setenv("BRIG_TEST_SECRET", "/x", 1);
+	assert_fails("env-pass BRIG_TEST_*\nenv-pass !BRIG_TEST_SECRET\nro-bind ${env:BRIG_TEST_SECRET}\n", -EINVAL,
+		     "brig: @/p:3: ro-bind: ${env:BRIG_TEST_SECRET}: the profile does not pass BRIG_TEST_SECRET "
+		     "(add env-pass BRIG_TEST_SECRET before this line)\n");
+	unsetenv("BRIG_TEST_SECRET");
+}
+
+Test(profile_reader, unset_env_variable_is_an_error)
+{
+	unsetenv("BRIG_TEST_NOPE");
+	assert_fails("env-pass BRIG_TEST_NOPE\nro-bind ${env:BRIG_TEST_NOPE}\n", -EINVAL,
+		     "brig: @/p:2: ro-bind: ${env:BRIG_TEST_NOPE} is not set (write ${env:BRIG_TEST_NOPE?} to skip "
+		     "the line then)\n");
+}
+
+Test(profile_reader, optional_env_variable_skips_the_line)
+{
+	unsetenv("BRIG_TEST_NOPE");
+	setenv("BRIG_TEST_EMPTY", "", 1);
+	assert_loads("env-pass BRIG_TEST_*\nro-bind ${env:BRIG_TEST_NOPE?}\nbind ${env:BRIG_TEST_EMPTY?}:/x\n"
+		     "tmpfs /t\n");
+	cr_assert_eq(cfg.n_mounts, 1);
+	cr_assert_str_eq(cfg.mounts[0].dst, "/t");
+	unsetenv("BRIG_TEST_EMPTY");
 }

@@ -411,6 +411,10 @@ static const char *const shipped[] = { "default", "strict", "permissive", "netwo
 
 Test(profile_render, round_trip_of_every_shipped_profile)
 {
+	/* What the Buildkite agent sets and the buildkite profile reads. */
+	setenv("BUILDKITE_BUILD_PATH", "/var/lib/buildkite-agent/builds", 1);
+	setenv("BUILDKITE_HOOKS_PATH", "/etc/buildkite-agent/hooks", 1);
+	setenv("BUILDKITE_BIN_PATH", "/usr/bin", 1);
 	for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++) {
 		char path[64];
 		snprintf(path, sizeof path, "profiles/%s", shipped[i]);
@@ -419,6 +423,9 @@ Test(profile_render, round_trip_of_every_shipped_profile)
 		cr_assert_eq(profile_load(path, &cfg), 0, "%s: %s", path, stderr_text());
 		assert_round_trip(&cfg);
 	}
+	unsetenv("BUILDKITE_BUILD_PATH");
+	unsetenv("BUILDKITE_HOOKS_PATH");
+	unsetenv("BUILDKITE_BIN_PATH");
 }
 
 /* The commands */
