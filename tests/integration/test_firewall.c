@@ -62,6 +62,9 @@ __attribute__((format(printf, 2, 3))) static int sh(char **out, const char *fmt,
 static void need_tools(void)
 {
 	harness_need_root("creates network namespaces and nftables rules");
+	const char *lab = getenv("BRIG_NET_LAB");
+	if (lab && strcmp(lab, "0") == 0)
+		harness_not_on_this_host("the network lab is not part of this run (BRIG_NET_LAB=0)");
 	const char *helpers = getenv("BRIG_HELPERS");
 	char fw[4096];
 	snprintf(fw, sizeof fw, "%s/firewall-tool", helpers ? helpers : ".");

@@ -19,7 +19,8 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 build=${1:?usage: guest-suite.sh BUILD_DIR [MAKE_ARG...]}
 shift
 export BRIG_MUST_WORK=${BRIG_MUST_WORK:-1} CRITERION_JOBS=${CRITERION_JOBS:-1}
-# The network lab (tests/net/lab.sh) needs ip, nft, socat and dnsmasq, which
-# the guest does not have; the host runs those tests.
+# The network tests (their lab of namespaces, the firewall) need nftables
+# and veth, which the guest kernel loads no modules for: the host runs them;
+# the guest is for what the host cannot do (cgroup v2 controllers).
 export BRIG_NET_LAB=${BRIG_NET_LAB:-0}
 exec make -C "$src" --no-print-directory BUILD="$build" "$@" integration
