@@ -156,13 +156,22 @@ static void writable(struct probe_report *r, const char *path)
 		probe_set(r, PROBE_BLOCKED, "%s: %s", path, probe_errno_name(-e));
 }
 
+/* Sandboxes mask a file by mounting /dev/null over it: that opens, and
+ * reads nothing. */
 static void readable(struct probe_report *r, const char *path)
 {
-	int e = probe_try_open(path, O_RDONLY);
-	if (e == 0)
-		probe_set(r, PROBE_EXPOSED, "%s opens for reading", path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0) {
+		probe_set(r, PROBE_BLOCKED, "%s: %s", path, probe_errno_name(errno));
+		return;
+	}
+	bool masked = fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+	close(fd);
+	if (masked)
+		probe_set(r, PROBE_BLOCKED, "%s is masked (/dev/null over it)", path);
 	else
-		probe_set(r, PROBE_BLOCKED, "%s: %s", path, probe_errno_name(-e));
+		probe_set(r, PROBE_EXPOSED, "%s opens for reading", path);
 }
 
 #define WRITABLE(fn, path)                                                  \
