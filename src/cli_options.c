@@ -481,6 +481,8 @@ const struct cli_option cli_run_options[] = {
 		   "the tmpfs default (half the RAM)"),
 	EXT_SCALAR("overlay-dir", "DIR", "keep the overlay's writes in a per-job directory under DIR", overlay_dir,
 		   "none: on a tmpfs"),
+	EXT_SCALAR("overlay-upper", "DIR", "keep the overlay's writes in DIR for the next job given DIR", overlay_upper,
+		   "none: the writes vanish with the job"),
 	EXT_REPEAT("cache", "KEY DST", "mount the persistent cache KEY read-write at DST (repeatable)", cache,
 		   CONFIG_CACHES, "none"),
 	EXT_SCALAR("cache-dir", "DIR", "where the caches live", cache_dir,

@@ -72,6 +72,8 @@ static int show_dir(const char *v, char **out)
 
 int cli_set_overlay_dir(struct brig_config *c, const char *a, const char **why) { return set_dir(&c->overlay_dir, a, why); }
 int cli_show_overlay_dir(const struct brig_config *c, size_t i, char **out) { (void)i; return show_dir(c->overlay_dir, out); }
+int cli_set_overlay_upper(struct brig_config *c, const char *a, const char **why) { return set_dir(&c->overlay_upper, a, why); }
+int cli_show_overlay_upper(const struct brig_config *c, size_t i, char **out) { (void)i; return show_dir(c->overlay_upper, out); }
 int cli_set_cache_dir(struct brig_config *c, const char *a, const char **why) { return set_dir(&c->cache_dir, a, why); }
 int cli_show_cache_dir(const struct brig_config *c, size_t i, char **out) { (void)i; return show_dir(c->cache_dir, out); }
 

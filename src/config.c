@@ -38,6 +38,7 @@ void config_free(struct brig_config *c)
 	free(c->hostname);
 	free(c->rootfs);
 	free(c->overlay_dir);
+	free(c->overlay_upper);
 	free(c->cache_dir);
 	for (size_t i = 0; i < c->n_caches; i++) {
 		free(c->caches[i].key);
@@ -240,7 +241,7 @@ enum rootfs_mode config_rootfs_mode(const struct brig_config *c)
  * mistakes that would otherwise pass silently. */
 static int check_rootfs_mode(const struct brig_config *c, struct brig_reporter *rep)
 {
-	static const char *const overlay_opts[] = { "overlay-size", "overlay-dir" };
+	static const char *const overlay_opts[] = { "overlay-size", "overlay-dir", "overlay-upper" };
 	char where[512], other[512];
 	int bad = 0;
 	enum rootfs_mode mode = config_rootfs_mode(c);
@@ -250,7 +251,7 @@ static int check_rootfs_mode(const struct brig_config *c, struct brig_reporter *
 		bad++;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(overlay_opts) && (!bad || rep->keep_going); i++) {
-		bool set = i == 0 ? c->overlay_size != 0 : c->overlay_dir != NULL;
+		bool set = i == 0 ? c->overlay_size != 0 : i == 1 ? c->overlay_dir != NULL : c->overlay_upper != NULL;
 		if (!set || mode == ROOTFS_OVERLAY)
 			continue;
 		config_where(config_last_origin(c, overlay_opts[i]), overlay_opts[i], where, sizeof where);
@@ -262,6 +263,16 @@ static int check_rootfs_mode(const struct brig_config *c, struct brig_reporter *
 		config_where(config_last_origin(c, "overlay-size"), "overlay-size", where, sizeof where);
 		other_place(config_last_origin(c, "overlay-dir"), "overlay-dir", other, sizeof other);
 		brig_report(rep, "%s: cannot be combined with %s (a directory has no size limit)", where, other);
+		bad++;
+	}
+	/* overlay-upper says where the writes go, for good: a tmpfs size or
+	 * a per-job directory would say otherwise. */
+	for (size_t i = 0; i < 2 && c->overlay_upper && (!bad || rep->keep_going); i++) {
+		if (i == 0 ? !c->overlay_size : !c->overlay_dir)
+			continue;
+		config_where(config_last_origin(c, "overlay-upper"), "overlay-upper", where, sizeof where);
+		other_place(config_last_origin(c, overlay_opts[i]), overlay_opts[i], other, sizeof other);
+		brig_report(rep, "%s: cannot be combined with %s (the writes go to DIR, kept)", where, other);
 		bad++;
 	}
 	return bad;
@@ -423,6 +434,11 @@ static int check_host_paths(const struct brig_config *c)
 	if (c->overlay_dir) {
 		config_where(config_last_origin(c, "overlay-dir"), "overlay-dir", where, sizeof where);
 		if ((r = need(where, c->overlay_dir, true)) < 0)
+			return r;
+	}
+	if (c->overlay_upper) {
+		config_where(config_last_origin(c, "overlay-upper"), "overlay-upper", where, sizeof where);
+		if ((r = need(where, c->overlay_upper, true)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < c->n_mounts; i++) {

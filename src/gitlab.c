@@ -8,6 +8,8 @@
  *   STATE/jobs/R-C-J/builds   bound at /builds (the runner's builds_dir)
  *   STATE/jobs/R-C-J/home     bound at the job user's home
  *   STATE/jobs/R-C-J/tmp      bound at /tmp
+ *   STATE/jobs/R-C-J/overlay  the overlay's upper layers (overlay-upper),
+ *                             when the profile's rootfs-mode is overlay
  *   STATE/jobs/R-C-J/cache -> STATE/cache/R-C, bound at /cache
  *
  * R, C, J: CI_RUNNER_ID, CI_CONCURRENT_PROJECT_ID, CI_JOB_ID. The cache
@@ -32,6 +34,7 @@
 #include "brig/gitlab.h"
 #include "brig/log.h"
 #include "brig/profile.h"
+#include "brig/rootfs.h"
 #include "brig/sandbox.h"
 #include "brig/util.h"
 
@@ -169,7 +172,7 @@ static int check_profile(const struct gitlab *g)
 
 static int cmd_prepare(struct gitlab *g)
 {
-	static const char *const dirs[] = { "builds", "home", "tmp" };
+	static const char *const dirs[] = { "builds", "home", "tmp", "overlay" };
 	char path[PATH_MAX], link[PATH_MAX];
 	int r;
 	if (locate(g) < 0 || check_profile(g) < 0)
@@ -180,8 +183,10 @@ static int cmd_prepare(struct gitlab *g)
 		return system_failure();
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
-		/* Like /tmp: every user of the job may write there. */
-		if ((r = sub(g, dirs[i], path, sizeof path)) < 0 || (r = mkdir_one(path, 0755)) < 0 ||
+		/* Like /tmp: every user of the job may write there. The overlay
+		 * directory is the host's: brig gives its layers to the job. */
+		if ((r = sub(g, dirs[i], path, sizeof path)) < 0 ||
+		    (r = mkdir_one(path, strcmp(dirs[i], "overlay") == 0 ? 0700 : 0755)) < 0 ||
 		    (strcmp(dirs[i], "tmp") == 0 && chmod(path, 01777) < 0 && (r = -errno))) {
 			log_error("gitlab prepare: %s: %s", path, strerror(-r));
 			return system_failure();
@@ -220,6 +225,28 @@ static int bind_sub(const struct gitlab *g, struct brig_config *c, const char *n
 	}
 	snprintf(arg, sizeof arg, "%s:%s", real, dst);
 	return apply(c, "bind", arg);
+}
+
+/* The job's writes to an overlaid tree are job state like its workspace:
+ * when the profile (as loaded, so whatever it includes or defaults to)
+ * puts the tree under an overlay, every stage gets the job's own upper
+ * directory. A profile's overlay-size or overlay-dir, which say where a
+ * single job's writes go, yield to it; overlay-upper in a profile would
+ * share one upper between all jobs, so the job's own replaces it too. */
+static int job_overlay(const struct gitlab *g, struct brig_config *c)
+{
+	char dir[PATH_MAX];
+	if (config_rootfs_mode(c) != ROOTFS_OVERLAY)
+		return 0;
+	if (sub(g, "overlay", dir, sizeof dir) < 0)
+		return -ENAMETOOLONG;
+	if (access(dir, F_OK) < 0) {
+		log_error("gitlab run: %s: %s (did prepare run?)", dir, strerror(errno));
+		return -errno;
+	}
+	c->overlay_size = 0;
+	free(TAKE_PTR(c->overlay_dir));
+	return apply(c, "overlay-upper", dir);
 }
 
 /* CUSTOM_ENV_NAME=VALUE becomes NAME=VALUE in the job: the job sees its
@@ -322,7 +349,7 @@ static int cmd_run(struct gitlab *g, const char *script, const char *stage)
 		goto out;
 	if (bind_sub(g, &c, "builds", GITLAB_BUILDS_DIR) < 0 || bind_sub(g, &c, "cache", GITLAB_CACHE_DIR) < 0 ||
 	    bind_sub(g, &c, "tmp", "/tmp") < 0 || bind_sub(g, &c, "home", etc_home(&c)) < 0 ||
-	    apply(&c, "pass-fd", fdarg) < 0 || job_variables(&c) < 0)
+	    job_overlay(g, &c) < 0 || apply(&c, "pass-fd", fdarg) < 0 || job_variables(&c) < 0)
 		goto out;
 	/* Where the runner's scripts expect to start; they cd on from there. */
 	if (!c.chdir && apply(&c, "chdir", GITLAB_BUILDS_DIR) < 0)
@@ -366,6 +393,11 @@ static int cmd_cleanup(struct gitlab *g)
 	/* Never fails the job: problems are logged, the exit is 0. */
 	if (locate(g) < 0)
 		return 0;
+	/* The overlay's work directories are unreadable (mode 0) even to
+	 * their owner, which nftw cannot descend as an unprivileged user. */
+	char overlay[PATH_MAX];
+	if (sub(g, "overlay", overlay, sizeof overlay) == 0)
+		rootfs_remove_tree(overlay);
 	/* Depth first, never following a link: the job wrote in there. */
 	if (nftw(g->job, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
 		log_warn("gitlab cleanup: %s: %s", g->job, strerror(errno));

@@ -185,6 +185,57 @@ static int make_overlay_dir(const struct brig_config *c, const char *job_id, str
 	return 0;
 }
 
+/* overlay-upper DIR: a directory only root (or the unprivileged caller)
+ * can change, since what it holds shows through in the job's tree; one
+ * job at a time, since overlayfs forbids two mounts on one upper layer.
+ * The layers go in DIR/layers, which belongs to the job's root, who
+ * makes the upper and work directories there (DIR itself stays root's). */
+static int open_upper(const struct brig_config *c, struct rootfs_job *rj)
+{
+	char where[512];
+	struct stat st;
+	config_where(config_last_origin(c, "overlay-upper"), "overlay-upper", where, sizeof where);
+	rj->upper_lock_fd = open(c->overlay_upper, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (rj->upper_lock_fd < 0 || fstat(rj->upper_lock_fd, &st) < 0) {
+		int e = errno;
+		log_error("%s %s: %s", where, c->overlay_upper, strerror(e));
+		return -e;
+	}
+	uid_t me = geteuid();
+	if (st.st_uid != 0 && !(c->rootless && st.st_uid == me)) {
+		log_error("%s %s: owned by uid %u; it must belong to root%s", where, c->overlay_upper,
+			  (unsigned)st.st_uid, c->rootless ? " or to you" : "");
+		return -EPERM;
+	}
+	if (st.st_mode & S_IWOTH) {
+		log_error("%s %s: writable by others; anyone could change what the job runs (chmod o-w)", where,
+			  c->overlay_upper);
+		return -EPERM;
+	}
+	if (flock(rj->upper_lock_fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		if (e == EWOULDBLOCK)
+			log_error("%s %s: in use by another job (one job at a time per upper directory)", where,
+				  c->overlay_upper);
+		else
+			log_error("%s %s: cannot lock: %s", where, c->overlay_upper, strerror(e));
+		return -e;
+	}
+	if ((mkdirat(rj->upper_lock_fd, ROOTFS_UPPER_LAYERS, 0700) < 0 && errno != EEXIST) ||
+	    (!c->rootless && fchownat(rj->upper_lock_fd, ROOTFS_UPPER_LAYERS, c->uid_base, c->uid_base,
+				      AT_SYMLINK_NOFOLLOW) < 0)) {
+		int e = errno;
+		log_error("%s %s/%s: %s", where, c->overlay_upper, ROOTFS_UPPER_LAYERS, strerror(e));
+		return -e;
+	}
+	if (asprintf(&rj->overlay_job_dir, "%s/%s", c->overlay_upper, ROOTFS_UPPER_LAYERS) < 0) {
+		rj->overlay_job_dir = NULL;
+		return -ENOMEM;
+	}
+	rj->keep_overlay = true;
+	return 0;
+}
+
 int rootfs_prepare(const struct brig_config *c, const char *job_id, struct rootfs_job *rj)
 {
 	enum rootfs_mode mode = config_rootfs_mode(c);
@@ -194,6 +245,8 @@ int rootfs_prepare(const struct brig_config *c, const char *job_id, struct rootf
 	if ((r = prepare_caches(c)) < 0)
 		return r;
 	if (mode == ROOTFS_OVERLAY && c->overlay_dir && (r = make_overlay_dir(c, job_id, rj)) < 0)
+		return r;
+	if (mode == ROOTFS_OVERLAY && c->overlay_upper && (r = open_upper(c, rj)) < 0)
 		return r;
 	return 0;
 }
@@ -227,9 +280,14 @@ static void remove_tree(int dir, const char *name)
 void rootfs_release(struct rootfs_job *rj)
 {
 	if (rj->overlay_job_dir) {
-		remove_tree(AT_FDCWD, rj->overlay_job_dir);
+		if (!rj->keep_overlay)
+			remove_tree(AT_FDCWD, rj->overlay_job_dir);
 		free(TAKE_PTR(rj->overlay_job_dir));
 	}
+	if (rj->upper_lock_fd >= 0)
+		close(TAKE_FD(rj->upper_lock_fd));
 	if (rj->lock_fd >= 0)
 		close(TAKE_FD(rj->lock_fd));
 }
+
+void rootfs_remove_tree(const char *path) { remove_tree(AT_FDCWD, path); }

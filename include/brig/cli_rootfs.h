@@ -12,6 +12,7 @@
 CLI_ROOTFS_FNS(rootfs_mode);
 CLI_ROOTFS_FNS(overlay_size);
 CLI_ROOTFS_FNS(overlay_dir);
+CLI_ROOTFS_FNS(overlay_upper);
 CLI_ROOTFS_FNS(cache);
 CLI_ROOTFS_FNS(cache_dir);
 

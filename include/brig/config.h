@@ -79,6 +79,7 @@ struct brig_config {
 	enum rootfs_mode rootfs_mode;
 	uint64_t overlay_size; /* 0: the tmpfs default (half the RAM, charged to the job's memory) */
 	char *overlay_dir;     /* NULL: the upper layer lives on a tmpfs */
+	char *overlay_upper;   /* the upper layers, kept after the job; NULL: per job */
 	struct brig_cache *caches;
 	size_t n_caches;
 	char *cache_dir; /* NULL: the default (BRIG_DEFAULT_CACHE_DIR as root) */

@@ -385,3 +385,45 @@ Test(gitlab, brigs_time_limit_is_a_build_failure_with_124, .timeout = 60)
 	cr_expect(code && atoi(code) == 124, "BUILD_EXIT_CODE_FILE holds %s, not 124", code ? code : "nothing");
 	cr_expect_eq(call(&g, &p, "cleanup", NULL, NULL, true), 0, LOG_FMT, LOG_ARGS(p));
 }
+
+/* With the profile's tree under an overlay, what one stage writes there
+ * (a package a prepare_script installs) is there in the job's later
+ * stages, not in another job's, and never on the host; cleanup removes
+ * the job's upper directory with the rest. */
+Test(gitlab, overlay_writes_persist_across_the_stages_of_one_job_only, .timeout = 120)
+{
+	harness_need_root("the profile overlays the host's /usr, which belongs to root, whom an unprivileged job "
+			  "cannot become");
+	struct runner a, b;
+	struct agent_proc p;
+	struct stat st;
+	runner_setup(&a, "5001", "0");
+	runner_setup(&b, "5002", "1");
+	b.state = a.state;
+	sh("echo 'rootfs-mode overlay' >> '%s'", a.profile);
+	sh("echo 'rootfs-mode overlay' >> '%s'", b.profile);
+	config_and_prepare(&a);
+	config_and_prepare(&b);
+	char *dir = job_dir(&a, "12-0-5001"), upper[4400], path[256], body[512];
+	snprintf(upper, sizeof upper, "%s/overlay", dir);
+	cr_assert_eq(stat(upper, &st), 0, "prepare made no %s", upper);
+	snprintf(path, sizeof path, "/usr/share/brig-gitlab-%s", harness_marker());
+
+	snprintf(body, sizeof body, "echo installed > %s && echo wrote=yes", path);
+	int rc = run_stage(&a, &p, "prepare_script", body);
+	if (rc != 0 && strstr(p.log.data, "idmapped mount"))
+		harness_not_on_this_host("the host's /usr cannot be idmapped: %s", p.log.data);
+	cr_assert_eq(rc, 0, LOG_FMT, LOG_ARGS(p));
+	cr_assert_str_eq(kv_get(p.log.data, "wrote") ?: "?", "yes", LOG_FMT, LOG_ARGS(p));
+	snprintf(body, sizeof body, "echo \"seen=$(cat %s 2>/dev/null || echo none)\"", path);
+	cr_assert_eq(run_stage(&a, &p, "build_script", body), 0, LOG_FMT, LOG_ARGS(p));
+	cr_expect_str_eq(kv_get(p.log.data, "seen") ?: "?", "installed", "a later stage lost the write" LOG_FMT,
+			 LOG_ARGS(p));
+	cr_assert_eq(run_stage(&b, &p, "build_script", body), 0, LOG_FMT, LOG_ARGS(p));
+	cr_expect_str_eq(kv_get(p.log.data, "seen") ?: "?", "none", "another job sees the write" LOG_FMT, LOG_ARGS(p));
+	cr_assert_neq(access(path, F_OK), 0, "the write reached the host's /usr");
+
+	cr_assert_eq(call(&a, &p, "cleanup", NULL, NULL, true), 0, LOG_FMT, LOG_ARGS(p));
+	cr_expect_neq(lstat(dir, &st), 0, "cleanup left %s", dir);
+	cr_expect_eq(call(&b, &p, "cleanup", NULL, NULL, true), 0);
+}

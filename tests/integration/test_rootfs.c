@@ -368,3 +368,78 @@ Test(rootfs, host_overlay_lets_dpkg_install_and_leaves_the_host_alone)
 	snprintf(cmd, sizeof cmd, "dpkg-query -W '%s' >/dev/null 2>&1", pkg);
 	cr_assert_neq(system(cmd), 0, "the host's dpkg knows the package");
 }
+
+/* overlay-upper DIR: what one job writes under the host's /usr is there
+ * for the next job given DIR, the host's /usr never changes, and a job
+ * without DIR sees nothing of it. */
+Test(rootfs, host_overlay_upper_keeps_the_writes_for_the_next_job)
+{
+	harness_need_root("the host's /usr belongs to root, whom an unprivileged job cannot become");
+	char *upper = tmpdir_make("upper");
+	give_tree(upper); /* like a tree: root's, or the caller's */
+	char name[128], path[256], script[512];
+	snprintf(name, sizeof name, "brig-upper-%s", harness_marker());
+	snprintf(path, sizeof path, "/usr/share/%s", name);
+	char *usr_before = command_output("ls -la /usr/share | sha256sum", NULL);
+	snprintf(script, sizeof script, "echo kept > %s && echo wrote=yes", path);
+	struct brig_result r;
+	BRIG(&r, "run", "--rootfs", "host", "--rootfs-mode", "overlay", "--overlay-upper", upper, "--", "sh", "-c",
+	     script);
+	if (r.status == 125 && strstr(r.err, "idmapped mount"))
+		harness_not_on_this_host("the host's /usr cannot be idmapped: %s", r.err);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(kv_get(r.out, "wrote") ?: "?", "yes", RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_neq(access(path, F_OK), 0, "the write reached the host's /usr");
+
+	snprintf(script, sizeof script, "echo seen=$(cat %s 2>/dev/null || echo none)", path);
+	BRIG(&r, "run", "--rootfs", "host", "--rootfs-mode", "overlay", "--overlay-upper", upper, "--", "sh", "-c",
+	     script);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(kv_get(r.out, "seen") ?: "?", "kept", "the second job does not see the first's write"
+			 RESULT_FMT, RESULT_ARGS(r));
+
+	BRIG(&r, "run", "--rootfs", "host", "--rootfs-mode", "overlay", "--", "sh", "-c", script);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(kv_get(r.out, "seen") ?: "?", "none", "a job without the upper sees its writes"
+			 RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_neq(access(path, F_OK), 0, "the write reached the host's /usr");
+	cr_assert_str_eq(usr_before, command_output("ls -la /usr/share | sha256sum", NULL), "the host's /usr changed");
+}
+
+/* On a tree, for root and unprivileged callers alike: the writes outlive
+ * the job, the tree does not change, one job at a time holds DIR, and a
+ * DIR others may write to is refused. */
+Test(rootfs, overlay_upper_on_a_tree_persists_and_takes_one_job_at_a_time)
+{
+	char *tree = busybox_tree();
+	char *upper = tmpdir_make("upper");
+	give_tree(upper); /* like a tree: root's, or the caller's */
+	char *before = digest(tree);
+	struct brig_proc a;
+	brig_start(&a, NULL, BRIG_ARGS("run", "--rootfs", tree, "--overlay-upper", upper, "--", "/bin/sh", "-c",
+				       "echo kept > /usr/upper-file; echo ready; sleep 2"));
+	cr_assert(brig_wait_stdout(&a, "ready", 10), "the job did not start: %s", a.err.data);
+	struct brig_result r2, r;
+	BRIG(&r2, "run", "--rootfs", tree, "--overlay-upper", upper, "--", "/bin/true");
+	brig_finish(&a, &r, 15);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	ONE_LINE_125(r2, "in use by another job");
+
+	BRIG(&r, "run", "--rootfs", tree, "--overlay-upper", upper, "--", "/bin/sh", "-c",
+	     "echo seen=$(cat /usr/upper-file 2>/dev/null || echo none)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(kv_get(r.out, "seen") ?: "?", "kept", RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "run", "--rootfs", tree, "--", "/bin/sh", "-c",
+	     "echo seen=$(cat /usr/upper-file 2>/dev/null || echo none)");
+	cr_assert_str_eq(kv_get(r.out, "seen") ?: "?", "none", RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(before, digest(tree), "the tree changed");
+
+	cr_assert_eq(chmod(upper, 0757), 0);
+	BRIG(&r, "run", "--rootfs", tree, "--overlay-upper", upper, "--", "/bin/true");
+	ONE_LINE_125(r, "writable by others");
+	cr_assert_eq(chmod(upper, 0755), 0);
+	BRIG(&r, "run", "--rootfs", tree, "--overlay-upper", upper, "--overlay-size", "16M", "--", "/bin/true");
+	ONE_LINE_125(r, "cannot be combined with --overlay-size");
+	BRIG(&r, "run", "--rootfs", tree, "--rootfs-mode", "ro", "--overlay-upper", upper, "--", "/bin/true");
+	ONE_LINE_125(r, "only applies with rootfs-mode overlay");
+}

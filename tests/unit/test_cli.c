@@ -352,6 +352,14 @@ Test(cli, overlay_size_and_dir_are_parsed)
 	assert_rejected(ARGV("--overlay-dir", "var/tmp", "true"));
 }
 
+Test(cli, overlay_upper_takes_an_absolute_directory)
+{
+	cr_assert_eq(parse(ARGV("--overlay-upper", "/var/lib/brig/upper/", "true")), 0);
+	cr_assert_str_eq(cfg.overlay_upper, "/var/lib/brig/upper");
+	assert_rejected(ARGV("--overlay-upper", "upper", "true"));
+	assert_rejected(ARGV("--overlay-upper", "", "true"));
+}
+
 Test(cli, cache_takes_a_key_and_a_destination)
 {
 	cr_assert_eq(parse(ARGV("--cache", "ccache:/root/.ccache", "--cache", "group/project /cache/", "true")), 0);

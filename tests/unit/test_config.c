@@ -276,6 +276,13 @@ Test(config, missing_overlay_dir_is_enoent)
 	cr_assert_eq(config_finish(&cfg), -ENOENT);
 }
 
+Test(config, missing_overlay_upper_is_enoent)
+{
+	cfg.rootfs_mode = ROOTFS_OVERLAY;
+	cfg.overlay_upper = xstrdup(missing);
+	cr_assert_eq(config_finish(&cfg), -ENOENT);
+}
+
 Test(config, host_root_as_rootfs_is_rejected)
 {
 	cfg.rootfs = xstrdup("/");
@@ -602,6 +609,36 @@ Test(config_check, overlay_settings_without_an_overlay_are_named)
 			 "--overlay-size: only applies with rootfs-mode overlay (the mode is ro)\n"
 			 "--overlay-dir: only applies with rootfs-mode overlay (the mode is ro)\n"
 			 "--overlay-size: cannot be combined with --overlay-dir (a directory has no size limit)\n");
+}
+
+Test(config_check, overlay_upper_needs_an_overlay_and_excludes_the_other_places)
+{
+	struct brig_reporter rep = collector(true);
+	apply("overlay-upper", "/srv/upper");
+	cr_assert_eq(config_check(&cfg, &rep), -EINVAL);
+	cr_assert_str_eq(reported, "--overlay-upper: only applies with rootfs-mode overlay (the mode is ro)\n");
+	reported[0] = '\0';
+	rep = collector(true);
+	apply("rootfs-mode", "overlay");
+	cr_assert_eq(config_check(&cfg, &rep), 0, "%s", reported);
+	apply("overlay-size", "16M");
+	apply("overlay-dir", "/var/tmp");
+	cr_assert_eq(config_check(&cfg, &rep), -EINVAL);
+	cr_assert_str_eq(reported,
+			 "--overlay-size: cannot be combined with --overlay-dir (a directory has no size limit)\n"
+			 "--overlay-upper: cannot be combined with --overlay-size (the writes go to DIR, kept)\n"
+			 "--overlay-upper: cannot be combined with --overlay-dir (the writes go to DIR, kept)\n");
+}
+
+Test(config_check, overlay_upper_with_a_tree_is_valid)
+{
+	struct brig_reporter rep = collector(true);
+	apply("rootfs", "/srv/tree");
+	apply("overlay-upper", "/srv/upper");
+	cr_assert_eq(config_check(&cfg, &rep), 0, "%s", reported);
+	apply("rootfs-mode", "rw");
+	cr_assert_eq(config_check(&cfg, &rep), -EINVAL);
+	cr_assert_str_eq(reported, "--overlay-upper: only applies with rootfs-mode overlay (the mode is rw)\n");
 }
 
 Test(config_check, the_same_cache_destination_twice_in_one_profile_is_named)
