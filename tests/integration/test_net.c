@@ -55,7 +55,7 @@ static void lab_up(void)
 		harness_unavailable("the network lab script %s is missing", lab_script());
 	snprintf(lab, sizeof lab, "bl%x", (unsigned)getpid());
 	snprintf(lab_host, sizeof lab_host, "%s-h", lab);
-	if (sh("%s up %s", lab_script(), lab) != 0)
+	if (sh("%s up %s %d", lab_script(), lab, (int)getpid()) != 0)
 		cr_assert_fail("the network lab did not come up");
 }
 
@@ -435,6 +435,18 @@ Test(net, gc_removes_what_a_killed_job_left)
 	snprintf(cmd, sizeof cmd, "ip netns exec %s nft list table inet brig | grep -c 'chain job' || true", lab_host);
 	char *before = sh_out(cmd);
 	kill(janitor, SIGKILL);
+	/* Its lease lock goes only when it has died (a zombie holds none). */
+	char status_path[64];
+	snprintf(status_path, sizeof status_path, "/proc/%d/status", janitor);
+	long long deadline = now_ms() + 5000;
+	for (;;) {
+		char *st = file_read(status_path);
+		bool gone = !st || strstr(st, "\nState:\tZ");
+		free(st);
+		if (gone || now_ms() > deadline)
+			break;
+		usleep(10 * 1000);
+	}
 	struct brig_result g;
 	struct brig_opts go = { .netns = lab_host };
 	brig_run(&g, &go, BRIG_ARGS("gc"));

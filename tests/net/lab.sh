@@ -1,7 +1,10 @@
 #!/bin/sh
 # The network tests' private lab: never the real network.
 #
-#   lab.sh up NAME     builds it; lab.sh down NAME removes it, processes too
+#   lab.sh up NAME [OWNER]   builds it; lab.sh down NAME removes it, processes too
+#
+# OWNER is the pid of the test that owns the lab. `up` first removes every
+# lab whose owner is gone: a test that crashed never ran its `down`.
 #
 #   NAME-h  plays the host: brig runs in it (ip netns exec NAME-h brig ...).
 #           Its only uplink, up0 (203.0.113.2, 2001:db8:1::2), leads to
@@ -28,7 +31,7 @@ state=/run/brig-lab/$name
 down() {
 	if [ -d "$state" ]; then
 		for f in "$state"/*.pid; do
-			[ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+			p=$(cat "$f" 2>/dev/null) && kill "$p" 2>/dev/null || true
 		done
 	fi
 	ip netns del "$h" 2>/dev/null || true
@@ -45,9 +48,23 @@ serve() {
 	echo $! >"$state/$tag.pid"
 }
 
+sweep() {
+	for d in /run/brig-lab/*/; do
+		[ -f "$d/owner" ] || continue
+		o=$(cat "$d/owner" 2>/dev/null) || continue
+		if [ -n "$o" ] && ! kill -0 "$o" 2>/dev/null; then
+			"$0" down "$(basename "$d")"
+		fi
+	done
+	return 0
+}
+
 up() {
+	sweep
 	down
 	mkdir -p "$state" "/etc/netns/$h"
+	# Written whole or not at all: a sweep beside us reads it.
+	[ -z "${3:-}" ] || { echo "$3" >"$state/owner.tmp" && mv "$state/owner.tmp" "$state/owner"; }
 	ip netns add "$h"
 	ip netns add "$c"
 	ip -n "$h" link set lo up
@@ -102,17 +119,28 @@ up() {
 		ip netns exec "$h" nft -f -
 	# Every server listens before a test starts.
 	i=0
-	until ip netns exec "$c" ss -Hltn | grep -q '198.51.100.10:80' &&
-		ip netns exec "$c" ss -Hlun | grep -q '198.51.100.53:53' &&
-		ip netns exec "$h" ss -Hltn | grep -q ':8081'; do
+	until lab_ready; do
 		i=$((i + 1))
-		[ $i -lt 100 ] || { echo "lab.sh: servers did not start" >&2; cat "$state"/*.log >&2; exit 1; }
+		[ $i -lt 200 ] || { echo "lab.sh: servers did not start" >&2; cat "$state"/*.log >&2; exit 1; }
 		sleep 0.05
 	done
 }
 
+lab_ready() {
+	tcp=$(ip netns exec "$c" ss -Hltn) udp=$(ip netns exec "$c" ss -Hlun) host=$(ip netns exec "$h" ss -Hltn)
+	for a in 198.51.100.10:80 '[2001:db8::10]:80' 169.254.169.254:80 100.100.100.200:80 168.63.129.16:80 \
+		192.0.0.192:80 '[fd00:ec2::254]:80' '[fd20:ce::254]:80' 10.99.0.10:80 192.168.77.10:80 \
+		172.16.5.10:80 100.64.0.10:80 '[fc00:99::10]:80' 198.51.100.10:5201; do
+		printf '%s\n' "$tcp" | grep -qF " $a " || return 1
+	done
+	for a in 198.51.100.10:7 '[2001:db8::10]:7' 198.51.100.53:53; do
+		printf '%s\n' "$udp" | grep -qF " $a " || return 1
+	done
+	printf '%s\n' "$host" | grep -qF "127.0.0.1:8080 " && printf '%s\n' "$host" | grep -qF ":8081 "
+}
+
 case $cmd in
-up) up ;;
+up) up "$@" ;;
 down) down ;;
 *) echo "usage: lab.sh up|down NAME" >&2; exit 2 ;;
 esac
