@@ -260,6 +260,7 @@ Test(rootfs, missing_tree_is_refused)
 {
 	struct brig_result r;
 	BRIG(&r, "run", "--rootfs", "/nonexistent-brig-tree", "--", "/bin/sh", "-c", "true");
+	cr_assert_str_eq(r.out, "", "the job ran" RESULT_FMT, RESULT_ARGS(r));
 	ONE_LINE_125(r, "--rootfs /nonexistent-brig-tree");
 }
 
@@ -278,6 +279,7 @@ Test(rootfs, tree_without_a_shell_is_refused)
 	give_tree(tree);
 	struct brig_result r;
 	BRIG(&r, "run", "--rootfs", tree, "--", "/bin/true");
+	cr_assert_str_eq(r.out, "", "the job ran" RESULT_FMT, RESULT_ARGS(r));
 	ONE_LINE_125(r, "has neither /bin/sh nor /bin/true");
 }
 

@@ -39,6 +39,8 @@ Test(net_egress, a_bare_network)
 Test(net_egress, an_address_is_one_host)
 {
 	struct fw_rule a = egress_ok("198.51.100.7"), b = egress_ok("2001:db8::1");
+	cr_assert_eq(a.dst.prefix, 32);
+	cr_assert_eq(b.dst.prefix, 128);
 	addr_is(&a.dst, "198.51.100.7/32");
 	addr_is(&b.dst, "2001:db8::1/128");
 }
