@@ -20,11 +20,12 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-SRCS    := $(wildcard src/*.c)
-POLICIES := $(wildcard profiles/seccomp/*.policy)
-OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/seccomp_builtin.o
+# One folder per subsystem (docs/architecture.md); objects mirror it.
+SRCS    := $(sort $(shell find src -name '*.c'))
+POLICIES := $(sort $(wildcard profiles/seccomp/*.policy))
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/seccomp_builtin.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
-UNIT    := $(wildcard tests/unit/*.c)
+UNIT    := $(sort $(shell find tests/unit -name '*.c'))
 INTEG   := $(wildcard tests/integration/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
 
@@ -39,26 +40,22 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
 .PHONY: all deps test unit integration vm-test demo bench install clean man probe-compare
 all: $(BUILD)/brig
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/brig/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+# -MMD -MP: each object's header dependencies, read back below.
+$(BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The shipped seccomp policies, built into the binary so that brig works
 # from a checkout and as a lone file; files in the profile path win.
-$(BUILD)/gen/seccomp_builtin.c: $(POLICIES) Makefile
+$(BUILD)/gen/seccomp_builtin.c: $(POLICIES) scripts/gen-seccomp-builtin.sh
 	@mkdir -p $(@D)
-	@{ echo '/* Generated from profiles/seccomp by the Makefile. */'; \
-	   echo '#include <string.h>'; echo '#include "brig/seccomp.h"'; \
-	   echo 'static const struct { const char *name, *text; } builtin[] = {'; \
-	   for f in $(POLICIES); do n=$$(basename $$f .policy); echo "{ \"$$n\","; \
-	     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $$f; echo '},'; done; \
-	   echo '};'; \
-	   echo 'const char *seccomp_builtin_policy(const char *name)'; echo '{'; \
-	   echo '	for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++)'; \
-	   echo '		if (strcmp(builtin[i].name, name) == 0)'; echo '			return builtin[i].text;'; \
-	   echo '	return NULL;'; echo '}'; } > $@
+	scripts/gen-seccomp-builtin.sh $(POLICIES) > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/seccomp_builtin.o: $(BUILD)/gen/seccomp_builtin.c | $(BUILD)/obj
-	$(CC) $(CFLAGS) -c -o $@ $<
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(OBJS:.o=.d)
 
 $(BUILD)/brig: $(OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -70,12 +67,12 @@ $(BUILD)/obj $(BUILD)/tests $(BUILD)/tests/helpers $(BUILD)/bench:
 # it whenever it changes.
 $(BUILD)/obj/prefix.stamp: FORCE | $(BUILD)/obj
 	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
-$(BUILD)/obj/profile.o $(BUILD)/obj/seccomp_policy.o: $(BUILD)/obj/prefix.stamp
+$(BUILD)/obj/cli/profile.o $(BUILD)/obj/seccomp/seccomp_policy.o: $(BUILD)/obj/prefix.stamp
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/tests/unit: $(UNIT) $(LIBOBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+$(BUILD)/tests/unit: $(UNIT) $(LIBOBJS) $(shell find include -name '*.h') | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT) $(LIBOBJS) $(LDLIBS) -lcriterion
 
 $(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(INTEG) -lcriterion $(shell pkg-config --libs json-c 2>/dev/null)
@@ -84,9 +81,9 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c | $(BUILD)/tests/helpers
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 -o $@ $<
 
 # Drives the firewall module itself, inside the tests' own network namespaces.
-$(BUILD)/tests/helpers/firewall-tool: tests/helpers/firewall-tool.c $(BUILD)/obj/firewall.o $(BUILD)/obj/nft.o \
-                                      $(BUILD)/obj/firewall_rules.o $(BUILD)/obj/firewall_table.o \
-                                      $(BUILD)/obj/util.o | $(BUILD)/tests/helpers
+$(BUILD)/tests/helpers/firewall-tool: tests/helpers/firewall-tool.c $(BUILD)/obj/net/firewall.o $(BUILD)/obj/net/nft.o \
+                                      $(BUILD)/obj/net/firewall_rules.o $(BUILD)/obj/net/firewall_table.o \
+                                      $(BUILD)/obj/lib/util.o | $(BUILD)/tests/helpers
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
@@ -116,21 +113,9 @@ vm-test: $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS)
 unit: $(BUILD)/tests/unit
 	$(BUILD)/tests/unit
 
-# Twice: as root, then as an unprivileged user (uid 65534) for everything
-# that does not need root. Both run copies in a directory that user can
-# reach, wherever the checkout lives, so a rebuild cannot pull the binary
-# from under a running suite.
+# Twice, as root and as uid 65534: tests/integration/run.sh.
 integration: $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS)
-	@set -e; d=$$(mktemp -d /tmp/brig-integration.XXXXXX); trap 'rm -rf "$$d"' EXIT; \
-	  cp $(BUILD)/brig "$$d/"; cp -R $(BUILD)/tests/helpers "$$d/helpers"; cp -R profiles "$$d/profiles"; \
-	  cp -R rootfs "$$d/rootfs"; \
-	  chmod -R a+rX,go-w "$$d"; export BRIG="$$d/brig" BRIG_HELPERS="$$d/helpers" BRIG_PROFILES="$$d/profiles"; \
-	  export BRIG_MKROOTFS="$$d/rootfs/mkrootfs"; \
-	  echo "== integration suite as root"; rc=0; \
-	  $(BUILD)/tests/integration-suite || rc=1; \
-	  echo "== integration suite as uid 65534 (rootless brig)"; \
-	  BRIG_TEST_USER=65534 $(BUILD)/tests/integration-suite || rc=1; \
-	  exit $$rc
+	tests/integration/run.sh $(BUILD)
 
 demo: deps
 	$(MAKE) $(BUILD)/brig
@@ -163,7 +148,7 @@ FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover
 FUZZ_SRCS    := $(filter-out src/main.c,$(SRCS)) $(BUILD)/gen/seccomp_builtin.c
 
 .PHONY: fuzz
-$(BUILD)/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(wildcard include/brig/*.h)
+$(BUILD)/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(shell find include -name '*.h')
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(LDLIBS)
 

@@ -2,15 +2,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "brig/cli.h"
-#include "brig/config.h"
-#include "brig/gc.h"
-#include "brig/gitlab.h"
-#include "brig/log.h"
-#include "brig/probe.h"
-#include "brig/profile.h"
-#include "brig/sandbox.h"
-#include "brig/util.h"
+#include "brig/cli/cli.h"
+#include "brig/config/config.h"
+#include "brig/run/gc.h"
+#include "brig/ci/gitlab.h"
+#include "brig/lib/log.h"
+#include "brig/probe/probe.h"
+#include "brig/cli/profile.h"
+#include "brig/run/sandbox.h"
+#include "brig/lib/util.h"
 
 #define EXIT_BRIG 125
 

@@ -18,9 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "brig/config.h"
-#include "brig/log.h"
-#include "brig/profile.h"
+#include "brig/config/config.h"
+#include "brig/lib/log.h"
+#include "brig/cli/profile.h"
 
 static char dir[64];
 static char profile[128], shown[128];

@@ -1,4 +1,4 @@
-/* firewall-tool: drives brig's firewall module (src/firewall.c) directly,
+/* firewall-tool: drives brig's firewall module (src/net/firewall.c) directly,
  * for the integration tests, which run it inside a network namespace of
  * their own so that the host's ruleset is never touched.
  *
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "brig/firewall.h"
+#include "brig/net/firewall.h"
 
 #define MAX_ITEMS 64
 

@@ -1,4 +1,4 @@
-/* The veth jobs' firewall (src/firewall.c), driven through the
+/* The veth jobs' firewall (src/net/firewall.c), driven through the
  * firewall-tool helper inside network namespaces these tests create: the
  * host's own ruleset is never read or touched, and no packet leaves the
  * namespaces.

@@ -1,0 +1,44 @@
+/* JSON status events (one object per line) on --status-fd/--status-file. */
+#pragma once
+#include "brig/net/firewall.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "brig/config/config.h"
+
+struct status_exit {
+	int exit_code;   /* the job's code, -1 when a signal ended it */
+	int signal;      /* 0 when it exited */
+	bool timed_out;
+	bool oom_killed;
+	double wall_ms, cpu_user_ms, cpu_system_ms;
+	long max_rss_kib;
+	unsigned long denials; /* refused system calls */
+	bool have_memory_peak, have_pids_peak, have_io; /* from the job's cgroup */
+	uint64_t memory_peak, pids_peak, io_read_bytes, io_write_bytes;
+	bool have_firewall; /* net veth: packets the firewall refused, by class */
+	struct fw_counters firewall;
+};
+
+struct status_denial {
+	const char *syscall;
+	int nr;
+	pid_t pid; /* as the job sees it */
+	const char *comm;
+	const char *action; /* errno, kill, log */
+	int err;            /* for errno */
+};
+
+/* Opens the sink the config names; -1 in *fd when there is none. */
+int status_open(const struct brig_config *c, int *fd);
+
+/* The lines themselves, for tests: malloc'ed, newline-terminated. */
+char *status_format_started(const char *id, pid_t pid, const struct brig_config *c);
+char *status_format_exited(const char *id, const struct status_exit *e);
+/* brig could not set the job up; nothing of it ran. */
+char *status_format_failed(const char *id, const char *message);
+char *status_format_denied(const char *id, const struct status_denial *d);
+
+/* Writes one line; a failing sink is reported once by the caller. */
+int status_write(int fd, const char *line);

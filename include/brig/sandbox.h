@@ -1,6 +1,0 @@
-/* The supervisor: ordered set-up, wait, teardown, final status. */
-#pragma once
-#include "brig/config.h"
-
-/* Runs one job; returns brig's exit status (the job's, or 124/125/126/127). */
-int sandbox_run(const struct brig_config *c);

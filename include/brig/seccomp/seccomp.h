@@ -1,0 +1,71 @@
+/* The job's syscall policy: text files compiled with libseccomp in the
+ * supervisor, loaded by the job as its very last step before execve.
+ *
+ * Two filters are stacked. The first knows every syscall the policy names
+ * and answers ENOSYS for the rest (newer calls than the policy: libc falls
+ * back). The second holds the refusals; a refusal is a user notification,
+ * so the supervisor sees each one, reports it by name and answers with the
+ * policy's errno (or kills, or lets a `log` rule through). */
+#pragma once
+#include <linux/filter.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "brig/config/config.h"
+
+enum sc_action { SC_ALLOW, SC_ERRNO, SC_KILL, SC_LOG };
+enum sc_op { SC_OP_NONE, SC_OP_EQ, SC_OP_NE, SC_OP_ANY_BITS };
+
+struct sc_rule {
+	int nr; /* native syscall number */
+	enum sc_action action;
+	int err;    /* SC_ERRNO */
+	bool quiet; /* answered in the kernel, never reported (clone3's ENOSYS) */
+	enum sc_op op;
+	unsigned arg;
+	uint64_t value;
+};
+
+/* Rules per syscall: conditional ones first, in file order; the first whose
+ * condition holds decides, else the unconditional one. A later
+ * unconditional rule replaces every earlier rule of its syscall, which is
+ * how a fragment such as allow-ptrace overrides the default. */
+struct seccomp_policy {
+	struct sc_rule *v;
+	size_t n;
+	bool none; /* `seccomp none`: no filter at all */
+};
+
+struct seccomp_program {
+	struct sock_fprog known, refusals;
+};
+
+/* Resolves the config's policy (NAME, PATH or none) and its allow-*
+ * fragments. Problems are logged as "FILE:LINE: message". */
+int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p);
+/* Parses one policy text; file names the source in messages. */
+int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth);
+void seccomp_policy_free(struct seccomp_policy *p);
+/* The decision for one call, exactly as the policy says. */
+const struct sc_rule *seccomp_policy_decide(const struct seccomp_policy *p, int nr, const uint64_t args[6]);
+
+/* The named groups (@mount, @file-system, ...): space-separated names. */
+const char *seccomp_group(const char *name);
+
+/* Compiles both filters into a sealed memfd (*fd; -1 for `seccomp none`),
+ * which the supervisor hands to the sandbox while it builds its root: the
+ * few milliseconds libseccomp needs overlap with the mounts. */
+int seccomp_compile(const struct seccomp_policy *p, int *fd);
+/* The same, reusing the result of an earlier compile of the very same
+ * rules from brig's root-only cache (/run/brig/seccomp) when there is one. */
+int seccomp_compile_cached(const struct seccomp_policy *p, int *fd);
+/* Reads the programs back from such a memfd. */
+int seccomp_program_read(int fd, struct seccomp_program *prog);
+void seccomp_program_free(struct seccomp_program *prog);
+/* Job side, last step: loads both filters and hands the listener to the
+ * supervisor over sync_fd. */
+int seccomp_load_job(const struct seccomp_program *prog, int sync_fd);
+
+/* Builtin copies of profiles/seccomp/NAME.policy (generated at build). */
+const char *seccomp_builtin_policy(const char *name);

@@ -1,0 +1,467 @@
+/* The GitLab Runner custom executor, as
+ * https://docs.gitlab.com/runner/executors/custom.html describes it: the
+ * runner calls `config`, then `prepare`, then `run SCRIPT STAGE` once per
+ * sub-stage, then `cleanup`, each as a new process whose environment holds
+ * the job's variables as CUSTOM_ENV_*. Each `run` is one brig job; what
+ * the stages share lives in a per-job state directory on the host:
+ *
+ *   STATE/jobs/R-C-J/builds   bound at /builds (the runner's builds_dir)
+ *   STATE/jobs/R-C-J/home     bound at the job user's home
+ *   STATE/jobs/R-C-J/tmp      bound at /tmp
+ *   STATE/jobs/R-C-J/overlay  the overlay's upper layers (overlay-upper),
+ *                             when the profile's rootfs-mode is overlay
+ *   STATE/jobs/R-C-J/cache -> STATE/cache/R-C, bound at /cache
+ *
+ * R, C, J: CI_RUNNER_ID, CI_CONCURRENT_PROJECT_ID, CI_JOB_ID. The cache
+ * outlives the job and belongs to one concurrency slot of one runner, so
+ * two jobs running at once never share one. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "brig/cli/cli.h"
+#include "brig/config/config.h"
+#include "brig/fs/etc.h"
+#include "brig/ci/gitlab.h"
+#include "brig/lib/log.h"
+#include "brig/cli/profile.h"
+#include "brig/fs/rootfs.h"
+#include "brig/run/sandbox.h"
+#include "brig/lib/util.h"
+
+extern char **environ;
+
+#define CUSTOM_ENV "CUSTOM_ENV_"
+#define STATUS_MAX (1 << 20)
+
+struct gitlab {
+	const char *state;   /* --state-dir */
+	const char *profile; /* --profile */
+	char key[80];        /* R-C-J */
+	char job[PATH_MAX];  /* STATE/jobs/KEY */
+	char cache[PATH_MAX]; /* STATE/cache/R-C */
+};
+
+/* The runner's exit codes: it passes them in the environment, so they can
+ * change between releases. Fallbacks for a driver run by hand. */
+static int code_from_env(const char *name, int fallback)
+{
+	const char *v = getenv(name);
+	uint64_t n;
+	if (!v || parse_u64(v, &n) < 0 || n > 255)
+		return fallback;
+	return (int)n;
+}
+
+static int system_failure(void) { return code_from_env("SYSTEM_FAILURE_EXIT_CODE", 2); }
+static int build_failure(void) { return code_from_env("BUILD_FAILURE_EXIT_CODE", 1); }
+
+/* A GitLab id: decimal digits, so that it is safe in a path. */
+static const char *id_from_env(const char *name)
+{
+	const char *v = getenv(name);
+	size_t n = v ? strspn(v, "0123456789") : 0;
+	if (!v || n == 0 || n > 20 || v[n]) {
+		log_error("gitlab: $%s is %s: expected the decimal id the runner sets", name, v ? "not an id" : "not set");
+		return NULL;
+	}
+	return v;
+}
+
+static int locate(struct gitlab *g)
+{
+	const char *runner = id_from_env(CUSTOM_ENV "CI_RUNNER_ID");
+	const char *slot = id_from_env(CUSTOM_ENV "CI_CONCURRENT_PROJECT_ID");
+	const char *job = id_from_env(CUSTOM_ENV "CI_JOB_ID");
+	if (!runner || !slot || !job)
+		return -EINVAL;
+	if (g->state[0] != '/') {
+		log_error("gitlab: --state-dir %s: expected an absolute path", g->state);
+		return -EINVAL;
+	}
+	snprintf(g->key, sizeof g->key, "%s-%s-%s", runner, slot, job);
+	if ((size_t)snprintf(g->job, sizeof g->job, "%s/jobs/%s", g->state, g->key) >= sizeof g->job ||
+	    (size_t)snprintf(g->cache, sizeof g->cache, "%s/cache/%s-%s", g->state, runner, slot) >= sizeof g->cache) {
+		log_error("gitlab: --state-dir %s: path too long", g->state);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static int mkdir_one(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int mkdir_parents(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			int r = mkdir_one(buf, mode);
+			*p = '/';
+			if (r < 0)
+				return r;
+		}
+	return mkdir_one(buf, mode);
+}
+
+static int sub(const struct gitlab *g, const char *name, char *buf, size_t len)
+{
+	return (size_t)snprintf(buf, len, "%s/%s", g->job, name) >= len ? -ENAMETOOLONG : 0;
+}
+
+/* config */
+
+static int cmd_config(struct gitlab *g)
+{
+	char host[256] = "";
+	gethostname(host, sizeof host - 1);
+	json_object *o = json_object_new_object(), *driver = json_object_new_object(), *env = json_object_new_object();
+	if (!o || !driver || !env) {
+		log_error("gitlab config: %s", strerror(ENOMEM));
+		return system_failure();
+	}
+	json_object_object_add(o, "builds_dir", json_object_new_string(GITLAB_BUILDS_DIR));
+	json_object_object_add(o, "cache_dir", json_object_new_string(GITLAB_CACHE_DIR));
+	json_object_object_add(o, "builds_dir_is_shared", json_object_new_boolean(0));
+	json_object_object_add(o, "hostname", json_object_new_string(host));
+	json_object_object_add(driver, "name", json_object_new_string("brig"));
+	json_object_object_add(driver, "version", json_object_new_string(BRIG_VERSION));
+	json_object_object_add(o, "driver", driver);
+	/* The later stages find the same state directory without repeating
+	 * --state-dir in every *_args of config.toml. */
+	json_object_object_add(env, "BRIG_GITLAB_STATE_DIR", json_object_new_string(g->state));
+	json_object_object_add(o, "job_env", env);
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int ok = s && printf("%s\n", s) >= 0 && fflush(stdout) == 0;
+	json_object_put(o);
+	if (!ok) {
+		log_error("gitlab config: cannot write the configuration: %s", strerror(errno));
+		return system_failure();
+	}
+	return 0;
+}
+
+/* prepare */
+
+static int check_profile(const struct gitlab *g)
+{
+	struct brig_config c;
+	config_init(&c);
+	int r = profile_load(g->profile, &c);
+	config_free(&c);
+	return r;
+}
+
+static int cmd_prepare(struct gitlab *g)
+{
+	static const char *const dirs[] = { "builds", "home", "tmp", "overlay" };
+	char path[PATH_MAX], link[PATH_MAX];
+	int r;
+	if (locate(g) < 0 || check_profile(g) < 0)
+		return system_failure();
+	if ((r = mkdir_parents(g->state, 0755)) < 0 || (r = sub(g, "", path, sizeof path)) < 0 ||
+	    (r = mkdir_parents(g->job, 0700)) < 0 || (r = mkdir_parents(g->cache, 0700)) < 0) {
+		log_error("gitlab prepare: %s: %s", g->job, strerror(-r));
+		return system_failure();
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		/* Like /tmp: every user of the job may write there. The overlay
+		 * directory is the host's: brig gives its layers to the job. */
+		if ((r = sub(g, dirs[i], path, sizeof path)) < 0 ||
+		    (r = mkdir_one(path, strcmp(dirs[i], "overlay") == 0 ? 0700 : 0755)) < 0 ||
+		    (strcmp(dirs[i], "tmp") == 0 && chmod(path, 01777) < 0 && (r = -errno))) {
+			log_error("gitlab prepare: %s: %s", path, strerror(-r));
+			return system_failure();
+		}
+	}
+	/* Idempotent: the runner retries prepare after a system failure. */
+	snprintf(link, sizeof link, "../../cache/%s", strrchr(g->cache, '/') + 1);
+	if ((r = sub(g, "cache", path, sizeof path)) < 0 || (symlink(link, path) < 0 && errno != EEXIST)) {
+		log_error("gitlab prepare: %s: %s", path, strerror(r < 0 ? -r : errno));
+		return system_failure();
+	}
+	return 0;
+}
+
+/* run */
+
+static int apply(struct brig_config *c, const char *name, const char *arg)
+{
+	const char *why = "";
+	int r = cli_apply(cli_find(name), c, arg, NULL, 0, 0, &why);
+	if (r < 0)
+		log_error("gitlab run: --%s %s: %s", name, arg, why);
+	return r;
+}
+
+static int bind_sub(const struct gitlab *g, struct brig_config *c, const char *name, const char *dst)
+{
+	char src[PATH_MAX], arg[2 * PATH_MAX + 2];
+	if (sub(g, name, src, sizeof src) < 0)
+		return -ENAMETOOLONG;
+	/* The cache link, resolved: a bind takes the real directory. */
+	_cleanup_free_ char *real = realpath(src, NULL);
+	if (!real) {
+		log_error("gitlab run: %s: %s (did prepare run?)", src, strerror(errno));
+		return -errno;
+	}
+	snprintf(arg, sizeof arg, "%s:%s", real, dst);
+	return apply(c, "bind", arg);
+}
+
+/* The job's writes to an overlaid tree are job state like its workspace:
+ * when the profile (as loaded, so whatever it includes or defaults to)
+ * puts the tree under an overlay, every stage gets the job's own upper
+ * directory. A profile's overlay-size or overlay-dir, which say where a
+ * single job's writes go, yield to it; overlay-upper in a profile would
+ * share one upper between all jobs, so the job's own replaces it too. */
+static int job_overlay(const struct gitlab *g, struct brig_config *c)
+{
+	char dir[PATH_MAX];
+	if (config_rootfs_mode(c) != ROOTFS_OVERLAY)
+		return 0;
+	if (sub(g, "overlay", dir, sizeof dir) < 0)
+		return -ENAMETOOLONG;
+	if (access(dir, F_OK) < 0) {
+		log_error("gitlab run: %s: %s (did prepare run?)", dir, strerror(errno));
+		return -errno;
+	}
+	c->overlay_size = 0;
+	free(TAKE_PTR(c->overlay_dir));
+	return apply(c, "overlay-upper", dir);
+}
+
+/* CUSTOM_ENV_NAME=VALUE becomes NAME=VALUE in the job: the job sees its
+ * variables as under any executor, and nothing else of the driver's. */
+static int job_variables(struct brig_config *c)
+{
+	for (char **e = environ; *e; e++) {
+		if (strncmp(*e, CUSTOM_ENV, strlen(CUSTOM_ENV)) != 0)
+			continue;
+		const char *kv = *e + strlen(CUSTOM_ENV);
+		const char *eq = strchr(kv, '=');
+		const char *why = "";
+		if (!eq || eq == kv)
+			continue;
+		int r = cli_apply(cli_find("env"), c, kv, NULL, 0, 0, &why);
+		if (r == -ENOMEM || r == -E2BIG) {
+			log_error("gitlab run: the job's variables: %s", strerror(-r));
+			return r;
+		}
+		if (r < 0) /* a name no shell could use */
+			log_warn("gitlab run: variable %.*s not passed: %s", (int)(eq - kv), kv, why);
+	}
+	return 0;
+}
+
+/* The job's exit code from the `exited` status event; -1 when there is
+ * none (brig failed before or while setting the sandbox up). */
+static int job_code(int fd)
+{
+	_cleanup_free_ char *text = malloc(STATUS_MAX + 1);
+	ssize_t n = text ? pread(fd, text, STATUS_MAX, 0) : -1;
+	if (n <= 0)
+		return -1;
+	text[n] = '\0';
+	int code = -1;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		json_object *o = json_tokener_parse(line), *ev, *v;
+		if (o && json_object_object_get_ex(o, "event", &ev) && strcmp(json_object_get_string(ev), "exited") == 0) {
+			if (json_object_object_get_ex(o, "exit_code", &v) && json_object_is_type(v, json_type_int))
+				code = json_object_get_int(v);
+			else
+				code = 128 + 9; /* a signal: the status-less end the runner would see */
+			if (json_object_object_get_ex(o, "signal", &v) && json_object_is_type(v, json_type_string)) {
+				int sig = 0;
+				for (int s = 1; s < 65; s++)
+					if (sigabbrev_np(s) && strcmp(json_object_get_string(v) + 3, sigabbrev_np(s)) == 0)
+						sig = s;
+				if (sig)
+					code = 128 + sig;
+			}
+			/* brig's own time limit: 124, as `brig run` says it. */
+			if (json_object_object_get_ex(o, "timed_out", &v) && json_object_get_boolean(v))
+				code = 124;
+		}
+		json_object_put(o);
+	}
+	return code;
+}
+
+static void write_exit_code_file(int code)
+{
+	const char *path = getenv("BUILD_EXIT_CODE_FILE");
+	if (!path || !*path)
+		return;
+	FILE *f = fopen(path, "we");
+	if (!f || fprintf(f, "%d\n", code) < 0 || fclose(f) != 0)
+		log_warn("gitlab run: cannot write $BUILD_EXIT_CODE_FILE %s: %s", path, strerror(errno));
+}
+
+static int cmd_run(struct gitlab *g, const char *script, const char *stage)
+{
+	struct brig_config c;
+	char fdarg[16], arg[PATH_MAX];
+	int code = system_failure();
+	_cleanup_close_ int fd = -1, status = -1;
+	config_init(&c);
+	if (locate(g) < 0)
+		goto out;
+	if (access(g->job, F_OK) < 0) {
+		log_error("gitlab run %s: %s: %s (prepare did not run)", stage, g->job, strerror(errno));
+		goto out;
+	}
+	/* Given to the job as a descriptor: the runner's script directory is
+	 * not the job's business. */
+	fd = open(script, O_RDONLY | O_NOCTTY);
+	if (fd < 0) {
+		log_error("gitlab run %s: %s: %s", stage, script, strerror(errno));
+		goto out;
+	}
+	status = memfd_create("brig-gitlab-status", MFD_CLOEXEC);
+	if (fd < 3 || status < 0) {
+		log_error("gitlab run %s: %s", stage, fd < 3 ? "standard descriptors are closed" : strerror(errno));
+		goto out;
+	}
+	char fdpath[32];
+	snprintf(fdarg, sizeof fdarg, "%d", fd);
+	snprintf(fdpath, sizeof fdpath, "/dev/fd/%d", fd);
+	char *argv[] = { "bash", fdpath, NULL };
+	if (config_new_job_id(&c) < 0 || profile_load(g->profile, &c) < 0)
+		goto out;
+	if (bind_sub(g, &c, "builds", GITLAB_BUILDS_DIR) < 0 || bind_sub(g, &c, "cache", GITLAB_CACHE_DIR) < 0 ||
+	    bind_sub(g, &c, "tmp", "/tmp") < 0 || bind_sub(g, &c, "home", etc_home(&c)) < 0 ||
+	    job_overlay(g, &c) < 0 || apply(&c, "pass-fd", fdarg) < 0 || job_variables(&c) < 0)
+		goto out;
+	/* Where the runner's scripts expect to start; they cd on from there. */
+	if (!c.chdir && apply(&c, "chdir", GITLAB_BUILDS_DIR) < 0)
+		goto out;
+	snprintf(arg, sizeof arg, "%d", status);
+	if (apply(&c, "status-fd", arg) < 0)
+		goto out;
+	c.argv = argv;
+	if (config_finish(&c) < 0)
+		goto out;
+	int r = sandbox_run(&c);
+	int job = job_code(status);
+	if (job < 0) {
+		/* No job ran: brig's own failure, already on stderr (the job log). */
+		log_error("gitlab run %s: the sandbox could not be set up (brig exit %d)", stage, r);
+		goto out;
+	}
+	code = 0;
+	if (job != 0) {
+		write_exit_code_file(job);
+		code = build_failure();
+	}
+out:
+	c.argv = NULL;
+	config_free(&c);
+	return code;
+}
+
+/* cleanup */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+		log_warn("gitlab cleanup: %s: %s", path, strerror(errno));
+	return 0;
+}
+
+static int cmd_cleanup(struct gitlab *g)
+{
+	/* Never fails the job: problems are logged, the exit is 0. */
+	if (locate(g) < 0)
+		return 0;
+	/* The overlay's work directories are unreadable (mode 0) even to
+	 * their owner, which nftw cannot descend as an unprivileged user. */
+	char overlay[PATH_MAX];
+	if (sub(g, "overlay", overlay, sizeof overlay) == 0)
+		rootfs_remove_tree(overlay);
+	/* Depth first, never following a link: the job wrote in there. */
+	if (nftw(g->job, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
+		log_warn("gitlab cleanup: %s: %s", g->job, strerror(errno));
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: brig gitlab config|prepare|cleanup [--state-dir DIR] [--profile NAME|PATH]\n"
+		   "       brig gitlab run [--state-dir DIR] [--profile NAME|PATH] SCRIPT STAGE\n"
+		   "The GitLab Runner custom-executor driver: see docs/gitlab.md.\n\n"
+		   "  --state-dir DIR        the jobs' directories (default $BRIG_GITLAB_STATE_DIR, else %s)\n"
+		   "  -p, --profile NAME     the profile jobs run with (default gitlab)\n",
+		GITLAB_STATE_DIR);
+}
+
+int gitlab_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "profile", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct gitlab g = { .state = getenv("BRIG_GITLAB_STATE_DIR"), .profile = "gitlab" };
+	if (!g.state || !*g.state)
+		g.state = GITLAB_STATE_DIR;
+	if (argc < 2) {
+		usage(stderr);
+		return system_failure();
+	}
+	const char *stage = argv[1];
+	if (strcmp(stage, "-h") == 0 || strcmp(stage, "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	int o;
+	optind = 1;
+	while ((o = getopt_long(argc - 1, argv + 1, "+p:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			g.state = optarg;
+			break;
+		case 'p':
+			g.profile = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return system_failure();
+		}
+	}
+	int rest = argc - 1 - optind;
+	char **args = argv + 1 + optind;
+	if (strcmp(stage, "run") == 0 && rest == 2)
+		return cmd_run(&g, args[0], args[1]);
+	if (rest == 0 && strcmp(stage, "config") == 0)
+		return cmd_config(&g);
+	if (rest == 0 && strcmp(stage, "prepare") == 0)
+		return cmd_prepare(&g);
+	if (rest == 0 && strcmp(stage, "cleanup") == 0)
+		return cmd_cleanup(&g);
+	log_error("gitlab: expected config, prepare, run SCRIPT STAGE or cleanup (see brig gitlab --help)");
+	return strcmp(stage, "cleanup") == 0 ? 0 : system_failure();
+}

@@ -1,0 +1,297 @@
+/* brig probe: the runner, the score and the two output formats. The checks
+ * themselves live in src/probe_<category>.c, one table per category. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "brig/lib/log.h"
+#include "brig/probe/probe.h"
+#include "brig/lib/util.h"
+
+#define EXIT_BAD_USAGE 125
+
+const struct probe_category *const probe_categories[] = {
+	&probe_identity, &probe_privileges, &probe_syscalls, &probe_filesystem,
+	&probe_secrets,	 &probe_network,    &probe_resources, &probe_processes,
+};
+const size_t probe_categories_count = ARRAY_SIZE(probe_categories);
+
+void probe_set(struct probe_report *r, enum probe_result res, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->evidence, sizeof r->evidence, fmt, ap);
+	va_end(ap);
+	/* One line, whatever a path or a process name contained. */
+	for (char *p = r->evidence; *p; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	r->result = res;
+}
+
+#define E(x) { x, #x }
+static const struct {
+	int e;
+	const char *name;
+} errnos[] = {
+	E(EPERM),	 E(ENOENT),	E(ESRCH),     E(EINTR),	      E(EIO),	       E(ENXIO),      E(E2BIG),
+	E(ENOEXEC),	 E(EBADF),	E(ECHILD),    E(EAGAIN),      E(ENOMEM),       E(EACCES),     E(EFAULT),
+	E(EBUSY),	 E(EEXIST),	E(ENODEV),    E(ENOTDIR),     E(EISDIR),       E(EINVAL),     E(ENFILE),
+	E(EMFILE),	 E(ENOTTY),	E(ETXTBSY),   E(ENOSPC),      E(EROFS),	       E(ENOSYS),     E(EOPNOTSUPP),
+	E(EAFNOSUPPORT), E(EADDRNOTAVAIL), E(ENETUNREACH), E(ECONNREFUSED), E(EHOSTUNREACH), E(ETIMEDOUT),
+	E(EPROTONOSUPPORT), E(ESOCKTNOSUPPORT), E(ENOTCONN), E(ENOKEY), E(ECONNRESET),
+};
+#undef E
+
+const char *probe_errno_name(int e)
+{
+	static __thread char buf[16];
+	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
+		if (errnos[i].e == e && e != 0)
+			return errnos[i].name;
+	snprintf(buf, sizeof buf, "errno %d", e);
+	return buf;
+}
+
+void probe_syscall_verdict(struct probe_report *r, const char *what, long ret, int err)
+{
+	if (ret >= 0)
+		probe_set(r, PROBE_EXPOSED, "%s succeeded", what);
+	else if (err == EPERM || err == EACCES || err == ENOSYS)
+		probe_set(r, PROBE_BLOCKED, "%s: %s", what, probe_errno_name(err));
+	else
+		probe_set(r, PROBE_EXPOSED, "%s reached the kernel (%s)", what, probe_errno_name(err));
+}
+
+int probe_try_open(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+const char *probe_result_name(enum probe_result r)
+{
+	static const char *const n[] = { "blocked", "exposed", "not-applicable" };
+	return n[r];
+}
+
+const char *probe_severity_name(enum probe_severity s)
+{
+	static const char *const n[] = { "low", "medium", "high" };
+	return n[s];
+}
+
+/* Weights in the spirit of systemd-analyze security: a high-severity hole
+ * counts five times a low one. */
+static const double weight[] = { 0.2, 0.5, 1.0 };
+
+void probe_score(const struct probe_report *r, size_t n, struct probe_score *s)
+{
+	memset(s, 0, sizeof *s);
+	double total = 0, bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].result == PROBE_NA) {
+			s->na++;
+			continue;
+		}
+		total += weight[r[i].severity];
+		if (r[i].result == PROBE_EXPOSED) {
+			s->exposed++;
+			bad += weight[r[i].severity];
+		} else
+			s->blocked++;
+		if (r[i].severity == PROBE_HIGH) {
+			s->high_total++;
+			if (r[i].result == PROBE_BLOCKED)
+				s->high_blocked++;
+			else
+				s->high_exposed++;
+		}
+	}
+	s->exposure = total > 0 ? 10.0 * bad / total : 0;
+}
+
+static void note_start_fds(struct probe_ctx *ctx)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && ctx->n_fds_at_start < ARRAY_SIZE(ctx->fds_at_start)) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		ctx->fds_at_start[ctx->n_fds_at_start++] = fd;
+	}
+	closedir(d);
+}
+
+struct probe_report *probe_run(const char *only, bool network, size_t *n)
+{
+	struct probe_ctx ctx = { 0 };
+	note_start_fds(&ctx);
+	size_t total = 0;
+	for (size_t c = 0; c < probe_categories_count; c++)
+		total += probe_categories[c]->n;
+	struct probe_report *out = calloc(total ? total : 1, sizeof *out);
+	if (!out)
+		return NULL;
+	size_t k = 0;
+	for (size_t c = 0; c < probe_categories_count; c++) {
+		const struct probe_category *cat = probe_categories[c];
+		if (only && strcmp(only, cat->name) != 0)
+			continue;
+		if (cat->network && !network)
+			continue;
+		for (size_t i = 0; i < cat->n; i++) {
+			struct probe_report *r = &out[k++];
+			r->id = cat->checks[i].id;
+			r->category = cat->name;
+			r->severity = cat->checks[i].severity;
+			probe_set(r, PROBE_NA, "not tried");
+			/* Output already buffered must not be duplicated by a check that forks. */
+			fflush(NULL);
+			cat->checks[i].fn(&ctx, r);
+		}
+	}
+	*n = k;
+	return out;
+}
+
+static json_object *report_json(const struct probe_report *r, size_t n)
+{
+	struct probe_score s;
+	probe_score(r, n, &s);
+	json_object *root = json_object_new_object(), *checks = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(r[i].id));
+		json_object_object_add(o, "category", json_object_new_string(r[i].category));
+		json_object_object_add(o, "severity", json_object_new_string(probe_severity_name(r[i].severity)));
+		json_object_object_add(o, "result", json_object_new_string(probe_result_name(r[i].result)));
+		json_object_object_add(o, "evidence", json_object_new_string(r[i].evidence));
+		json_object_array_add(checks, o);
+	}
+	json_object *sum = json_object_new_object();
+	json_object_object_add(sum, "checks", json_object_new_int64((int64_t)n));
+	json_object_object_add(sum, "blocked", json_object_new_int64((int64_t)s.blocked));
+	json_object_object_add(sum, "exposed", json_object_new_int64((int64_t)s.exposed));
+	json_object_object_add(sum, "not_applicable", json_object_new_int64((int64_t)s.na));
+	json_object_object_add(sum, "high_blocked", json_object_new_int64((int64_t)s.high_blocked));
+	json_object_object_add(sum, "high_total", json_object_new_int64((int64_t)s.high_total));
+	json_object_object_add(sum, "high_exposed", json_object_new_int64((int64_t)s.high_exposed));
+	json_object_object_add(sum, "exposure", json_object_new_double(((int)(s.exposure * 10 + 0.5)) / 10.0));
+	json_object_object_add(root, "checks", checks);
+	json_object_object_add(root, "summary", sum);
+	return root;
+}
+
+static void print_table(const struct probe_report *r, size_t n)
+{
+	const char *cat = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!cat || strcmp(cat, r[i].category) != 0) {
+			cat = r[i].category;
+			printf("%s%s\n", i ? "\n" : "", cat);
+		}
+		printf("  %-28s %-6s %-14s %s\n", r[i].id, probe_severity_name(r[i].severity),
+		       r[i].result == PROBE_EXPOSED ? "EXPOSED" : probe_result_name(r[i].result), r[i].evidence);
+	}
+	struct probe_score s;
+	probe_score(r, n, &s);
+	printf("\n%zu checks: %zu blocked, %zu exposed, %zu not applicable\n", n, s.blocked, s.exposed, s.na);
+	printf("score: %zu/%zu high-severity checks blocked; exposure %.1f/10\n", s.high_blocked, s.high_total,
+	       s.exposure);
+}
+
+static bool category_known(const char *name)
+{
+	for (size_t c = 0; c < probe_categories_count; c++)
+		if (strcmp(probe_categories[c]->name, name) == 0)
+			return true;
+	return false;
+}
+
+static void probe_usage(FILE *f)
+{
+	fprintf(f, "Usage: brig probe [--json] [--only CATEGORY] [--network]\n"
+		   "Try, from here, what sandbox escapes use, and report what is blocked.\n\n"
+		   "  --json            one JSON document instead of the table\n"
+		   "  --only CATEGORY   only these checks: identity, privileges, syscalls,\n"
+		   "                    filesystem, secrets, network, resources, processes\n"
+		   "  --network         also the network checks (they connect to addresses)\n"
+		   "  -h, --help        show this help\n\n"
+		   "Exit status: 0 when nothing of high severity is exposed, 1 otherwise.\n");
+}
+
+int probe_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "network", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false, network = false;
+	const char *only = NULL;
+	optind = 1;
+	opterr = 0; /* our own message, prefixed like every other */
+	int c;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'o':
+			only = optarg;
+			break;
+		case 'n':
+			network = true;
+			break;
+		case 'h':
+			probe_usage(stdout);
+			return 0;
+		default:
+			log_error("%s: %s: unknown option or missing argument (see brig %s --help)", "probe",
+				  argv[optind - 1], "probe");
+			return EXIT_BAD_USAGE;
+		}
+	}
+	if (optind < argc) {
+		log_error("probe: unexpected argument '%s'", argv[optind]);
+		return EXIT_BAD_USAGE;
+	}
+	if (only && !category_known(only)) {
+		log_error("probe: --only %s: unknown category (see brig probe --help)", only);
+		return EXIT_BAD_USAGE;
+	}
+	if (only && strcmp(only, "network") == 0)
+		network = true;
+	size_t n = 0;
+	struct probe_report *r = probe_run(only, network, &n);
+	if (!r) {
+		log_error("probe: out of memory");
+		return EXIT_BAD_USAGE;
+	}
+	if (json) {
+		json_object *o = report_json(r, n);
+		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else
+		print_table(r, n);
+	struct probe_score s;
+	probe_score(r, n, &s);
+	free(r);
+	return s.high_exposed ? 1 : 0;
+}

@@ -1,0 +1,350 @@
+/* probe: what the network lets this process reach, and whether it may
+ * change the network. Only with --network (or inside `brig audit`): these
+ * checks send TCP SYNs to the addresses below, never any data. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "brig/probe/probe.h"
+#include "brig/lib/util.h"
+
+#define CONNECT_TIMEOUT_MS 500
+#define MAX_TARGETS 16
+
+struct target {
+	char addr[INET6_ADDRSTRLEN];
+	unsigned port;
+};
+
+/* Connects to every target at once (non-blocking, one deadline); the first
+ * that accepts makes the check exposed. Nothing is ever sent. */
+static void connect_all(struct probe_report *r, const struct target *t, size_t n, const char *what)
+{
+	struct pollfd p[MAX_TARGETS];
+	int err[MAX_TARGETS];
+	if (n > MAX_TARGETS)
+		n = MAX_TARGETS;
+	for (size_t i = 0; i < n; i++) {
+		p[i] = (struct pollfd){ .fd = -1, .events = POLLOUT };
+		err[i] = ETIMEDOUT;
+		struct sockaddr_storage ss = { 0 };
+		socklen_t len;
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+		if (inet_pton(AF_INET, t[i].addr, &a4->sin_addr) == 1) {
+			a4->sin_family = AF_INET;
+			a4->sin_port = htons((uint16_t)t[i].port);
+			len = sizeof *a4;
+		} else if (inet_pton(AF_INET6, t[i].addr, &a6->sin6_addr) == 1) {
+			a6->sin6_family = AF_INET6;
+			a6->sin6_port = htons((uint16_t)t[i].port);
+			len = sizeof *a6;
+		} else {
+			err[i] = EINVAL;
+			continue;
+		}
+		int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			err[i] = errno;
+			continue;
+		}
+		if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
+			err[i] = 0;
+			close(fd);
+			continue;
+		}
+		if (errno != EINPROGRESS) {
+			err[i] = errno;
+			close(fd);
+			continue;
+		}
+		p[i].fd = fd;
+	}
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		size_t pending = 0;
+		for (size_t i = 0; i < n; i++)
+			pending += p[i].fd >= 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = CONNECT_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (!pending || left <= 0)
+			break;
+		if (poll(p, n, (int)left) < 0 && errno != EINTR)
+			break;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			int e = 0;
+			socklen_t el = sizeof e;
+			getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &e, &el);
+			err[i] = e;
+			close(p[i].fd);
+			p[i].fd = -1;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	for (size_t i = 0; i < n; i++)
+		if (err[i] == 0) {
+			probe_set(r, PROBE_EXPOSED, "%s: connected to %s port %u", what, t[i].addr, t[i].port);
+			return;
+		}
+	if (!n) {
+		probe_set(r, PROBE_BLOCKED, "%s: nothing to try", what);
+		return;
+	}
+	char buf[PROBE_EVIDENCE_MAX] = "";
+	size_t off = 0;
+	for (size_t i = 0; i < n && off < sizeof buf; i++)
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s:%u %s", i ? ", " : "", t[i].addr, t[i].port,
+					probe_errno_name(err[i]));
+	probe_set(r, PROBE_BLOCKED, "%s", buf);
+}
+
+static void check_metadata4(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	/* AWS/GCP/Azure/OpenStack, AWS ECS task metadata, Alibaba Cloud. */
+	static const struct target t[] = { { "169.254.169.254", 80 }, { "169.254.170.2", 80 }, { "100.100.100.200", 80 } };
+	connect_all(r, t, ARRAY_SIZE(t), "metadata");
+}
+
+static void check_metadata6(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	/* AWS's IPv6 instance metadata endpoint. */
+	static const struct target t[] = { { "fd00:ec2::254", 80 } };
+	connect_all(r, t, ARRAY_SIZE(t), "metadata");
+}
+
+/* Default gateways from /proc/net/route and /proc/net/ipv6_route. */
+static size_t gateways(struct target *t, size_t max)
+{
+	static const unsigned ports[] = { 22, 80, 443 };
+	size_t n = 0;
+	char line[512];
+	FILE *f = fopen("/proc/net/route", "re");
+	while (f && fgets(line, sizeof line, f)) {
+		char ifname[IFNAMSIZ + 1];
+		unsigned dst, gw, flags;
+		if (sscanf(line, "%16s %x %x %x", ifname, &dst, &gw, &flags) != 4 || dst != 0 || !gw)
+			continue;
+		struct in_addr a = { .s_addr = gw };
+		for (size_t k = 0; k < ARRAY_SIZE(ports) && n < max; k++) {
+			inet_ntop(AF_INET, &a, t[n].addr, sizeof t[n].addr);
+			t[n++].port = ports[k];
+		}
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/net/ipv6_route", "re");
+	while (f && fgets(line, sizeof line, f)) {
+		char dst[33], dlen[3], gw[33];
+		if (sscanf(line, "%32s %2s %*s %*s %32s", dst, dlen, gw) != 3 || strcmp(dlen, "00") != 0 ||
+		    strspn(gw, "0") == 32)
+			continue;
+		struct in6_addr a;
+		for (int i = 0; i < 16; i++) {
+			unsigned b;
+			sscanf(gw + 2 * i, "%2x", &b);
+			a.s6_addr[i] = (unsigned char)b;
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(ports) && n < max; k++) {
+			inet_ntop(AF_INET6, &a, t[n].addr, sizeof t[n].addr);
+			t[n++].port = ports[k];
+		}
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void check_gateway(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	struct target t[9];
+	size_t n = gateways(t, ARRAY_SIZE(t));
+	if (!n)
+		probe_set(r, PROBE_BLOCKED, "no default gateway");
+	else
+		connect_all(r, t, n, "gateway");
+}
+
+static void check_routes(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	struct target t[9];
+	size_t n = gateways(t, ARRAY_SIZE(t));
+	if (n)
+		probe_set(r, PROBE_EXPOSED, "default route via %s", t[0].addr);
+	else
+		probe_set(r, PROBE_BLOCKED, "no default route");
+}
+
+static void check_private(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	/* One likely host in each private range: routers, other jobs, the LAN. */
+	static const struct target t[] = { { "10.0.0.1", 80 },	  { "172.16.0.1", 80 }, { "192.168.0.1", 80 },
+					   { "192.168.1.1", 80 }, { "fd00::1", 80 } };
+	connect_all(r, t, ARRAY_SIZE(t), "private");
+}
+
+static void check_interfaces(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	_cleanup_(fclosep) FILE *f = fopen("/proc/net/dev", "re");
+	if (!f) {
+		probe_set(r, PROBE_NA, "/proc/net/dev: %s", probe_errno_name(errno));
+		return;
+	}
+	_cleanup_close_ int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	char line[512], names[PROBE_EVIDENCE_MAX - 40] = "";
+	size_t n = 0, off = 0;
+	while (fgets(line, sizeof line, f)) {
+		char name[IFNAMSIZ];
+		char *colon = strchr(line, ':');
+		if (!colon || sscanf(line, " %15[^:]", name) != 1 || strcmp(name, "lo") == 0)
+			continue;
+		struct ifreq ifr = { 0 };
+		memcpy(ifr.ifr_name, name, sizeof name);
+		if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
+			continue;
+		n++;
+		if (off < sizeof names)
+			off += (size_t)snprintf(names + off, sizeof names - off, "%s%s", off ? " " : "", name);
+	}
+	if (n)
+		probe_set(r, PROBE_EXPOSED, "%zu interfaces up besides lo: %s", n, names);
+	else
+		probe_set(r, PROBE_BLOCKED, "loopback only");
+}
+
+static void sockets(struct probe_report *r, const char *what, int family, int type, int proto)
+{
+	int fd = socket(family, type | SOCK_CLOEXEC, proto);
+	if (fd >= 0) {
+		close(fd);
+		probe_set(r, PROBE_EXPOSED, "%s socket created", what);
+	} else
+		probe_set(r, PROBE_BLOCKED, "%s socket: %s", what, probe_errno_name(errno));
+}
+
+static void check_raw(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	sockets(r, "AF_INET SOCK_RAW", AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (r->result != PROBE_EXPOSED)
+		sockets(r, "AF_INET6 SOCK_RAW", AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+}
+
+static void check_packet(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	sockets(r, "AF_PACKET SOCK_RAW", AF_PACKET, SOCK_RAW, 0);
+}
+
+/* Sends one netlink request and returns 0 when the kernel acted on it (a
+ * reply or a zero ack) or -errno from its error ack. */
+static int netlink_ask(int proto, struct nlmsghdr *req)
+{
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return -errno;
+	struct timeval tv = { .tv_sec = 1 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	if (sendto(fd, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0)
+		return -errno;
+	char buf[8192];
+	ssize_t got = recv(fd, buf, sizeof buf, 0);
+	if (got < 0)
+		return -errno;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	if (!NLMSG_OK(h, (size_t)got))
+		return -EIO;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		struct nlmsgerr *e = NLMSG_DATA(h);
+		return e->error;
+	}
+	return 0;
+}
+
+/* The kernel checks CAP_NET_ADMIN over the network namespace before it
+ * looks at a change request, so an EPERM means no changes at all; past
+ * that, these requests name no device (SETLINK), a family with no route
+ * handler (NEWROUTE), or only read (nftables GETGEN), and change nothing. */
+static void netlink_verdict(struct probe_report *r, const char *what, int e)
+{
+	if (e == -EPERM || e == -EACCES || e == -EAFNOSUPPORT || e == -EPROTONOSUPPORT)
+		probe_set(r, PROBE_BLOCKED, "%s: %s", what, probe_errno_name(-e));
+	else if (e == 0)
+		probe_set(r, PROBE_EXPOSED, "%s accepted", what);
+	else
+		probe_set(r, PROBE_EXPOSED, "%s passed the permission check (%s)", what, probe_errno_name(-e));
+}
+
+static void check_nl_link(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	struct {
+		struct nlmsghdr h;
+		struct ifinfomsg i;
+	} req = { .h = { .nlmsg_len = sizeof req, .nlmsg_type = RTM_SETLINK, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+		  .i = { .ifi_family = AF_UNSPEC, .ifi_index = 0 } };
+	netlink_verdict(r, "RTM_SETLINK (no device)", netlink_ask(NETLINK_ROUTE, &req.h));
+}
+
+static void check_nl_route(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	struct {
+		struct nlmsghdr h;
+		struct rtmsg m;
+	} req = { .h = { .nlmsg_len = sizeof req, .nlmsg_type = RTM_NEWROUTE, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+		  .m = { .rtm_family = AF_UNSPEC } };
+	netlink_verdict(r, "RTM_NEWROUTE (no family)", netlink_ask(NETLINK_ROUTE, &req.h));
+}
+
+static void check_nft(const struct probe_ctx *ctx, struct probe_report *r)
+{
+	(void)ctx;
+	struct {
+		struct nlmsghdr h;
+		struct nfgenmsg g;
+	} req = { .h = { .nlmsg_len = sizeof req,
+			 .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK },
+		  .g = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 } };
+	netlink_verdict(r, "nftables GETGEN", netlink_ask(NETLINK_NETFILTER, &req.h));
+}
+
+static const struct probe_check checks[] = {
+	{ "network.interfaces", PROBE_LOW, check_interfaces },
+	{ "network.default-route", PROBE_MEDIUM, check_routes },
+	{ "network.metadata-ipv4", PROBE_HIGH, check_metadata4 },
+	{ "network.metadata-ipv6", PROBE_HIGH, check_metadata6 },
+	{ "network.gateway", PROBE_HIGH, check_gateway },
+	{ "network.private-ranges", PROBE_MEDIUM, check_private },
+	{ "network.raw-socket", PROBE_MEDIUM, check_raw },
+	{ "network.packet-socket", PROBE_MEDIUM, check_packet },
+	{ "network.netlink-link", PROBE_MEDIUM, check_nl_link },
+	{ "network.netlink-route", PROBE_MEDIUM, check_nl_route },
+	{ "network.nftables", PROBE_MEDIUM, check_nft },
+};
+const struct probe_category probe_network = { "network", checks, ARRAY_SIZE(checks), true };

@@ -1,0 +1,104 @@
+/* Privileges of the job and of init, with libcap. The order matters: the
+ * bounding set can only be shrunk while CAP_SETPCAP is held, and switching
+ * to a non-root user clears the permitted set unless keep-caps is on. */
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "brig/run/caps.h"
+
+static void cap_freep(cap_t *c)
+{
+	if (*c)
+		cap_free(*c);
+}
+
+static bool kept(const struct brig_config *c, cap_value_t cap)
+{
+	for (size_t i = 0; i < c->n_caps; i++)
+		if (c->caps[i] == cap)
+			return true;
+	return false;
+}
+
+static int fail(char *err, size_t errlen, int e, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(e));
+	return -e;
+}
+
+static int drop_bounding(const struct brig_config *c, char *err, size_t errlen)
+{
+	cap_value_t last = cap_max_bits();
+	for (cap_value_t v = 0; v < last; v++)
+		if (!kept(c, v) && cap_drop_bound(v) < 0 && errno != EINVAL)
+			return fail(err, errlen, errno, "cannot drop the bounding set");
+	return 0;
+}
+
+/* Permitted, effective and inheritable, then ambient: each kept capability
+ * in all of them, so it survives the execve whether the job runs as root
+ * inside (the bounding set limits what root regains) or as another user
+ * (the ambient set carries it). */
+static int set_caps(const struct brig_config *c, char *err, size_t errlen)
+{
+	__attribute__((cleanup(cap_freep))) cap_t caps = cap_init();
+	if (!caps)
+		return fail(err, errlen, errno, "cap_init");
+	if (c->n_caps) {
+		cap_value_t *list = (cap_value_t *)c->caps;
+		if (cap_set_flag(caps, CAP_PERMITTED, (int)c->n_caps, list, CAP_SET) < 0 ||
+		    cap_set_flag(caps, CAP_EFFECTIVE, (int)c->n_caps, list, CAP_SET) < 0 ||
+		    cap_set_flag(caps, CAP_INHERITABLE, (int)c->n_caps, list, CAP_SET) < 0)
+			return fail(err, errlen, errno, "cannot set capabilities");
+	}
+	if (cap_set_proc(caps) < 0)
+		return fail(err, errlen, errno, "cannot set capabilities");
+	if (cap_reset_ambient() < 0 && errno != EINVAL)
+		return fail(err, errlen, errno, "cannot clear the ambient set");
+	for (size_t i = 0; i < c->n_caps; i++)
+		if (cap_set_ambient(c->caps[i], CAP_SET) < 0)
+			return fail(err, errlen, errno, "cannot keep the capability in the ambient set");
+	return 0;
+}
+
+static int switch_user(const struct brig_config *c, char *err, size_t errlen)
+{
+	/* Supplementary groups of the caller would otherwise follow the job. */
+	if (!c->rootless && setgroups(0, NULL) < 0)
+		return fail(err, errlen, errno, "setgroups");
+	if (setresgid(c->group, c->group, c->group) < 0)
+		return fail(err, errlen, errno, "setresgid");
+	if (c->user && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return fail(err, errlen, errno, "PR_SET_KEEPCAPS");
+	if (setresuid(c->user, c->user, c->user) < 0)
+		return fail(err, errlen, errno, "setresuid");
+	return 0;
+}
+
+int caps_enter_job_identity(const struct brig_config *c, char *err, size_t errlen)
+{
+	int r;
+	if ((r = drop_bounding(c, err, errlen)) < 0 || (r = switch_user(c, err, errlen)) < 0 ||
+	    (r = set_caps(c, err, errlen)) < 0)
+		return r;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail(err, errlen, errno, "no_new_privs");
+	return 0;
+}
+
+int caps_drop_all(void)
+{
+	char err[128];
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return -errno;
+	struct brig_config none = { 0 };
+	int r;
+	if ((r = drop_bounding(&none, err, sizeof err)) < 0 || (r = set_caps(&none, err, sizeof err)) < 0)
+		return r;
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
+}

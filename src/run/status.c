@@ -1,0 +1,175 @@
+/* JSON status events, one object per line, written with json-c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "brig/run/status.h"
+#include "brig/lib/util.h"
+
+static void json_putp(json_object **o)
+{
+	json_object_put(*o);
+}
+
+int status_open(const struct brig_config *c, int *fd)
+{
+	*fd = -1;
+	if (c->status_fd >= 0) {
+		/* A private copy, close-on-exec, so the job never inherits it. */
+		*fd = fcntl(c->status_fd, F_DUPFD_CLOEXEC, 3);
+		return *fd < 0 ? -errno : 0;
+	}
+	if (c->status_file) {
+		*fd = open(c->status_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
+		return *fd < 0 ? -errno : 0;
+	}
+	return 0;
+}
+
+static char *finish(json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *line = NULL;
+	if (!s || asprintf(&line, "%s\n", s) < 0)
+		return NULL;
+	return line;
+}
+
+static json_object *decimal(double v)
+{
+	/* Microseconds: as fine as these clocks honestly are, and printed as
+	 * such rather than as the nearest binary fraction. */
+	char s[32];
+	snprintf(s, sizeof s, "%.3f", v);
+	return json_object_new_double_s(v, s);
+}
+
+static json_object *event(const char *name, const char *id)
+{
+	json_object *o = json_object_new_object();
+	if (o) {
+		json_object_object_add(o, "event", json_object_new_string(name));
+		json_object_object_add(o, "id", json_object_new_string(id));
+	}
+	return o;
+}
+
+char *status_format_started(const char *id, pid_t pid, const struct brig_config *c)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = event("started", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "pid", json_object_new_int(pid));
+	json_object *limits = json_object_new_object();
+	const struct cgroup_limits *l = &c->limits;
+	json_object_object_add(limits, "timeout_ms",
+			       c->timeout_ms ? json_object_new_int64((int64_t)c->timeout_ms) : NULL);
+	json_object_object_add(limits, "memory_bytes", l->memory ? json_object_new_int64((int64_t)l->memory) : NULL);
+	json_object_object_add(limits, "pids", l->pids ? json_object_new_int64((int64_t)l->pids) : NULL);
+	json_object_object_add(limits, "cpus",
+			       l->cpu_quota_us ? decimal((double)l->cpu_quota_us / CGROUP_CPU_PERIOD_US) : NULL);
+	json_object_object_add(o, "limits", limits);
+	return finish(o);
+}
+
+
+char *status_format_exited(const char *id, const struct status_exit *e)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = event("exited", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "exit_code", e->signal ? NULL : json_object_new_int(e->exit_code));
+	const char *sig = e->signal ? sigabbrev_np(e->signal) : NULL;
+	char signame[32];
+	if (sig)
+		snprintf(signame, sizeof signame, "SIG%s", sig);
+	else
+		snprintf(signame, sizeof signame, "%d", e->signal);
+	json_object_object_add(o, "signal", e->signal ? json_object_new_string(signame) : NULL);
+	json_object_object_add(o, "timed_out", json_object_new_boolean(e->timed_out));
+	json_object_object_add(o, "oom_killed", json_object_new_boolean(e->oom_killed));
+	json_object_object_add(o, "wall_time_ms", decimal(e->wall_ms));
+	json_object_object_add(o, "cpu_user_ms", decimal(e->cpu_user_ms));
+	json_object_object_add(o, "cpu_system_ms", decimal(e->cpu_system_ms));
+	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
+	json_object_object_add(o, "denials", json_object_new_int64((int64_t)e->denials));
+	json_object_object_add(o, "memory_peak_bytes",
+			       e->have_memory_peak ? json_object_new_int64((int64_t)e->memory_peak) : NULL);
+	json_object_object_add(o, "pids_peak", e->have_pids_peak ? json_object_new_int64((int64_t)e->pids_peak) : NULL);
+	json_object_object_add(o, "io_read_bytes", e->have_io ? json_object_new_int64((int64_t)e->io_read_bytes) : NULL);
+	json_object_object_add(o, "io_write_bytes",
+			       e->have_io ? json_object_new_int64((int64_t)e->io_write_bytes) : NULL);
+	json_object *fw = e->have_firewall ? json_object_new_object() : NULL;
+	if (fw) {
+		const struct fw_counters *f = &e->firewall;
+		json_object_object_add(fw, "metadata", json_object_new_int64((int64_t)f->metadata));
+		json_object_object_add(fw, "host", json_object_new_int64((int64_t)f->host));
+		json_object_object_add(fw, "private", json_object_new_int64((int64_t)f->private_ranges));
+		json_object_object_add(fw, "policy", json_object_new_int64((int64_t)f->policy));
+		json_object_object_add(fw, "spoofed", json_object_new_int64((int64_t)f->spoof));
+	}
+	json_object_object_add(o, "firewall_rejected", fw);
+	return finish(o);
+}
+
+char *status_format_failed(const char *id, const char *message)
+{
+	__attribute__((cleanup(json_putp))) json_object *o = event("failed", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "message", json_object_new_string(message));
+	json_object_object_add(o, "exit_code", json_object_new_int(125));
+	return finish(o);
+}
+
+/* A job names its processes as it likes (PR_SET_NAME takes any bytes),
+ * and every status line must stay UTF-8 text: keep printable ASCII, make
+ * everything else '?'. */
+static void printable(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+	for (; *in && n + 1 < len; in++)
+		out[n++] = (*in >= 0x20 && *in < 0x7f) ? *in : '?';
+	out[n] = '\0';
+}
+
+char *status_format_denied(const char *id, const struct status_denial *d)
+{
+	char comm[64];
+	printable(d->comm, comm, sizeof comm);
+	__attribute__((cleanup(json_putp))) json_object *o = event("denied", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "kind", json_object_new_string("seccomp"));
+	json_object_object_add(o, "syscall", json_object_new_string(d->syscall));
+	json_object_object_add(o, "nr", json_object_new_int(d->nr));
+	json_object_object_add(o, "pid", json_object_new_int(d->pid));
+	json_object_object_add(o, "comm", json_object_new_string(comm));
+	json_object_object_add(o, "action", json_object_new_string(d->action));
+	const char *err = d->err ? strerrorname_np(d->err) : NULL;
+	json_object_object_add(o, "errno", err ? json_object_new_string(err) : NULL);
+	return finish(o);
+}
+
+int status_write(int fd, const char *line)
+{
+	if (fd < 0)
+		return 0;
+	if (!line)
+		return -ENOMEM;
+	size_t len = strlen(line);
+	while (len) {
+		ssize_t n = write(fd, line, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		line += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

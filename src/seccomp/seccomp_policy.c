@@ -1,0 +1,376 @@
+/* Syscall policy files: `TARGET ACTION [ERRNO] [quiet] [argN OP VALUE]`,
+ * one rule per line, `#` comments, `include NAME`. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "brig/lib/log.h"
+#include "brig/seccomp/seccomp.h"
+#include "brig/lib/util.h"
+
+#ifndef BRIG_DATADIR
+#define BRIG_DATADIR "/usr/local/share/brig"
+#endif
+
+#define MAX_DEPTH 8
+#define MAX_POLICY_SIZE (1 << 20)
+
+/* Symbolic argument values a policy may use. */
+static const struct {
+	const char *name;
+	uint64_t value;
+} constants[] = {
+	{ "CLONE_NEWNS", CLONE_NEWNS },	      { "CLONE_NEWUTS", CLONE_NEWUTS },
+	{ "CLONE_NEWIPC", CLONE_NEWIPC },     { "CLONE_NEWUSER", CLONE_NEWUSER },
+	{ "CLONE_NEWPID", CLONE_NEWPID },     { "CLONE_NEWNET", CLONE_NEWNET },
+	{ "CLONE_NEWCGROUP", CLONE_NEWCGROUP }, { "TIOCSTI", TIOCSTI },
+	{ "TIOCLINUX", TIOCLINUX },	      { "PER_LINUX", PER_LINUX },
+	{ "PER_QUERY", 0xffffffffu },	      { "AF_UNIX", AF_UNIX },
+	{ "AF_INET", AF_INET },		      { "AF_INET6", AF_INET6 },
+	{ "AF_NETLINK", AF_NETLINK },	      { "AF_PACKET", AF_PACKET },
+	{ "AF_KEY", AF_KEY },		      { "AF_ALG", AF_ALG },
+	{ "AF_VSOCK", AF_VSOCK },	      { "AF_TIPC", AF_TIPC },
+	{ "AF_RDS", AF_RDS },		      { "AF_CAN", AF_CAN },
+	{ "AF_BLUETOOTH", AF_BLUETOOTH },     { "AF_NFC", AF_NFC },
+	{ "AF_XDP", AF_XDP },		      { "AF_LLC", AF_LLC },
+	{ "AF_X25", AF_X25 },		      { "AF_AX25", AF_AX25 },
+	{ "AF_APPLETALK", AF_APPLETALK },     { "AF_PHONET", AF_PHONET },
+	{ "AF_IEEE802154", AF_IEEE802154 },   { "AF_CAIF", AF_CAIF },
+	{ "AF_SMC", AF_SMC },		      { "AF_QIPCRTR", AF_QIPCRTR },
+	{ "AF_ATMPVC", AF_ATMPVC },	      { "AF_ATMSVC", AF_ATMSVC },
+	{ "AF_ROSE", AF_ROSE },		      { "AF_NETROM", AF_NETROM },
+	{ "S_ISUID", S_ISUID },		      { "S_ISGID", S_ISGID },
+};
+
+static const struct {
+	const char *name;
+	enum sc_op op;
+} ops[] = { { "==", SC_OP_EQ }, { "!=", SC_OP_NE }, { "&", SC_OP_ANY_BITS } };
+
+struct ctx {
+	struct seccomp_policy *p;
+	const char *file;
+	unsigned line;
+	int depth;
+};
+
+__attribute__((format(printf, 2, 3))) static int bad(const struct ctx *x, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	log_error("%s:%u: %s", x->file, x->line, msg);
+	return -EINVAL;
+}
+
+static int parse_errno(const char *s)
+{
+	for (int e = 1; e < 4096; e++) {
+		const char *n = strerrorname_np(e);
+		if (n && strcmp(n, s) == 0)
+			return e;
+	}
+	return -1;
+}
+
+/* A number, a constant, or constants joined with '|'. */
+static int parse_value(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	/* strtok_r would skip the empty pieces of "A||B" or "A|". */
+	if (!*s || *s == '|' || s[strlen(s) - 1] == '|' || strstr(s, "||"))
+		return -EINVAL;
+	_cleanup_free_ char *copy = strdup(s);
+	if (!copy)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, "|", &save); t; t = strtok_r(NULL, "|", &save)) {
+		char *end = NULL;
+		errno = 0;
+		unsigned long long n = strtoull(t, &end, 0);
+		bool found = false;
+		if (t[0] >= '0' && t[0] <= '9' && errno == 0 && *end == '\0') {
+			v |= n;
+			continue;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(constants) && !found; i++)
+			if (strcmp(constants[i].name, t) == 0) {
+				v |= constants[i].value;
+				found = true;
+			}
+		if (!found)
+			return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int add_rule(struct seccomp_policy *p, const struct sc_rule *r)
+{
+	if (r->op == SC_OP_NONE) {
+		size_t kept = 0;
+		for (size_t i = 0; i < p->n; i++)
+			if (p->v[i].nr != r->nr)
+				p->v[kept++] = p->v[i];
+		p->n = kept;
+	}
+	struct sc_rule *grown = realloc(p->v, (p->n + 1) * sizeof *grown);
+	if (!grown)
+		return -ENOMEM;
+	p->v = grown;
+	p->v[p->n++] = *r;
+	return 0;
+}
+
+/* A group adds its calls that this architecture has; a lone name must be
+ * a syscall libseccomp knows. */
+static int add_target(struct ctx *x, const char *target, struct sc_rule *r)
+{
+	const char *calls = target[0] == '@' ? seccomp_group(target) : NULL;
+	if (target[0] == '@' && !calls)
+		return bad(x, "%s: unknown group", target);
+	if (!calls) {
+		int nr = seccomp_syscall_resolve_name(target);
+		if (nr == __NR_SCMP_ERROR)
+			return bad(x, "%s: unknown system call", target);
+		r->nr = nr;
+		return add_rule(x->p, r);
+	}
+	_cleanup_free_ char *list = strdup(calls);
+	if (!list)
+		return -ENOMEM;
+	char *save = NULL;
+	for (char *name = strtok_r(list, " ", &save); name; name = strtok_r(NULL, " ", &save)) {
+		int nr = seccomp_syscall_resolve_name(name);
+		if (nr == __NR_SCMP_ERROR || nr < 0)
+			continue;
+		r->nr = nr;
+		int e = add_rule(x->p, r);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+static int parse_condition(struct ctx *x, char **tok, size_t n, struct sc_rule *r)
+{
+	if (n != 3 || strncmp(tok[0], "arg", 3) != 0 || strlen(tok[0]) != 4 || tok[0][3] < '0' || tok[0][3] > '5')
+		return bad(x, "expected a condition like 'arg1 == TIOCSTI' (arg0..arg5, ==, != or &)");
+	r->arg = (unsigned)(tok[0][3] - '0');
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
+		if (strcmp(tok[1], ops[i].name) == 0)
+			r->op = ops[i].op;
+	if (r->op == SC_OP_NONE)
+		return bad(x, "%s: unknown operator (==, != or &)", tok[1]);
+	if (parse_value(tok[2], &r->value) < 0)
+		return bad(x, "%s: not a number or a known constant", tok[2]);
+	return 0;
+}
+
+static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from);
+
+static int parse_line(struct ctx *x, char *line)
+{
+	char *tok[12];
+	size_t n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		if (n == ARRAY_SIZE(tok))
+			return bad(x, "too many words");
+		tok[n++] = t;
+	}
+	if (n == 0)
+		return 0;
+	if (strcmp(tok[0], "include") == 0)
+		return n == 2 ? read_policy(x->p, tok[1], x->depth + 1, x) : bad(x, "include: expected one NAME");
+	if (n < 2)
+		return bad(x, "%s: missing action (allow, errno NAME, kill or log)", tok[0]);
+	struct sc_rule r = { 0 };
+	size_t i = 2;
+	if (strcmp(tok[1], "allow") == 0) {
+		r.action = SC_ALLOW;
+	} else if (strcmp(tok[1], "kill") == 0) {
+		r.action = SC_KILL;
+	} else if (strcmp(tok[1], "log") == 0) {
+		r.action = SC_LOG;
+	} else if (strcmp(tok[1], "errno") == 0) {
+		r.action = SC_ERRNO;
+		if (n < 3 || (r.err = parse_errno(tok[2])) < 0)
+			return bad(x, "%s: errno needs an error name such as EPERM", tok[0]);
+		i = 3;
+	} else {
+		return bad(x, "%s: unknown action '%s' (allow, errno NAME, kill or log)", tok[0], tok[1]);
+	}
+	if (i < n && strcmp(tok[i], "quiet") == 0) {
+		if (r.action != SC_ERRNO)
+			return bad(x, "%s: only errno rules can be quiet", tok[0]);
+		r.quiet = true;
+		i++;
+	}
+	if (i < n) {
+		int e = parse_condition(x, tok + i, n - i, &r);
+		if (e < 0)
+			return e;
+	}
+	return add_target(x, tok[0], &r);
+}
+
+int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth)
+{
+	struct ctx x = { .p = p, .file = file, .depth = depth };
+	const char *s = text;
+	while (*s) {
+		x.line++;
+		size_t len = strcspn(s, "\n");
+		_cleanup_free_ char *line = strndup(s, len);
+		if (!line)
+			return -ENOMEM;
+		s += len + (s[len] == '\n');
+		line[strcspn(line, "#")] = '\0';
+		int r = parse_line(&x, line);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static char *read_text(const char *path)
+{
+	/* Non-blocking: a FIFO named as a policy must not hang brig. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return NULL;
+	if (!S_ISREG(st.st_mode) || st.st_size > MAX_POLICY_SIZE) {
+		errno = S_ISREG(st.st_mode) ? EFBIG : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return NULL;
+	}
+	char *buf = calloc(1, (size_t)st.st_size + 1);
+	if (!buf)
+		return NULL;
+	ssize_t n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0 || memchr(buf, '\0', (size_t)n)) {
+		free(buf);
+		errno = n < 0 ? errno : EINVAL;
+		return NULL;
+	}
+	return buf;
+}
+
+/* A PATH as is; a NAME from the profile directories' seccomp/, then the
+ * copy built into brig, so a bare binary always has its default. */
+static char *find_policy(const char *name, char *path, size_t len)
+{
+	if (strchr(name, '/')) {
+		snprintf(path, len, "%s", name);
+		return read_text(path);
+	}
+	const char *env = getenv("BRIG_PROFILE_PATH");
+	_cleanup_free_ char *dirs = NULL;
+	if (asprintf(&dirs, "%s:/etc/brig/profiles:%s/profiles", env ? env : "", BRIG_DATADIR) < 0)
+		return NULL;
+	char *save = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		snprintf(path, len, "%s/seccomp/%s.policy", d, name);
+		if (access(path, F_OK) == 0)
+			return read_text(path);
+	}
+	const char *builtin = seccomp_builtin_policy(name);
+	snprintf(path, len, "(built in)/seccomp/%s.policy", name);
+	if (!builtin)
+		errno = ENOENT;
+	return builtin ? strdup(builtin) : NULL;
+}
+
+static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from)
+{
+	char path[PATH_MAX];
+	if (depth > MAX_DEPTH)
+		return from ? bad(from, "include %s: nested deeper than %d", name, MAX_DEPTH) : -ELOOP;
+	_cleanup_free_ char *text = find_policy(name, path, sizeof path);
+	if (!text) {
+		int e = errno;
+		if (from)
+			return bad(from, "include %s: %s", name, strerror(e));
+		log_error("seccomp %s: %s", name, strerror(e));
+		return -e;
+	}
+	return seccomp_policy_parse(p, path, text, depth);
+}
+
+int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p)
+{
+	static const struct {
+		size_t offset;
+		const char *fragment;
+	} fragments[] = {
+		{ offsetof(struct brig_config, allow_userns), "allow-userns" },
+		{ offsetof(struct brig_config, allow_ptrace), "allow-ptrace" },
+		{ offsetof(struct brig_config, allow_io_uring), "allow-io-uring" },
+	};
+	const char *name = c->seccomp ? c->seccomp : "default";
+	*p = (struct seccomp_policy){ 0 };
+	if (strcmp(name, "none") == 0) {
+		p->none = true;
+		return 0;
+	}
+	int r = read_policy(p, name, 0, NULL);
+	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(fragments); i++)
+		if (*(const bool *)((const char *)c + fragments[i].offset))
+			r = read_policy(p, fragments[i].fragment, 0, NULL);
+	if (r < 0)
+		seccomp_policy_free(p);
+	return r;
+}
+
+void seccomp_policy_free(struct seccomp_policy *p)
+{
+	free(p->v);
+	*p = (struct seccomp_policy){ 0 };
+}
+
+static bool holds(const struct sc_rule *r, const uint64_t args[6])
+{
+	/* The kernel reads int arguments (ioctl's request, personality) as
+	 * 32 bits; the high half must not matter here either. */
+	uint64_t a = args[r->arg];
+	switch (r->op) {
+	case SC_OP_NONE:
+		return true;
+	case SC_OP_EQ:
+		return (a & 0xffffffffu) == r->value;
+	case SC_OP_NE:
+		return (a & 0xffffffffu) != r->value;
+	case SC_OP_ANY_BITS:
+		return (a & r->value) != 0;
+	}
+	return false;
+}
+
+const struct sc_rule *seccomp_policy_decide(const struct seccomp_policy *p, int nr, const uint64_t args[6])
+{
+	const struct sc_rule *fallback = NULL;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct sc_rule *r = &p->v[i];
+		if (r->nr != nr)
+			continue;
+		if (r->op == SC_OP_NONE)
+			fallback = r;
+		else if (holds(r, args))
+			return r;
+	}
+	return fallback;
+}
