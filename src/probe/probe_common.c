@@ -89,3 +89,12 @@ int probe_status_hex(const char *name, unsigned long long *v)
 			return sscanf(line + len + 1, "%llx", v) == 1 ? 0 : -EINVAL;
 	return -ENOENT;
 }
+
+long probe_read_long(const char *path)
+{
+	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+	long v = -1;
+	if (!f || fscanf(f, "%ld", &v) != 1)
+		return -1;
+	return v;
+}

@@ -33,15 +33,6 @@ static long map_outside(const char *path, unsigned long id)
 	return -1;
 }
 
-static long read_long(const char *path)
-{
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	long v = -1;
-	if (!f || fscanf(f, "%ld", &v) != 1)
-		return -1;
-	return v;
-}
-
 /* The host's id 0 as named here: the owner of a procfs sysctl file. */
 static bool host_zero_here(struct stat *st)
 {
@@ -59,7 +50,7 @@ void probe_identity_host_root(struct probe_report *r)
 		.self = uid,
 		.access = 1,
 		.root_here = known ? (long)st.st_uid : -1,
-		.overflow = read_long("/proc/sys/kernel/overflowuid"),
+		.overflow = probe_read_long("/proc/sys/kernel/overflowuid"),
 		.self_mapped = map_outside("/proc/self/uid_map", uid) >= 0,
 		.parent = map_outside("/proc/self/uid_map", uid),
 		.initial = probe_initial_userns(),
@@ -81,7 +72,7 @@ void probe_identity_host_gid0(struct probe_report *r)
 		.self = gid,
 		.access = 1, /* the sysctl's group may not write: no kernel answer for gids */
 		.root_here = known ? (long)st.st_gid : -1,
-		.overflow = read_long("/proc/sys/kernel/overflowgid"),
+		.overflow = probe_read_long("/proc/sys/kernel/overflowgid"),
 		.self_mapped = map_outside("/proc/self/gid_map", gid) >= 0,
 		.parent = map_outside("/proc/self/gid_map", gid),
 		.initial = probe_initial_userns(),

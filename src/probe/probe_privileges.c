@@ -80,22 +80,13 @@ void probe_privileges_securebits(struct probe_report *r)
 
 /* Set-user-ID and set-group-ID programs in the usual directories; they
  * matter only where no_new_privs is off and the mount honours them. */
-static long read_long(const char *path)
-{
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	long v = -1;
-	if (!f || fscanf(f, "%ld", &v) != 1)
-		return -1;
-	return v;
-}
-
 /* Set-user-ID and set-group-ID programs in the usual directories that
  * would give something: see probe_rule_setid_works. */
 void probe_privileges_setuid(struct probe_report *r)
 {
 	static const char *const dirs[] = { "/usr/bin", "/usr/sbin", "/bin", "/sbin", "/usr/lib/dbus-1.0",
 					    "/usr/lib/openssh", "/usr/libexec", "/usr/local/bin" };
-	long ouid = read_long("/proc/sys/kernel/overflowuid"), ogid = read_long("/proc/sys/kernel/overflowgid");
+	long ouid = probe_read_long("/proc/sys/kernel/overflowuid"), ogid = probe_read_long("/proc/sys/kernel/overflowgid");
 	bool nnp = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 	size_t found = 0, working = 0;
 	char first[300] = "", work[300] = "";

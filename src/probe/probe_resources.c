@@ -104,22 +104,13 @@ static bool cgroup_limit(const char *controller, const char *file, char *evidenc
 	return false;
 }
 
-static long read_long(const char *path)
-{
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	long v = -1;
-	if (!f || fscanf(f, "%ld", &v) != 1)
-		return -1;
-	return v;
-}
-
 /* A hard rlimit that differs from the kernel's default: see
  * probe_rule_rlimit_counts. */
 static bool rlimit_set(int res, const char *name, char *evidence, size_t len)
 {
 	struct rlimit rl;
 	if (getrlimit(res, &rl) < 0 ||
-	    !probe_rule_rlimit_counts(res, rl.rlim_max, read_long("/proc/sys/kernel/threads-max")))
+	    !probe_rule_rlimit_counts(res, rl.rlim_max, probe_read_long("/proc/sys/kernel/threads-max")))
 		return false;
 	snprintf(evidence, len, "%s hard limit %llu", name, (unsigned long long)rl.rlim_max);
 	return true;
@@ -204,6 +195,6 @@ void probe_resources_inotify(struct probe_report *r)
 		owner = -errno;
 	else
 		owner = uid;
-	probe_rule_inotify(r, init_err, owner, geteuid(), read_long("/proc/sys/kernel/overflowuid"),
-			   probe_initial_userns(), read_long("/proc/sys/fs/inotify/max_user_instances"));
+	probe_rule_inotify(r, init_err, owner, geteuid(), probe_read_long("/proc/sys/kernel/overflowuid"),
+			   probe_initial_userns(), probe_read_long("/proc/sys/fs/inotify/max_user_instances"));
 }

@@ -56,6 +56,8 @@ void probe_child_verdict(struct probe_report *r, const char *what, long (*fn)(vo
 /* 1 when this process is in the initial user namespace (the kernel gives
  * that one a fixed inode), 0 when in another, -errno when it cannot tell. */
 int probe_initial_userns(void);
+/* The first number of a file (a sysctl), or -1. */
+long probe_read_long(const char *path);
 /* A hex field of /proc/self/status ("CapEff"). */
 int probe_status_hex(const char *name, unsigned long long *v);
 
