@@ -564,7 +564,7 @@ Test(net, egress_an_allowed_name_resolves_and_connects_through_brigs_resolver)
 {
 	struct brig_result r;
 	lab_job(&r, EGRESS("--egress-allow-host", "ok.test:80/tcp"),
-		"echo conf=$(grep -c '^nameserver' /etc/resolv.conf) ns=" JOB_NS "; " RESOLVE_AND_TRY("ok", "ok.test")
+		"echo ns=" JOB_NS "; " RESOLVE_AND_TRY("ok", "ok.test")
 		"echo udp=$(" DNS_ASK " udp " JOB_NS " ok.test); echo tcp=$(" DNS_ASK " tcp " JOB_NS " ok.test); "
 		"echo six=$(" DNS_ASK " udp " JOB_NS " ok.test aaaa); echo tcp6=$(" NET_TRY " tcp 2001:db8::10 80 3000)");
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
@@ -732,8 +732,8 @@ Test(net, egress_a_flood_of_queries_neither_grows_nor_stalls_the_supervisor, .ti
 	cr_assert(flood && sscanf(flood, "sent=%ld answered=%ld ms=%ld", &sent, &answered, &ms) == 3, "%s", r.out);
 	free(flood);
 	cr_expect_eq(sent, 100000);
-	/* UDP may drop under load; most must have been answered. */
-	cr_expect_gt(answered, 90000, "%ld of %ld answered", answered, sent);
+	/* 256 in flight at most: nearly all are answered. */
+	cr_expect_gt(answered, 99000, "%ld of %ld answered", answered, sent);
 	expect_line(r.out, "after", "rcode=0 addrs=198.51.100.10");
 	cr_expect_lt(peak_kib - before_kib, 8 * 1024, "the supervisor grew from %ld to %ld KiB", before_kib, peak_kib);
 	/* Reported within the rate: far fewer lines than refusals. */
