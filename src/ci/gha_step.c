@@ -85,15 +85,27 @@ static int open_source(struct build *b, const struct gha_job *job, const char *s
 	return fd;
 }
 
-static int bind_fd(struct build *b, int fd, const char *target, bool ro)
+/* As root, brig clones the bind's source in this process, before the
+ * job's namespaces exist: it gets the very directory opened and checked
+ * here. Rootless brig clones it inside the job's new mount namespace,
+ * where a descriptor of this one's mounts cannot be cloned, so it gets
+ * the path that was checked; no step runs meanwhile (each step's
+ * processes end with it, and the runner calls the hook for one step at a
+ * time), so nothing can swap a link in between. */
+static int bind_fd(struct build *b, int fd, const char *src, const char *target, bool ro)
 {
-	char arg[PATH_MAX + 64];
-	_cleanup_free_ char *dst = NULL;
+	char arg[2 * PATH_MAX + 64];
+	_cleanup_free_ char *dst = NULL, *norm = NULL;
 	if (path_normalise(target, &dst) < 0 || strcmp(dst, "/") == 0) {
 		log_error("gha: volume target %.200s: expected an absolute path other than /", target);
 		return -EINVAL;
 	}
-	snprintf(arg, sizeof arg, "/proc/self/fd/%d:%s", fd, dst);
+	if (geteuid() == 0)
+		snprintf(arg, sizeof arg, "/proc/self/fd/%d:%s", fd, dst);
+	else if (path_normalise(src, &norm) == 0)
+		snprintf(arg, sizeof arg, "%s:%s", norm, dst);
+	else
+		return -EINVAL;
 	return apply(&b->c, ro ? "ro-bind" : "bind", arg);
 }
 
@@ -176,7 +188,7 @@ static int build(struct build *b, const struct gha_step *s, int status_fd)
 		/* The runner's externals (its node, for JavaScript actions)
 		 * are read-only whatever the request says. */
 		bool ro = s->mounts[i].read_only || (job->externals && strcmp(s->mounts[i].source, job->externals) == 0);
-		if ((r = bind_fd(b, fd, s->mounts[i].target, ro)) < 0)
+		if ((r = bind_fd(b, fd, s->mounts[i].source, s->mounts[i].target, ro)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < s->n_tmpfs; i++)
