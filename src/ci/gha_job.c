@@ -13,8 +13,8 @@
 
 #include "brig/ci/ci.h"
 #include "brig/ci/gha_job.h"
-#include "brig/fs/rootfs.h"
 #include "brig/lib/log.h"
+#include "brig/lib/rmtree.h"
 #include "brig/lib/util.h"
 
 #define RECORD "job.json"
@@ -227,8 +227,8 @@ int gha_job_remove(const char *id)
 	int r = job_dir(id, dir, sizeof dir);
 	if (r < 0)
 		return r;
-	rootfs_remove_tree(dir);
-	return access(dir, F_OK) == 0 ? -EBUSY : 0;
+	r = rmtree_at(AT_FDCWD, dir, NULL, NULL);
+	return r > 0 ? -EBUSY : r;
 }
 
 void gha_job_free(struct gha_job *j)
