@@ -9,7 +9,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS     := libseccomp libcap json-c libmnl libnftnl libnl-3.0 libnl-route-3.0
+PKGS     := libseccomp libcap json-c libmnl libnftnl libnl-3.0 libnl-route-3.0 ldns
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
             -DBRIG_VERSION=\"$(VERSION)\" -DBRIG_DATADIR=\"$(PREFIX)/share/brig\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -34,7 +34,7 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
             libcriterion-dev libnl-3-dev libnl-route-3-dev scdoc bubblewrap firejail util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
             qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2 \
-            libmnl-dev libnftnl-dev nftables socat dnsmasq-base iperf3 \
+            libmnl-dev libnftnl-dev libldns-dev nftables socat dnsmasq-base iperf3 \
             debootstrap dpkg-dev debian-archive-keyring nodejs
 
 .PHONY: all deps test unit integration vm-test demo bench install clean man probe-compare
