@@ -22,6 +22,16 @@ const char *const etc_host_entries[] = {
 	NULL,
 };
 
+/* Package managers' configuration, shown only under an overlay, where
+ * package tools run and their changes vanish with the job. */
+const char *const etc_package_entries[] = {
+	"apt", "dpkg", "debconf.conf", "ucf.conf", "apk", "pacman.conf", "pacman.d", "yum.repos.d", "dnf", "rpm",
+	NULL,
+};
+
+/* Credentials of private package repositories: hidden inside those. */
+const char *const etc_package_secrets[] = { "apt/auth.conf", "apt/auth.conf.d", NULL };
+
 const char *etc_home(const struct brig_config *c)
 {
 	return c->user ? "/home/job" : "/root";
@@ -72,6 +82,11 @@ static int put(int dirfd, const char *name, const char *text)
 		return -errno;
 	ssize_t len = (ssize_t)strlen(text);
 	return write(fd, text, (size_t)len) == len ? 0 : -EIO;
+}
+
+int etc_write_resolv(int dirfd, const char *text)
+{
+	return put(dirfd, "resolv.conf", text);
 }
 
 int etc_generate(int dirfd, const struct brig_config *c, const char *hostname)

@@ -22,6 +22,7 @@
 #include "brig/lib/log.h"
 #include "brig/fs/mount.h"
 #include "brig/net/net.h"
+#include "brig/run/net_egress.h"
 #include "brig/fs/rootfs.h"
 #include "brig/run/pty.h"
 #include "brig/run/sandbox.h"
@@ -52,6 +53,7 @@ struct job {
 	struct net_lease lease;
 	char ifname[16];
 	bool firewall;
+	struct job_egress egress; /* egress by name: the job's DNS responder */
 	bool pty;               /* the job gets a terminal: see brig/run/pty.h */
 	struct pty_relay relay;
 	struct timespec start;
@@ -204,19 +206,20 @@ static int arm_timer(struct job *j)
  * messages. Returns init's wait status, with its resource usage. */
 static int wait_job(struct job *j, struct rusage *ru)
 {
-	struct pollfd fds[5] = {
+	struct pollfd fds[6] = {
 		{ .fd = j->pidfd, .events = POLLIN },
 		{ .fd = j->sync, .events = POLLIN },
 		{ .fd = j->sigfd, .events = POLLIN },
 		{ .fd = j->timerfd, .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
+		{ .fd = job_egress_fd(&j->egress), .events = POLLIN },
 	};
 	/* The listener hangs up when the last filtered process is gone; from
 	 * then on it would wake poll for ever. */
 	bool listening = true;
 	for (;;) {
 		fds[4].fd = listening ? j->notifier.fd : -1;
-		if (poll(fds, 5, -1) < 0) {
+		if (poll(fds, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -247,6 +250,8 @@ static int wait_job(struct job *j, struct rusage *ru)
 		} else if (fds[4].revents) {
 			listening = false;
 		}
+		if (fds[5].revents & POLLIN)
+			job_egress_handle(&j->egress);
 		if (fds[0].revents & POLLIN)
 			break;
 	}
@@ -297,6 +302,7 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 	add_usage(&j->cg, &e);
 	if (j->firewall && firewall_job_counters(j->id, &e.firewall) == 0)
 		e.have_firewall = true;
+	job_egress_report(&j->egress, &e);
 	if (j->timed_out) {
 		*code = EXIT_TIMEOUT;
 		e.exit_code = -1;
@@ -343,6 +349,10 @@ static int net_prepare(struct job *j)
 	struct cidr job4 = j->lease.a.job4, job6 = j->lease.a.job6;
 	job4.prefix = 32;
 	job6.prefix = 128;
+	if ((r = job_egress_plan(&j->egress, c, j->id, &j->lease.a, j->status_fd)) < 0) {
+		log_error("net veth: egress by name: %s", strerror(-r));
+		return r;
+	}
 	struct fw_job fw = {
 		.id = j->id,
 		.ifname = j->ifname,
@@ -350,10 +360,12 @@ static int net_prepare(struct job *j)
 		.addr6 = job6,
 		.pool4 = c->net.pool4,
 		.pool6 = c->net.pool6,
-		.dns = c->net.dns,
-		.n_dns = c->net.n_dns,
+		.dns = j->egress.on ? j->egress.listen : c->net.dns,
+		.n_dns = j->egress.on ? j->egress.n_listen : c->net.n_dns,
 		.rules = c->net.egress,
 		.n_rules = c->net.n_egress,
+		.name_groups = j->egress.groups,
+		.n_name_groups = j->egress.n_groups,
 		.default_allow = c->net.default_allow,
 	};
 	if ((r = firewall_job_add(&fw)) < 0) {
@@ -362,6 +374,12 @@ static int net_prepare(struct job *j)
 		return r;
 	}
 	j->firewall = true;
+	if ((r = job_egress_start(&j->egress, c)) < 0) {
+		log_error("net veth: cannot answer the job's DNS on the host end of its veth (port 53): %s",
+			  strerror(-r));
+		return r;
+	}
+	j->plan.resolv_conf = j->egress.resolv_conf;
 	return 0;
 }
 
@@ -467,6 +485,7 @@ int sandbox_run(const struct brig_config *c)
 out:
 	/* Whatever happened above: nothing of the job survives this. */
 	teardown_host_state(&j);
+	job_egress_stop(&j.egress);
 	janitor_stop(&j.janitor);
 	pty_relay_finish(&j.relay);
 	mount_plan_free(&j.plan);

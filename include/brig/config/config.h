@@ -28,6 +28,9 @@ struct brig_cache {
 
 enum pty_mode { PTY_AUTO, PTY_ALWAYS, PTY_NEVER };
 
+/* A named capability set for root inside (`caps NAME`); see brig/run/caps.h. */
+enum caps_set { CAPS_NONE, CAPS_CONTAINER_ROOT };
+
 struct brig_mount {
 	enum mount_kind kind;
 	char *src; /* NULL for tmpfs */
@@ -48,8 +51,9 @@ enum config_list {
 	CONFIG_IO, /* limits.io */
 	CONFIG_EGRESS, /* net.egress */
 	CONFIG_CACHES,
+	CONFIG_EGRESS_HOST, /* net.hosts */
 };
-#define CONFIG_N_LISTS (CONFIG_CACHES + 1) /* keep naming the last one */
+#define CONFIG_N_LISTS (CONFIG_EGRESS_HOST + 1) /* keep naming the last one */
 
 /* Where one setting came from, for messages and `brig profile show`. */
 struct brig_origin {
@@ -96,6 +100,7 @@ struct brig_config {
 	size_t n_pass_fds;
 	int *caps; /* cap_value_t, kept instead of dropped */
 	size_t n_caps;
+	enum caps_set caps_set; /* root inside also keeps this set */
 	char **env_set; /* "K=V" */
 	size_t n_env_set;
 	char **env_pass; /* names or "PREFIX_*" */

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "brig/config/config.h"
+#include "brig/net/dns_responder.h"
 
 struct status_exit {
 	int exit_code;   /* the job's code, -1 when a signal ended it */
@@ -19,6 +20,8 @@ struct status_exit {
 	uint64_t memory_peak, pids_peak, io_read_bytes, io_write_bytes;
 	bool have_firewall; /* net veth: packets the firewall refused, by class */
 	struct fw_counters firewall;
+	const struct dns_name_count *egress_names; /* egress by name: answered and refused, per name */
+	size_t n_egress_names;
 };
 
 struct status_denial {
@@ -39,6 +42,9 @@ char *status_format_exited(const char *id, const struct status_exit *e);
 /* brig could not set the job up; nothing of it ran. */
 char *status_format_failed(const char *id, const char *message);
 char *status_format_denied(const char *id, const struct status_denial *d);
+
+/* egress by name: a name or an answer the job's DNS responder refused. */
+char *status_format_egress_denied(const char *id, const struct dns_event *e);
 
 /* Writes one line; a failing sink is reported once by the caller. */
 int status_write(int fd, const char *line);
