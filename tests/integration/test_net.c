@@ -658,6 +658,22 @@ Test(net, egress_an_allowed_name_resolving_to_metadata_or_private_is_refused)
 	expect_line(r.out, "priv", "rcode=0 addrs=10.0.0.5");
 }
 
+Test(net, egress_the_registries_profile_reaches_a_registry_and_nothing_else)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s", network_profile());
+	snprintf(strrchr(path, '/'), sizeof path - (size_t)(strrchr(path, '/') - path), "/registries");
+	struct brig_result r;
+	lab_job(&r, ((const char *const[]){ "--profile", path, NULL }),
+		RESOLVE_AND_TRY("deb", "deb.debian.org") "echo lab=$(" DNS_ASK " udp " JOB_NS " lab.test); echo lit=$(" NET_TRY
+		" tcp 198.51.100.10 22 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "deb", "ok hello");
+	expect_line(r.out, "lab", "rcode=5");
+	/* deb.debian.org is allowed on 80 and 443 only. */
+	expect_line(r.out, "lit", "fail");
+}
+
 /* The set's element outlives the record's TTL (2 s in the lab) by the
  * grace, then goes: a new connection fails until the name is asked again. */
 Test(net, egress_an_address_expires_after_its_ttl_and_grace, .timeout = 240)
