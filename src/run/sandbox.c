@@ -456,7 +456,7 @@ int sandbox_run(const struct brig_config *c)
 		if (j.pidfd >= 0)
 			sys_pidfd_send_signal(j.pidfd, SIGKILL);
 	} else {
-		_cleanup_free_ char *line = status_format_started(j.id, j.pid, c);
+		_cleanup_free_ char *line = status_format_started(j.id, j.pid, c, &j.cg);
 		int w = status_write(j.status_fd, line);
 		if (w < 0)
 			log_warn("cannot write the status: %s", strerror(-w));
