@@ -32,6 +32,8 @@
 #include "brig/config/config.h"
 #include "brig/fs/etc.h"
 #include "brig/ci/gitlab.h"
+#include "brig/lib/exit.h"
+#include "brig/lib/json.h"
 #include "brig/lib/log.h"
 #include "brig/cli/profile.h"
 #include "brig/fs/rootfs.h"
@@ -149,11 +151,10 @@ static int cmd_config(struct gitlab *g)
 	 * --state-dir in every *_args of config.toml. */
 	json_object_object_add(env, "BRIG_GITLAB_STATE_DIR", json_object_new_string(g->state));
 	json_object_object_add(o, "job_env", env);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	int ok = s && printf("%s\n", s) >= 0 && fflush(stdout) == 0;
+	int r = json_print_pretty(o, stdout);
 	json_object_put(o);
-	if (!ok) {
-		log_error("gitlab config: cannot write the configuration: %s", strerror(errno));
+	if (r < 0) {
+		log_error("gitlab config: cannot write the configuration: %s", strerror(-r));
 		return system_failure();
 	}
 	return 0;
@@ -288,18 +289,18 @@ static int job_code(int fd)
 			if (json_object_object_get_ex(o, "exit_code", &v) && json_object_is_type(v, json_type_int))
 				code = json_object_get_int(v);
 			else
-				code = 128 + 9; /* a signal: the status-less end the runner would see */
+				code = EXIT_SIGNAL_BASE + SIGKILL; /* a signal: the status-less end the runner would see */
 			if (json_object_object_get_ex(o, "signal", &v) && json_object_is_type(v, json_type_string)) {
 				int sig = 0;
 				for (int s = 1; s < 65; s++)
 					if (sigabbrev_np(s) && strcmp(json_object_get_string(v) + 3, sigabbrev_np(s)) == 0)
 						sig = s;
 				if (sig)
-					code = 128 + sig;
+					code = EXIT_SIGNAL_BASE + sig;
 			}
 			/* brig's own time limit: 124, as `brig run` says it. */
 			if (json_object_object_get_ex(o, "timed_out", &v) && json_object_get_boolean(v))
-				code = 124;
+				code = EXIT_TIMEOUT;
 		}
 		json_object_put(o);
 	}

@@ -15,7 +15,6 @@
 
 #include "brig/lib/log.h"
 #include "brig/seccomp/seccomp_notify.h"
-#include "brig/run/status.h"
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
 
@@ -28,11 +27,11 @@ struct seen {
 	unsigned long count;
 };
 
-int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, const char *job_id,
-			  int status_fd, bool quiet)
+int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, seccomp_denial_fn *on_denial,
+			  void *ctx, bool quiet)
 {
 	struct seccomp_notif_sizes sizes;
-	*n = (struct seccomp_notifier){ .fd = -1, .policy = p, .job_id = job_id, .status_fd = status_fd,
+	*n = (struct seccomp_notifier){ .fd = -1, .policy = p, .on_denial = on_denial, .ctx = ctx,
 					.quiet = quiet };
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return -errno;
@@ -109,7 +108,7 @@ static void report(struct seccomp_notifier *n, const struct seccomp_notif *req, 
 	unsigned long count = s ? ++s->count : 1;
 	if (count > EVENTS_PER_CALL)
 		return;
-	struct status_denial d = {
+	struct seccomp_denial d = {
 		.syscall = name ? name : "?",
 		.nr = req->data.nr,
 		.pid = pid,
@@ -117,8 +116,8 @@ static void report(struct seccomp_notifier *n, const struct seccomp_notif *req, 
 		.action = action_name(r),
 		.err = r->action == SC_ERRNO ? r->err : 0,
 	};
-	_cleanup_free_ char *line = status_format_denied(n->job_id, &d);
-	status_write(n->status_fd, line);
+	if (n->on_denial)
+		n->on_denial(n->ctx, &d);
 	if (count == 1 && !n->quiet)
 		log_warn("%s %s(2) to pid %d (%s)", r->action == SC_LOG ? "logged" : "denied", d.syscall, (int)pid,
 			 comm);

@@ -1,11 +1,12 @@
 /* JSON status events (one object per line) on --status-fd/--status-file. */
 #pragma once
-#include "brig/net/firewall.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "brig/config/config.h"
+#include "brig/net/firewall.h"
+#include "brig/seccomp/seccomp_notify.h"
 
 struct status_exit {
 	int exit_code;   /* the job's code, -1 when a signal ended it */
@@ -21,15 +22,6 @@ struct status_exit {
 	struct fw_counters firewall;
 };
 
-struct status_denial {
-	const char *syscall;
-	int nr;
-	pid_t pid; /* as the job sees it */
-	const char *comm;
-	const char *action; /* errno, kill, log */
-	int err;            /* for errno */
-};
-
 /* Opens the sink the config names; -1 in *fd when there is none. */
 int status_open(const struct brig_config *c, int *fd);
 
@@ -38,7 +30,7 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 char *status_format_exited(const char *id, const struct status_exit *e);
 /* brig could not set the job up; nothing of it ran. */
 char *status_format_failed(const char *id, const char *message);
-char *status_format_denied(const char *id, const struct status_denial *d);
+char *status_format_denied(const char *id, const struct seccomp_denial *d);
 
 /* Writes one line; a failing sink is reported once by the caller. */
 int status_write(int fd, const char *line);
