@@ -31,6 +31,7 @@
 #include "brig/cli/cli.h"
 #include "brig/config/config.h"
 #include "brig/fs/etc.h"
+#include "brig/ci/ci.h"
 #include "brig/ci/gitlab.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/json.h"
@@ -43,7 +44,6 @@
 extern char **environ;
 
 #define CUSTOM_ENV "CUSTOM_ENV_"
-#define STATUS_MAX (1 << 20)
 
 struct gitlab {
 	const char *state;   /* --state-dir */
@@ -97,31 +97,6 @@ static int locate(struct gitlab *g)
 		return -ENAMETOOLONG;
 	}
 	return 0;
-}
-
-static int mkdir_one(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -errno;
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-static int mkdir_parents(const char *path, mode_t mode)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof buf, "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			int r = mkdir_one(buf, mode);
-			*p = '/';
-			if (r < 0)
-				return r;
-		}
-	return mkdir_one(buf, mode);
 }
 
 static int sub(const struct gitlab *g, const char *name, char *buf, size_t len)
@@ -178,8 +153,8 @@ static int cmd_prepare(struct gitlab *g)
 	int r;
 	if (locate(g) < 0 || check_profile(g) < 0)
 		return system_failure();
-	if ((r = mkdir_parents(g->state, 0755)) < 0 || (r = sub(g, "", path, sizeof path)) < 0 ||
-	    (r = mkdir_parents(g->job, 0700)) < 0 || (r = mkdir_parents(g->cache, 0700)) < 0) {
+	if ((r = ci_mkdir_parents(g->state, 0755)) < 0 || (r = sub(g, "", path, sizeof path)) < 0 ||
+	    (r = ci_mkdir_parents(g->job, 0700)) < 0 || (r = ci_mkdir_parents(g->cache, 0700)) < 0) {
 		log_error("gitlab prepare: %s: %s", g->job, strerror(-r));
 		return system_failure();
 	}
@@ -187,7 +162,7 @@ static int cmd_prepare(struct gitlab *g)
 		/* Like /tmp: every user of the job may write there. The overlay
 		 * directory is the host's: brig gives its layers to the job. */
 		if ((r = sub(g, dirs[i], path, sizeof path)) < 0 ||
-		    (r = mkdir_one(path, strcmp(dirs[i], "overlay") == 0 ? 0700 : 0755)) < 0 ||
+		    (r = ci_mkdir_one(path, strcmp(dirs[i], "overlay") == 0 ? 0700 : 0755)) < 0 ||
 		    (strcmp(dirs[i], "tmp") == 0 && chmod(path, 01777) < 0 && (r = -errno))) {
 			log_error("gitlab prepare: %s: %s", path, strerror(-r));
 			return system_failure();
@@ -273,40 +248,6 @@ static int job_variables(struct brig_config *c)
 	return 0;
 }
 
-/* The job's exit code from the `exited` status event; -1 when there is
- * none (brig failed before or while setting the sandbox up). */
-static int job_code(int fd)
-{
-	_cleanup_free_ char *text = malloc(STATUS_MAX + 1);
-	ssize_t n = text ? pread(fd, text, STATUS_MAX, 0) : -1;
-	if (n <= 0)
-		return -1;
-	text[n] = '\0';
-	int code = -1;
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
-		json_object *o = json_tokener_parse(line), *ev, *v;
-		if (o && json_object_object_get_ex(o, "event", &ev) && strcmp(json_object_get_string(ev), "exited") == 0) {
-			if (json_object_object_get_ex(o, "exit_code", &v) && json_object_is_type(v, json_type_int))
-				code = json_object_get_int(v);
-			else
-				code = EXIT_SIGNAL_BASE + SIGKILL; /* a signal: the status-less end the runner would see */
-			if (json_object_object_get_ex(o, "signal", &v) && json_object_is_type(v, json_type_string)) {
-				int sig = 0;
-				for (int s = 1; s < 65; s++)
-					if (sigabbrev_np(s) && strcmp(json_object_get_string(v) + 3, sigabbrev_np(s)) == 0)
-						sig = s;
-				if (sig)
-					code = EXIT_SIGNAL_BASE + sig;
-			}
-			/* brig's own time limit: 124, as `brig run` says it. */
-			if (json_object_object_get_ex(o, "timed_out", &v) && json_object_get_boolean(v))
-				code = EXIT_TIMEOUT;
-		}
-		json_object_put(o);
-	}
-	return code;
-}
-
 static void write_exit_code_file(int code)
 {
 	const char *path = getenv("BUILD_EXIT_CODE_FILE");
@@ -362,7 +303,7 @@ static int cmd_run(struct gitlab *g, const char *script, const char *stage)
 	if (config_finish(&c) < 0)
 		goto out;
 	int r = sandbox_run(&c);
-	int job = job_code(status);
+	int job = ci_job_code(status);
 	if (job < 0) {
 		/* No job ran: brig's own failure, already on stderr (the job log). */
 		log_error("gitlab run %s: the sandbox could not be set up (brig exit %d)", stage, r);
