@@ -10,14 +10,18 @@
  *   STATE/jobs/R-C-J/tmp      bound at /tmp
  *   STATE/jobs/R-C-J/overlay  the overlay's upper layers (overlay-upper),
  *                             when the profile's rootfs-mode is overlay
- *   STATE/jobs/R-C-J/cache -> STATE/cache/R-C, bound at /cache
+ *   STATE/jobs/R-C-J/cache -> STATE/cache/R-C-P[-protected], at /cache
  *
- * R, C, J: CI_RUNNER_ID, CI_CONCURRENT_PROJECT_ID, CI_JOB_ID. The cache
- * outlives the job and belongs to one concurrency slot of one runner, so
- * two jobs running at once never share one. */
+ * R, C, J, P: CI_RUNNER_ID, CI_CONCURRENT_PROJECT_ID, CI_JOB_ID,
+ * CI_PROJECT_ID. The cache outlives the job and belongs to one project on
+ * one concurrency slot of one runner: two jobs running at once never share
+ * one, and no project restores what another wrote (the runner's own
+ * executors key their cache volumes by project too). Jobs of protected
+ * refs get a cache of their own, as GitLab keeps their cache keys apart
+ * with its -protected suffix: a job of any branch could otherwise plant
+ * what a protected pipeline (one holding deployment secrets) restores. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <limits.h>
@@ -36,6 +40,7 @@
 #include "brig/lib/exit.h"
 #include "brig/lib/json.h"
 #include "brig/lib/log.h"
+#include "brig/lib/rmtree.h"
 #include "brig/cli/profile.h"
 #include "brig/fs/rootfs.h"
 #include "brig/run/sandbox.h"
@@ -50,7 +55,7 @@ struct gitlab {
 	const char *profile; /* --profile */
 	char key[80];        /* R-C-J */
 	char job[PATH_MAX];  /* STATE/jobs/KEY */
-	char cache[PATH_MAX]; /* STATE/cache/R-C */
+	char cache[PATH_MAX]; /* STATE/cache/R-C-P[-protected] */
 };
 
 /* The runner's exit codes: it passes them in the environment, so they can
@@ -84,15 +89,21 @@ static int locate(struct gitlab *g)
 	const char *runner = id_from_env(CUSTOM_ENV "CI_RUNNER_ID");
 	const char *slot = id_from_env(CUSTOM_ENV "CI_CONCURRENT_PROJECT_ID");
 	const char *job = id_from_env(CUSTOM_ENV "CI_JOB_ID");
-	if (!runner || !slot || !job)
+	const char *project = id_from_env(CUSTOM_ENV "CI_PROJECT_ID");
+	if (!runner || !slot || !job || !project)
 		return -EINVAL;
+	/* Only GitLab's own word makes a ref protected: anything else, unset
+	 * included, gets the unprotected cache. */
+	const char *prot = getenv(CUSTOM_ENV "CI_COMMIT_REF_PROTECTED");
+	bool is_protected = prot && strcmp(prot, "true") == 0;
 	if (g->state[0] != '/') {
 		log_error("gitlab: --state-dir %s: expected an absolute path", g->state);
 		return -EINVAL;
 	}
 	snprintf(g->key, sizeof g->key, "%s-%s-%s", runner, slot, job);
 	if ((size_t)snprintf(g->job, sizeof g->job, "%s/jobs/%s", g->state, g->key) >= sizeof g->job ||
-	    (size_t)snprintf(g->cache, sizeof g->cache, "%s/cache/%s-%s", g->state, runner, slot) >= sizeof g->cache) {
+	    (size_t)snprintf(g->cache, sizeof g->cache, "%s/cache/%s-%s-%s%s", g->state, runner, slot, project,
+			     is_protected ? "-protected" : "") >= sizeof g->cache) {
 		log_error("gitlab: --state-dir %s: path too long", g->state);
 		return -ENAMETOOLONG;
 	}
@@ -168,9 +179,11 @@ static int cmd_prepare(struct gitlab *g)
 			return system_failure();
 		}
 	}
-	/* Idempotent: the runner retries prepare after a system failure. */
+	/* Idempotent: the runner retries prepare after a system failure. The
+	 * link is made anew so that it always names this job's cache. */
 	snprintf(link, sizeof link, "../../cache/%s", strrchr(g->cache, '/') + 1);
-	if ((r = sub(g, "cache", path, sizeof path)) < 0 || (symlink(link, path) < 0 && errno != EEXIST)) {
+	if ((r = sub(g, "cache", path, sizeof path)) < 0 || (unlink(path) < 0 && errno != ENOENT) ||
+	    symlink(link, path) < 0) {
 		log_error("gitlab prepare: %s: %s", path, strerror(r < 0 ? -r : errno));
 		return system_failure();
 	}
@@ -322,28 +335,37 @@ out:
 
 /* cleanup */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static void report_left(const char *rel, int err, void *ctx)
 {
-	(void)st, (void)ftw;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
-		log_warn("gitlab cleanup: %s: %s", path, strerror(errno));
-	return 0;
+	const struct gitlab *g = ctx;
+	log_error("gitlab cleanup: %s/%s stays: %s", g->state, rel, strerror(err));
 }
 
+/* The runner logs a failed cleanup and goes on: its status never changes
+ * the job's. So what stays is said, with a system failure, and the next
+ * prepare of the same key starts on what is left. */
 static int cmd_cleanup(struct gitlab *g)
 {
-	/* Never fails the job: problems are logged, the exit is 0. */
 	if (locate(g) < 0)
-		return 0;
-	/* The overlay's work directories are unreadable (mode 0) even to
-	 * their owner, which nftw cannot descend as an unprivileged user. */
-	char overlay[PATH_MAX];
-	if (sub(g, "overlay", overlay, sizeof overlay) == 0)
-		rootfs_remove_tree(overlay);
-	/* Depth first, never following a link: the job wrote in there. */
-	if (nftw(g->job, remove_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
-		log_warn("gitlab cleanup: %s: %s", g->job, strerror(errno));
-	return 0;
+		return system_failure();
+	_cleanup_close_ int state = open(g->state, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (state < 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_error("gitlab cleanup: %s: %s", g->state, strerror(errno));
+		return system_failure();
+	}
+	/* By descriptor from the state directory down, never following a link
+	 * nor entering another mount: the job wrote in there, and may have
+	 * nested it deeper than any path can name. */
+	char rel[sizeof g->key + 8];
+	snprintf(rel, sizeof rel, "jobs/%s", g->key);
+	int r = rmtree_at(state, rel, report_left, g);
+	if (r < 0)
+		log_error("gitlab cleanup: %s: %s", g->job, strerror(-r));
+	else if (r > 0)
+		log_error("gitlab cleanup: %d entr%s of %s could not be removed", r, r == 1 ? "y" : "ies", g->job);
+	return r == 0 ? 0 : system_failure();
 }
 
 static void usage(FILE *f)

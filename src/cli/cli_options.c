@@ -221,6 +221,21 @@ static int set_cap_add(struct brig_config *c, const char *a, const char **why)
 	return push(&c->caps, &c->n_caps, sizeof v, &v);
 }
 
+/* A named set rather than a list, so profiles say what they mean and a
+ * later version can correct the set in one place. */
+static const char *const caps_set_names[] = { [CAPS_NONE] = "none", [CAPS_CONTAINER_ROOT] = "container-root" };
+
+static int set_caps(struct brig_config *c, const char *a, const char **why)
+{
+	*why = "expected none or container-root";
+	for (size_t i = 0; i < ARRAY_SIZE(caps_set_names); i++)
+		if (strcmp(a, caps_set_names[i]) == 0) {
+			c->caps_set = (enum caps_set)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 static bool valid_env_name(const char *s, size_t len, bool allow_star)
 {
 	if (len == 0 || isdigit((unsigned char)s[0]))
@@ -434,6 +449,13 @@ static int show_cap_add(const struct brig_config *c, size_t i, char **out)
 	return r;
 }
 
+static int show_caps(const struct brig_config *c, size_t i, char **out)
+{
+	(void)i;
+	*out = NULL;
+	return c->caps_set != CAPS_NONE ? out_str(caps_set_names[c->caps_set], out) : 0;
+}
+
 static int show_env(const struct brig_config *c, size_t i, char **out)
 {
 	*out = NULL;
@@ -519,6 +541,9 @@ const struct cli_option cli_run_options[] = {
 	       "none: only 0, 1 and 2"),
 	REPEAT("cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", 0, cap_add, CONFIG_CAPS,
 	       "none: every capability dropped"),
+	SCALAR("caps", "none|container-root",
+	       "capabilities root inside keeps, within the job's user namespace (container-root: as in a container)", 0,
+	       caps, "none: every capability dropped"),
 	REPEAT("env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', env, CONFIG_ENV_SET,
 	       "none beyond PATH, HOME, TERM and LANG"),
 	REPEAT("env-pass", "[!]NAME", "pass a host variable, or all matching PREFIX_*; !NAME never passes (repeatable)", 0, env_pass,

@@ -12,6 +12,7 @@
 
 #include "brig/lib/log.h"
 #include "brig/fs/rootfs.h"
+#include "brig/lib/rmtree.h"
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
 
@@ -191,37 +192,11 @@ int rootfs_prepare(const struct brig_config *c, const char *job_id, struct rootf
 	return 0;
 }
 
-/* Removes name under dir without following links. What the job left may
- * be unreadable to its owner (overlayfs' work directories are mode 0), so
- * a directory that cannot be opened is made so first: it is ours. */
-static void remove_tree(int dir, const char *name)
-{
-	int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == EACCES && fchmodat(dir, name, 0700, 0) == 0)
-		fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		unlinkat(dir, name, 0);
-		return;
-	}
-	fchmod(fd, 0700);
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			remove_tree(dirfd(d), de->d_name);
-	closedir(d);
-	unlinkat(dir, name, AT_REMOVEDIR);
-}
-
 void rootfs_release(struct rootfs_job *rj)
 {
 	if (rj->overlay_job_dir) {
 		if (!rj->keep_overlay)
-			remove_tree(AT_FDCWD, rj->overlay_job_dir);
+			(void)rmtree_at(AT_FDCWD, rj->overlay_job_dir, NULL, NULL);
 		free(TAKE_PTR(rj->overlay_job_dir));
 	}
 	if (rj->upper_lock_fd >= 0)
@@ -230,4 +205,3 @@ void rootfs_release(struct rootfs_job *rj)
 		close(TAKE_FD(rj->lock_fd));
 }
 
-void rootfs_remove_tree(const char *path) { remove_tree(AT_FDCWD, path); }

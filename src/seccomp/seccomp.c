@@ -90,31 +90,64 @@ static scmp_filter_ctx new_filter(uint32_t def)
 	return ctx;
 }
 
+/* The comparisons that make condition c hold, as alternatives: one for
+ * most operators, one per bit for ANY_BITS (libseccomp has no "any of
+ * these bits"). Returns how many it wrote. */
+static unsigned alternatives(const struct sc_cond *c, struct scmp_arg_cmp *out)
+{
+	unsigned n = 0;
+	switch (c->op) {
+	case SC_OP_NONE:
+		break;
+	case SC_OP_EQ:
+		out[n++] = SCMP_CMP(c->arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, c->value);
+		break;
+	case SC_OP_NE:
+		/* A 64-bit comparison: garbage in the high half makes it hold
+		 * where the kernel's view would not, and the supervisor, which
+		 * compares 32 bits, lets such a call continue. */
+		out[n++] = SCMP_CMP32(c->arg, SCMP_CMP_NE, c->value);
+		break;
+	case SC_OP_GE:
+		/* Likewise: the high half can only make it hold more often. */
+		out[n++] = SCMP_CMP(c->arg, SCMP_CMP_GE, c->value);
+		break;
+	case SC_OP_ANY_BITS:
+		for (unsigned b = 0; b < 64; b++)
+			if (c->value & (1ULL << b))
+				out[n++] = SCMP_CMP(c->arg, SCMP_CMP_MASKED_EQ, 1ULL << b, 1ULL << b);
+		break;
+	}
+	return n;
+}
+
+/* Every combination of one alternative per condition: a rule of
+ * libseccomp holds when all its comparisons do. */
+static int add_product(scmp_filter_ctx ctx, uint32_t act, const struct sc_rule *r, unsigned i,
+		       struct scmp_arg_cmp *chosen)
+{
+	if (i == r->n_cond)
+		return seccomp_rule_add_array(ctx, act, r->nr, r->n_cond, chosen);
+	struct scmp_arg_cmp alt[64];
+	unsigned n = alternatives(&r->cond[i], alt);
+	for (unsigned k = 0; k < n; k++) {
+		chosen[i] = alt[k];
+		int e = add_product(ctx, act, r, i + 1, chosen);
+		if (e < 0 && e != -EEXIST)
+			return e;
+	}
+	return 0;
+}
+
 /* The refusal filter's rule for r: a notification the supervisor answers,
  * or for quiet rules the errno straight from the kernel. */
 static int add_refusal(scmp_filter_ctx ctx, const struct sc_rule *r)
 {
 	uint32_t act = r->quiet ? SCMP_ACT_ERRNO((uint32_t)r->err) : SCMP_ACT_NOTIFY;
-	switch (r->op) {
-	case SC_OP_NONE:
+	struct scmp_arg_cmp chosen[SC_MAX_COND];
+	if (r->n_cond == 0)
 		return seccomp_rule_add(ctx, act, r->nr, 0);
-	case SC_OP_EQ:
-		return seccomp_rule_add(ctx, act, r->nr, 1, SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, 0xffffffffu, r->value));
-	case SC_OP_NE:
-		return seccomp_rule_add(ctx, act, r->nr, 1, SCMP_CMP32(r->arg, SCMP_CMP_NE, r->value));
-	case SC_OP_ANY_BITS:
-		/* One rule per bit: libseccomp has no "any of these bits". */
-		for (unsigned b = 0; b < 64; b++) {
-			uint64_t bit = 1ULL << b;
-			if (!(r->value & bit))
-				continue;
-			int e = seccomp_rule_add(ctx, act, r->nr, 1, SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, bit, bit));
-			if (e < 0)
-				return e;
-		}
-		return 0;
-	}
-	return -EINVAL;
+	return add_product(ctx, act, r, 0, chosen);
 }
 
 /* How the refusal filter treats one syscall. libseccomp lets a rule
@@ -133,7 +166,7 @@ static struct per_call shape_of(const struct seccomp_policy *p, int nr)
 		const struct sc_rule *r = &p->v[i];
 		if (r->nr != nr)
 			continue;
-		if (r->op == SC_OP_NONE)
+		if (r->n_cond == 0)
 			s.unconditional_refusal |= r->action != SC_ALLOW;
 		else if (r->action == SC_ALLOW)
 			s.conditional_allow = true;
@@ -153,7 +186,7 @@ static int add_call(scmp_filter_ctx refusals, const struct seccomp_policy *p, co
 		return add_refusal(refusals, &all);
 	}
 	struct sc_rule copy = *r;
-	if (copy.op != SC_OP_NONE && s.conditional_allow)
+	if (copy.n_cond && s.conditional_allow)
 		copy.quiet = false;
 	return add_refusal(refusals, &copy);
 }

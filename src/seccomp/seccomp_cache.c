@@ -22,7 +22,7 @@
 #define MAX_ENTRY (1 << 20)
 
 struct entry_header {
-	char magic[8]; /* "brigbpf1" */
+	char magic[8]; /* "brigbpf2" */
 	uint32_t rules_bytes;
 	uint32_t bpf_bytes;
 };
@@ -49,8 +49,11 @@ static int cache_dir(void)
 
 /* The rules as fixed-width fields: no padding bytes to compare. */
 struct packed_rule {
-	int32_t nr, action, err, quiet, op, arg;
-	uint64_t value;
+	int32_t nr, action, err, quiet, n_cond, pad;
+	struct {
+		int32_t op, arg;
+		uint64_t value;
+	} cond[SC_MAX_COND];
 };
 
 static struct packed_rule *pack(const struct seccomp_policy *p, size_t *bytes)
@@ -58,8 +61,13 @@ static struct packed_rule *pack(const struct seccomp_policy *p, size_t *bytes)
 	struct packed_rule *v = calloc(p->n ? p->n : 1, sizeof *v);
 	for (size_t i = 0; v && i < p->n; i++) {
 		const struct sc_rule *r = &p->v[i];
-		v[i] = (struct packed_rule){ r->nr, (int32_t)r->action, r->err, r->quiet, (int32_t)r->op,
-					     (int32_t)r->arg, r->value };
+		v[i] = (struct packed_rule){ .nr = r->nr, .action = (int32_t)r->action, .err = r->err,
+					     .quiet = r->quiet, .n_cond = (int32_t)r->n_cond };
+		for (unsigned c = 0; c < r->n_cond; c++) {
+			v[i].cond[c].op = (int32_t)r->cond[c].op;
+			v[i].cond[c].arg = (int32_t)r->cond[c].arg;
+			v[i].cond[c].value = r->cond[c].value;
+		}
 	}
 	*bytes = p->n * sizeof *v;
 	return v;
@@ -94,7 +102,7 @@ static int lookup(int dir, const char *name, const void *packed, size_t rules)
 	struct stat st;
 	struct entry_header h;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 || st.st_size > MAX_ENTRY ||
-	    pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h.magic, "brigbpf1", 8) != 0 ||
+	    pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h.magic, "brigbpf2", 8) != 0 ||
 	    h.rules_bytes != rules || (off_t)(sizeof h + h.rules_bytes + h.bpf_bytes) != st.st_size)
 		return -ENOENT;
 	_cleanup_free_ unsigned char *buf = malloc((size_t)st.st_size);
@@ -112,7 +120,7 @@ static void store(int dir, const char *name, const void *packed, size_t rules, i
 	if (fstat(memfd, &st) < 0 || st.st_size <= 0 || st.st_size > MAX_ENTRY)
 		return;
 	struct entry_header h = { .rules_bytes = (uint32_t)rules, .bpf_bytes = (uint32_t)st.st_size };
-	memcpy(h.magic, "brigbpf1", 8);
+	memcpy(h.magic, "brigbpf2", 8);
 	_cleanup_free_ unsigned char *bpf = malloc((size_t)st.st_size);
 	char tmp[128];
 	snprintf(tmp, sizeof tmp, ".%s.%d", name, (int)getpid());

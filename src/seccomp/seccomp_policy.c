@@ -51,12 +51,16 @@ static const struct {
 	{ "AF_ATMPVC", AF_ATMPVC },	      { "AF_ATMSVC", AF_ATMSVC },
 	{ "AF_ROSE", AF_ROSE },		      { "AF_NETROM", AF_NETROM },
 	{ "S_ISUID", S_ISUID },		      { "S_ISGID", S_ISGID },
+	{ "O_CREAT", O_CREAT },
+	/* The kernel's bit alone: glibc's O_TMPFILE adds O_DIRECTORY, which
+	 * on its own never makes open read its mode. */
+	{ "__O_TMPFILE", 020000000 },
 };
 
 static const struct {
 	const char *name;
 	enum sc_op op;
-} ops[] = { { "==", SC_OP_EQ }, { "!=", SC_OP_NE }, { "&", SC_OP_ANY_BITS } };
+} ops[] = { { "==", SC_OP_EQ }, { "!=", SC_OP_NE }, { "&", SC_OP_ANY_BITS }, { ">=", SC_OP_GE } };
 
 struct ctx {
 	struct seccomp_policy *p;
@@ -120,7 +124,7 @@ static int parse_value(const char *s, uint64_t *out)
 
 static int add_rule(struct seccomp_policy *p, const struct sc_rule *r)
 {
-	if (r->op == SC_OP_NONE) {
+	if (r->n_cond == 0) {
 		size_t kept = 0;
 		for (size_t i = 0; i < p->n; i++)
 			if (p->v[i].nr != r->nr)
@@ -165,18 +169,27 @@ static int add_target(struct ctx *x, const char *target, struct sc_rule *r)
 	return 0;
 }
 
-static int parse_condition(struct ctx *x, char **tok, size_t n, struct sc_rule *r)
+/* One or more `argN OP VALUE` triples, all of which must hold. */
+static int parse_conditions(struct ctx *x, char **tok, size_t n, struct sc_rule *r)
 {
-	if (n != 3 || strncmp(tok[0], "arg", 3) != 0 || strlen(tok[0]) != 4 || tok[0][3] < '0' || tok[0][3] > '5')
-		return bad(x, "expected a condition like 'arg1 == TIOCSTI' (arg0..arg5, ==, != or &)");
-	r->arg = (unsigned)(tok[0][3] - '0');
-	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
-		if (strcmp(tok[1], ops[i].name) == 0)
-			r->op = ops[i].op;
-	if (r->op == SC_OP_NONE)
-		return bad(x, "%s: unknown operator (==, != or &)", tok[1]);
-	if (parse_value(tok[2], &r->value) < 0)
-		return bad(x, "%s: not a number or a known constant", tok[2]);
+	if (n == 0 || n % 3 != 0)
+		return bad(x, "expected a condition like 'arg1 == TIOCSTI' (arg0..arg5, ==, !=, >= or &)");
+	if (n / 3 > SC_MAX_COND)
+		return bad(x, "at most %d conditions in one rule", SC_MAX_COND);
+	for (size_t i = 0; i < n; i += 3) {
+		struct sc_cond *c = &r->cond[r->n_cond++];
+		const char *a = tok[i];
+		if (strncmp(a, "arg", 3) != 0 || strlen(a) != 4 || a[3] < '0' || a[3] > '5')
+			return bad(x, "expected a condition like 'arg1 == TIOCSTI' (arg0..arg5, ==, !=, >= or &)");
+		c->arg = (unsigned)(a[3] - '0');
+		for (size_t j = 0; j < ARRAY_SIZE(ops); j++)
+			if (strcmp(tok[i + 1], ops[j].name) == 0)
+				c->op = ops[j].op;
+		if (c->op == SC_OP_NONE)
+			return bad(x, "%s: unknown operator (==, !=, >= or &)", tok[i + 1]);
+		if (parse_value(tok[i + 2], &c->value) < 0)
+			return bad(x, "%s: not a number or a known constant", tok[i + 2]);
+	}
 	return 0;
 }
 
@@ -184,7 +197,7 @@ static int read_policy(struct seccomp_policy *p, const char *name, int depth, co
 
 static int parse_line(struct ctx *x, char *line)
 {
-	char *tok[12];
+	char *tok[16];
 	size_t n = 0;
 	char *save = NULL;
 	for (char *t = strtok_r(line, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
@@ -221,7 +234,7 @@ static int parse_line(struct ctx *x, char *line)
 		i++;
 	}
 	if (i < n) {
-		int e = parse_condition(x, tok + i, n - i, &r);
+		int e = parse_conditions(x, tok + i, n - i, &r);
 		if (e < 0)
 			return e;
 	}
@@ -342,22 +355,32 @@ void seccomp_policy_free(struct seccomp_policy *p)
 	*p = (struct seccomp_policy){ 0 };
 }
 
-static bool holds(const struct sc_rule *r, const uint64_t args[6])
+static bool cond_holds(const struct sc_cond *c, const uint64_t args[6])
 {
-	/* The kernel reads int arguments (ioctl's request, personality) as
-	 * 32 bits; the high half must not matter here either. */
-	uint64_t a = args[r->arg];
-	switch (r->op) {
+	/* The kernel reads int arguments (ioctl's request, personality, ids)
+	 * as 32 bits; the high half must not matter here either. */
+	uint64_t a = args[c->arg];
+	switch (c->op) {
 	case SC_OP_NONE:
 		return true;
 	case SC_OP_EQ:
-		return (a & 0xffffffffu) == r->value;
+		return (a & 0xffffffffu) == c->value;
 	case SC_OP_NE:
-		return (a & 0xffffffffu) != r->value;
+		return (a & 0xffffffffu) != c->value;
+	case SC_OP_GE:
+		return (a & 0xffffffffu) >= c->value;
 	case SC_OP_ANY_BITS:
-		return (a & r->value) != 0;
+		return (a & c->value) != 0;
 	}
 	return false;
+}
+
+static bool holds(const struct sc_rule *r, const uint64_t args[6])
+{
+	for (unsigned i = 0; i < r->n_cond; i++)
+		if (!cond_holds(&r->cond[i], args))
+			return false;
+	return true;
 }
 
 const struct sc_rule *seccomp_policy_decide(const struct seccomp_policy *p, int nr, const uint64_t args[6])
@@ -367,7 +390,7 @@ const struct sc_rule *seccomp_policy_decide(const struct seccomp_policy *p, int 
 		const struct sc_rule *r = &p->v[i];
 		if (r->nr != nr)
 			continue;
-		if (r->op == SC_OP_NONE)
+		if (r->n_cond == 0)
 			fallback = r;
 		else if (holds(r, args))
 			return r;

@@ -26,7 +26,9 @@
  *                        ADDR_NO_RANDOMIZE, PER_QUERY
  *   socket FAMILY        AF_NAME or a number; a socket created is closed
  *   chmod|fchmod|fchmodat|fchmodat2|creat|open|openat|mknod|mknodat PATH MODE
- *                        MODE in octal; these create or change PATH */
+ *                        MODE in octal; these create or change PATH
+ *   open-ro|openat-ro PATH MODE   open PATH read-only, MODE passed along
+ *   openat-tmpfile DIR MODE       a nameless file in DIR (O_TMPFILE) */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fanotify.h>
@@ -273,6 +275,18 @@ static long call_fchmodat2(void)
 static long call_openat(void)
 {
 	return close_if_fd(syscall(SYS_openat, AT_FDCWD, mode_path(), O_WRONLY | O_CREAT | O_CLOEXEC, mode_value()));
+}
+
+/* Opens without creating: the kernel ignores MODE, whatever its bits. */
+static long call_openat_ro(void)
+{
+	return close_if_fd(syscall(SYS_openat, AT_FDCWD, mode_path(), O_RDONLY | O_CLOEXEC, mode_value()));
+}
+
+/* O_TMPFILE: a nameless file in the directory PATH, created with MODE. */
+static long call_openat_tmpfile(void)
+{
+	return close_if_fd(syscall(SYS_openat, AT_FDCWD, mode_path(), O_WRONLY | O_TMPFILE | O_CLOEXEC, mode_value()));
 }
 
 /* Regular files need no privilege to mknod. */
@@ -650,6 +664,11 @@ static long call_open(void)
 	return close_if_fd(syscall(SYS_open, mode_path(), O_WRONLY | O_CREAT | O_CLOEXEC, mode_value()));
 }
 
+static long call_open_ro(void)
+{
+	return close_if_fd(syscall(SYS_open, mode_path(), O_RDONLY | O_CLOEXEC, mode_value()));
+}
+
 static long call_creat(void)
 {
 	return close_if_fd(syscall(SYS_creat, mode_path(), mode_value()));
@@ -781,7 +800,7 @@ static long call_get_thread_area(void)
 	return syscall(SYS_get_thread_area, NULL);
 }
 
-#define X86_64_CALLS CALL(open), CALL(creat), CALL(chmod), CALL(mknod), CALL(fork), CALL(create_module), CALL(query_module), CALL(get_kernel_syms), CALL(iopl), CALL(ioperm), CALL(modify_ldt), CALL(uselib), CALL(ustat), CALL(sysfs), CALL(_sysctl), CALL(afs_syscall), CALL(tuxcall), CALL(security), CALL(vserver), CALL(getpmsg), CALL(putpmsg), CALL(epoll_ctl_old), CALL(epoll_wait_old), CALL(set_thread_area), CALL(get_thread_area),
+#define X86_64_CALLS CALL(open), { "open-ro", call_open_ro }, CALL(creat), CALL(chmod), CALL(mknod), CALL(fork), CALL(create_module), CALL(query_module), CALL(get_kernel_syms), CALL(iopl), CALL(ioperm), CALL(modify_ldt), CALL(uselib), CALL(ustat), CALL(sysfs), CALL(_sysctl), CALL(afs_syscall), CALL(tuxcall), CALL(security), CALL(vserver), CALL(getpmsg), CALL(putpmsg), CALL(epoll_ctl_old), CALL(epoll_wait_old), CALL(set_thread_area), CALL(get_thread_area),
 #else
 #define X86_64_CALLS
 #endif
@@ -806,6 +825,8 @@ static const struct {
 	CALL(fchmodat),
 	CALL(fchmodat2),
 	CALL(openat),
+	{ "openat-ro", call_openat_ro },
+	{ "openat-tmpfile", call_openat_tmpfile },
 	CALL(mknodat),
 	CALL(getpid),
 	CALL(getppid),

@@ -114,6 +114,8 @@ static void runner_setup(struct runner *g, const char *job_id, const char *slot)
 	put_env(g, "CUSTOM_ENV_CI_RUNNER_ID", "12");
 	put_env(g, "CUSTOM_ENV_CI_CONCURRENT_PROJECT_ID", slot);
 	put_env(g, "CUSTOM_ENV_CI_JOB_ID", job_id);
+	put_env(g, "CUSTOM_ENV_CI_PROJECT_ID", "101");
+	put_env(g, "CUSTOM_ENV_CI_PROJECT_PATH", "group/project");
 	put_env(g, "CUSTOM_ENV_CI_JOB_TOKEN", "glcbt-job-scoped");
 	put_env(g, "CUSTOM_ENV_CI_BUILDS_DIR", "/builds");
 	put_env(g, "CUSTOM_ENV_CI_PROJECT_DIR", "/builds/group/project");
@@ -426,4 +428,94 @@ Test(gitlab, overlay_writes_persist_across_the_stages_of_one_job_only, .timeout 
 	cr_assert_eq(call(&a, &p, "cleanup", NULL, NULL, true), 0, LOG_FMT, LOG_ARGS(p));
 	cr_expect_neq(lstat(dir, &st), 0, "cleanup left %s", dir);
 	cr_expect_eq(call(&b, &p, "cleanup", NULL, NULL, true), 0);
+}
+
+/* One runner, one slot, one state directory: what a job of one project
+ * writes under /cache (even at another project's path, where the runner
+ * would look for that project's cache.zip) is not what a job of another
+ * project restores, nor a job of a protected ref of the same project;
+ * the next unprotected job of the project finds it. */
+static void cache_job(const char *job, const char *project, const char *protected_ref, const char *body,
+		      const char *expect)
+{
+	static char *state;
+	struct runner g;
+	struct agent_proc p;
+	runner_setup(&g, job, "0");
+	if (!state)
+		state = g.state;
+	g.state = state;
+	put_env(&g, "CUSTOM_ENV_CI_PROJECT_ID", project);
+	if (protected_ref)
+		put_env(&g, "CUSTOM_ENV_CI_COMMIT_REF_PROTECTED", protected_ref);
+	config_and_prepare(&g);
+	cr_assert_eq(run_stage(&g, &p, "build_script", body), 0, LOG_FMT, LOG_ARGS(p));
+	cr_expect_str_eq(kv_get(p.log.data, "seen") ?: "?", expect, "job %s of project %s (protected: %s)" LOG_FMT, job,
+			 project, protected_ref ? protected_ref : "unset", LOG_ARGS(p));
+	cr_expect_eq(call(&g, &p, "cleanup", NULL, NULL, true), 0, LOG_FMT, LOG_ARGS(p));
+}
+
+Test(gitlab, caches_are_per_project_and_protected_refs_apart, .timeout = 180)
+{
+	static const char plant[] = "mkdir -p /cache/group/other/default /cache/group/project/default\n"
+				    "echo planted > /cache/group/other/default/cache.zip\n"
+				    "echo mine > /cache/group/project/default/cache.zip\n"
+				    "echo seen=planted\n";
+	static const char look[] = "echo \"seen=$(cat /cache/group/other/default/cache.zip "
+				   "/cache/group/project/default/cache.zip 2>/dev/null | tr '\\n' ' ')\"\n";
+	cache_job("6001", "101", "false", plant, "planted");
+	cache_job("6002", "102", NULL, look, "");
+	cache_job("6003", "101", "true", look, "");
+	cache_job("6004", "101", NULL, look, "planted mine ");
+}
+
+/* 30 levels of 250-byte names: deeper than any path can name, as a job
+ * can make them; cleanup removes them all. */
+Test(gitlab, cleanup_removes_a_tree_deeper_than_path_max, .timeout = 120)
+{
+	struct runner g;
+	struct agent_proc p;
+	struct stat st;
+	runner_setup(&g, "6101", "0");
+	config_and_prepare(&g);
+	cr_assert_eq(run_stage(&g, &p, "build_script",
+			       "n=$(printf 'n%.0s' $(seq 250))\n"
+			       "for top in /builds /tmp ~; do (cd $top && for i in $(seq 30); do mkdir $n && cd $n || exit 1; done; "
+			       "head -c 1M /dev/zero > f; chmod 0 .) || exit 1; done\n"
+			       "echo made=yes\n"),
+		     0, LOG_FMT, LOG_ARGS(p));
+	cr_assert_str_eq(kv_get(p.log.data, "made") ?: "?", "yes", LOG_FMT, LOG_ARGS(p));
+	cr_expect_eq(call(&g, &p, "cleanup", NULL, NULL, true), 0, LOG_FMT, LOG_ARGS(p));
+	char *dir = job_dir(&g, "12-0-6101");
+	cr_expect_neq(lstat(dir, &st), 0, "cleanup left %s", dir);
+}
+
+/* What cleanup cannot remove (here a mount over part of the job's
+ * directory, whose files are not the job's) stays untouched, is named,
+ * and makes cleanup's status a system failure; once it is gone, cleanup
+ * succeeds. */
+Test(gitlab, cleanup_names_what_stays_and_fails, .timeout = 120)
+{
+	harness_need_root("mounting over the job's directory needs root");
+	struct runner g;
+	struct agent_proc p;
+	struct stat st;
+	runner_setup(&g, "6201", "0");
+	config_and_prepare(&g);
+	char *dir = job_dir(&g, "12-0-6201"), *other = tmpdir_make("gl-other"), target[4400], keep[4400];
+	snprintf(target, sizeof target, "%s/builds/mounted", dir);
+	cr_assert_eq(mkdir(target, 0755), 0);
+	file_write(other, "keep", "not the job's\n", 0644);
+	snprintf(keep, sizeof keep, "%s/keep", other);
+	char cmd[9000];
+	snprintf(cmd, sizeof cmd, "mount --bind '%s' '%s'", other, target);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	int rc = call(&g, &p, "cleanup", NULL, NULL, true);
+	snprintf(cmd, sizeof cmd, "umount '%s'", target);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_expect_eq(rc, atoi(SYSTEM_FAILURE), LOG_FMT, LOG_ARGS(p));
+	cr_expect_not_null(strstr(p.log.data, "builds/mounted stays"), LOG_FMT, LOG_ARGS(p));
+	cr_expect_eq(stat(keep, &st), 0, "cleanup removed a file of another mount");
+	cr_expect_eq(call(&g, &p, "cleanup", NULL, NULL, true), 0, LOG_FMT, LOG_ARGS(p));
+	cr_expect_neq(lstat(dir, &st), 0, "cleanup left %s", dir);
 }

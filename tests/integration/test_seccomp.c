@@ -107,6 +107,21 @@ static const struct call default_allowed[] = {
 	{ "socket-AF_INET", "socket AF_INET", "OK", NULL },
 	{ "socket-AF_NETLINK", "socket AF_NETLINK", "OK", NULL },
 	{ "sched_setscheduler", "sched_setscheduler", "OK", NULL },
+	/* The mode of an open that creates nothing is a register's leftover,
+	 * which the kernel ignores: no refusal (jemalloc does this). */
+	{ "open-ro-leftover", "open-ro /proc/sys/vm/overcommit_memory 2000", "OK", NULL },
+	{ "openat-ro-leftover", "openat-ro /proc/sys/vm/overcommit_memory 6755", "OK", NULL },
+	{ "openat-create", "openat /tmp/plain 0644", "OK", NULL },
+	{ "chmod-plain", "chmod /tmp/plain 100755", "OK", NULL },
+};
+
+/* Set-user-ID and set-group-ID bits where the kernel uses the mode. */
+static const struct call default_mode_refusals[] = {
+	{ "openat-suid", "openat /tmp/suid 4755", "EPERM", "openat" },
+	{ "open-sgid", "open /tmp/sgid 2755", "EPERM", "open" },
+	{ "openat-tmpfile-sgid", "openat-tmpfile /tmp 2700", "EPERM", "openat" },
+	{ "creat-suid", "creat /tmp/c 4755", "EPERM", "creat" },
+	{ "mknod-suid", "mknod /tmp/n 4755", "EPERM", "mknod" },
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -252,6 +267,20 @@ Test(seccomp, default_allows_ordinary_calls_without_reports)
 	cr_assert_str_eq(exited_field(&j, "denials"), "0", "%s", j.status);
 	cr_assert_null(json_event_line(j.status, "denied"), "an allowed call was reported:\n%s", j.status);
 	cr_assert_str_eq(j.r.err, "", "brig printed something for allowed calls" RESULT_FMT, RESULT_ARGS(j.r));
+}
+
+/* Set-user-ID and set-group-ID modes where the kernel reads the mode: each
+ * refused and reported under its call. */
+Test(seccomp, default_refuses_set_id_modes_where_the_kernel_reads_them)
+{
+	struct job j;
+	run_calls(&j, default_mode_refusals, N(default_mode_refusals), NULL);
+	expect_results(&j, default_mode_refusals, N(default_mode_refusals));
+	struct denial d[N(default_mode_refusals) + 1];
+	size_t n = denials_of(j.status, d, N(d));
+	cr_assert_eq(n, N(default_mode_refusals), "%s", j.status);
+	for (size_t i = 0; i < n; i++)
+		cr_assert_str_eq(d[i].syscall ?: "?", default_mode_refusals[i].reported, "%s", j.status);
 }
 
 /* statmount and listmount (Linux 6.8) are newer than the policy: ENOSYS,

@@ -28,6 +28,9 @@ struct brig_cache {
 
 enum pty_mode { PTY_AUTO, PTY_ALWAYS, PTY_NEVER };
 
+/* A named capability set for root inside (`caps NAME`); see brig/run/caps.h. */
+enum caps_set { CAPS_NONE, CAPS_CONTAINER_ROOT };
+
 struct brig_mount {
 	enum mount_kind kind;
 	char *src; /* NULL for tmpfs */
@@ -96,6 +99,7 @@ struct brig_config {
 	size_t n_pass_fds;
 	int *caps; /* cap_value_t, kept instead of dropped */
 	size_t n_caps;
+	enum caps_set caps_set; /* root inside also keeps this set */
 	char **env_set; /* "K=V" */
 	size_t n_env_set;
 	char **env_pass; /* names or "PREFIX_*" */

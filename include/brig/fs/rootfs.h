@@ -28,8 +28,3 @@ struct rootfs_job {
  * rootfs_release, which is safe to call on any state. */
 int rootfs_prepare(const struct brig_config *c, const char *job_id, struct rootfs_job *rj);
 void rootfs_release(struct rootfs_job *rj);
-
-/* Removes path and all below it without following links, making
- * directories the job left unreadable (overlayfs' work directories)
- * readable first. Best effort: what cannot go stays. */
-void rootfs_remove_tree(const char *path);

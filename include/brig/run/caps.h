@@ -3,6 +3,16 @@
 #include "brig/config/config.h"
 #include "brig/lib/err.h"
 
+/* The capabilities of `caps container-root`: what CI images expect of root
+ * in a container (chown, DAC, setuid/setgid, kill, low ports...), never
+ * SYS_ADMIN, NET_ADMIN, SYS_PTRACE or SETFCAP. Valid only in the job's user
+ * namespace, so only over the job's own ids. Terminated by -1. */
+extern const int caps_container_root[];
+
+/* The capabilities the job keeps: c->caps, plus the named set when the
+ * job runs as root inside. Writes at most max, returns how many. */
+size_t caps_effective_list(const struct brig_config *c, int *out, size_t max);
+
 /* Drops every capability the config does not keep, from all five sets
  * (bounding and ambient included), switches to the job's user and sets
  * no_new_privs. Kept capabilities survive the execve that follows.

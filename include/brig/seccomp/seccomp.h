@@ -15,16 +15,28 @@
 #include "brig/config/config.h"
 
 enum sc_action { SC_ALLOW, SC_ERRNO, SC_KILL, SC_LOG };
-enum sc_op { SC_OP_NONE, SC_OP_EQ, SC_OP_NE, SC_OP_ANY_BITS };
+enum sc_op { SC_OP_NONE, SC_OP_EQ, SC_OP_NE, SC_OP_ANY_BITS, SC_OP_GE };
+
+/* One comparison of an argument. EQ, NE and GE read the low 32 bits, as
+ * the kernel reads int arguments; ANY_BITS tests the bits of value. */
+struct sc_cond {
+	enum sc_op op;
+	unsigned arg;
+	uint64_t value;
+};
+
+/* A rule holds when all its conditions do: `open` refuses a set-user-ID
+ * mode only with O_CREAT, since without it the kernel never reads the
+ * mode (a leftover register must not decide). */
+#define SC_MAX_COND 3
 
 struct sc_rule {
 	int nr; /* native syscall number */
 	enum sc_action action;
 	int err;    /* SC_ERRNO */
 	bool quiet; /* answered in the kernel, never reported (clone3's ENOSYS) */
-	enum sc_op op;
-	unsigned arg;
-	uint64_t value;
+	unsigned n_cond; /* 0: unconditional */
+	struct sc_cond cond[SC_MAX_COND];
 };
 
 /* Rules per syscall: conditional ones first, in file order; the first whose

@@ -166,7 +166,7 @@ Test(seccomp_policy, quiet_on_kill_refused)
 	assert_error("mount kill quiet\n", "brig: t.policy:1: mount: only errno rules can be quiet\n");
 }
 
-#define CONDITION_SYNTAX "expected a condition like 'arg1 == TIOCSTI' (arg0..arg5, ==, != or &)\n"
+#define CONDITION_SYNTAX "expected a condition like 'arg1 == TIOCSTI' (arg0..arg5, ==, !=, >= or &)\n"
 
 Test(seccomp_policy, condition_missing_value)
 {
@@ -193,8 +193,8 @@ Test(seccomp_policy, arg6)
 
 Test(seccomp_policy, bad_operator)
 {
-	assert_error("ioctl errno EPERM arg1 < 5\n", "brig: t.policy:1: <: unknown operator (==, != or &)\n");
-	assert_error("ioctl errno EPERM arg1 = 5\n", "brig: t.policy:1: =: unknown operator (==, != or &)\n");
+	assert_error("ioctl errno EPERM arg1 < 5\n", "brig: t.policy:1: <: unknown operator (==, !=, >= or &)\n");
+	assert_error("ioctl errno EPERM arg1 = 5\n", "brig: t.policy:1: =: unknown operator (==, !=, >= or &)\n");
 }
 
 Test(seccomp_policy, bad_value)
@@ -251,7 +251,7 @@ Test(seccomp_policy, error_in_included_file)
 
 Test(seccomp_policy, too_many_words)
 {
-	assert_error("ioctl errno EPERM arg1 == 1 a b c d e f g\n", "brig: t.policy:1: too many words\n");
+	assert_error("ioctl errno EPERM arg1 == 1 a b c d e f g h i j k\n", "brig: t.policy:1: too many words\n");
 }
 
 /* Comments and blank lines count: the line is the editor's line. */
@@ -303,8 +303,8 @@ Test(seccomp_policy, quiet_with_condition)
 	const struct sc_rule *r = decide(SYS_personality, 8, 0);
 	cr_assert_not_null(r);
 	cr_assert(r->quiet);
-	cr_assert_eq(r->op, SC_OP_EQ);
-	cr_assert_eq(r->value, 8);
+	cr_assert_eq(r->cond[0].op, SC_OP_EQ);
+	cr_assert_eq(r->cond[0].value, 8);
 }
 
 Test(seccomp_policy, condition_fields)
@@ -312,9 +312,9 @@ Test(seccomp_policy, condition_fields)
 	cr_assert_eq(parse("ioctl errno EPERM arg1 == TIOCSTI\n"), 0);
 	cr_assert_eq(pol.n, 1);
 	cr_assert_eq(pol.v[0].nr, SYS_ioctl);
-	cr_assert_eq(pol.v[0].arg, 1);
-	cr_assert_eq(pol.v[0].op, SC_OP_EQ);
-	cr_assert_eq(pol.v[0].value, TIOCSTI);
+	cr_assert_eq(pol.v[0].cond[0].arg, 1);
+	cr_assert_eq(pol.v[0].cond[0].op, SC_OP_EQ);
+	cr_assert_eq(pol.v[0].cond[0].value, TIOCSTI);
 }
 
 Test(seccomp_policy, values_numbers_and_constants)
@@ -326,13 +326,13 @@ Test(seccomp_policy, values_numbers_and_constants)
 			   "ioctl errno EPERM arg1 != TIOCLINUX\n"),
 		     0);
 	cr_assert_eq(pol.n, 5);
-	cr_assert_eq(pol.v[0].value, 0x400000, "hex");
-	cr_assert_eq(pol.v[1].value, 38, "decimal");
-	cr_assert_eq(pol.v[2].value, 06000, "octal and a constant");
-	cr_assert_eq(pol.v[2].op, SC_OP_ANY_BITS);
-	cr_assert_eq(pol.v[3].value, CLONE_NEWUSER | CLONE_NEWNET | 0x10, "constants and a number");
-	cr_assert_eq(pol.v[4].op, SC_OP_NE);
-	cr_assert_eq(pol.v[4].value, TIOCLINUX);
+	cr_assert_eq(pol.v[0].cond[0].value, 0x400000, "hex");
+	cr_assert_eq(pol.v[1].cond[0].value, 38, "decimal");
+	cr_assert_eq(pol.v[2].cond[0].value, 06000, "octal and a constant");
+	cr_assert_eq(pol.v[2].cond[0].op, SC_OP_ANY_BITS);
+	cr_assert_eq(pol.v[3].cond[0].value, CLONE_NEWUSER | CLONE_NEWNET | 0x10, "constants and a number");
+	cr_assert_eq(pol.v[4].cond[0].op, SC_OP_NE);
+	cr_assert_eq(pol.v[4].cond[0].value, TIOCLINUX);
 }
 
 Test(seccomp_policy, every_constant_the_default_policy_uses)
@@ -343,11 +343,11 @@ Test(seccomp_policy, every_constant_the_default_policy_uses)
 			   "socket errno EAFNOSUPPORT arg0 == AF_ATMSVC\n"
 			   "openat errno EPERM arg3 & S_ISUID\n"),
 		     0);
-	cr_assert_eq(pol.v[0].value, PER_LINUX);
-	cr_assert_eq(pol.v[1].value, 0xffffffffu);
-	cr_assert_eq(pol.v[2].value, AF_ALG);
-	cr_assert_eq(pol.v[3].value, AF_ATMSVC);
-	cr_assert_eq(pol.v[4].value, S_ISUID);
+	cr_assert_eq(pol.v[0].cond[0].value, PER_LINUX);
+	cr_assert_eq(pol.v[1].cond[0].value, 0xffffffffu);
+	cr_assert_eq(pol.v[2].cond[0].value, AF_ALG);
+	cr_assert_eq(pol.v[3].cond[0].value, AF_ATMSVC);
+	cr_assert_eq(pol.v[4].cond[0].value, S_ISUID);
 }
 
 Test(seccomp_policy, group_expands_to_its_calls)
