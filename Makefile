@@ -9,7 +9,7 @@ BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
 
-PKGS     := libseccomp libcap json-c libmnl libnftnl libnl-3.0 libnl-route-3.0
+PKGS     := libseccomp libcap json-c libmnl libnftnl libnl-3.0 libnl-route-3.0 ldns
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
             -DBRIG_VERSION=\"$(VERSION)\" -DBRIG_DATADIR=\"$(PREFIX)/share/brig\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -34,8 +34,8 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
             libcriterion-dev libnl-3-dev libnl-route-3-dev scdoc bubblewrap firejail util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
             qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2 \
-            libmnl-dev libnftnl-dev nftables socat dnsmasq-base iperf3 \
-            debootstrap dpkg-dev debian-archive-keyring
+            libmnl-dev libnftnl-dev libldns-dev nftables socat dnsmasq-base iperf3 \
+            debootstrap dpkg-dev debian-archive-keyring nodejs
 
 .PHONY: all deps check test unit integration vm-test demo bench install clean man probe-compare
 all: $(BUILD)/brig
@@ -157,7 +157,16 @@ $(BUILD)/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(shell find 
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(LDLIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz_profile
+# The GitHub hook's request parser: hostile JSON from a workflow's author.
+$(BUILD)/fuzz/fuzz_gha_input: tests/fuzz/fuzz_gha_input.c src/ci/gha_input.c $(shell find include -name '*.h')
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_gha_input.c src/ci/gha_input.c src/lib/util.c $(LDLIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_gha_input
+	@mkdir -p $(BUILD)/fuzz/gha-corpus
+	cp tests/fuzz/gha/*.json $(BUILD)/fuzz/gha-corpus/
+	$(BUILD)/fuzz/fuzz_gha_input -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=16384 \
+	  -dict=tests/fuzz/gha.dict -artifact_prefix=$(BUILD)/fuzz/gha- $(BUILD)/fuzz/gha-corpus
 	@mkdir -p $(BUILD)/fuzz/corpus
 	@for f in profiles/* profiles/inc/*.inc; do \
 	  [ -f "$$f" ] && cp "$$f" "$(BUILD)/fuzz/corpus/seed-$$(echo "$$f" | tr / -)"; done; true
@@ -173,6 +182,10 @@ install: $(BUILD)/brig $(BUILD)/brig.1
 	install -D -m 0644 $(BUILD)/brig.1 $(DESTDIR)$(PREFIX)/share/man/man1/brig.1
 	mkdir -p $(DESTDIR)$(PREFIX)/share/brig/profiles
 	cp -R profiles/. $(DESTDIR)$(PREFIX)/share/brig/profiles/
+	# The GitHub runner's hook names a .sh file (docs/github.md).
+	mkdir -p $(DESTDIR)$(PREFIX)/lib/brig
+	sed 's|@BINDIR@|$(PREFIX)/bin|' scripts/gha-hook.sh.in > $(DESTDIR)$(PREFIX)/lib/brig/gha-hook.sh
+	chmod 0755 $(DESTDIR)$(PREFIX)/lib/brig/gha-hook.sh
 
 clean:
 	rm -rf $(BUILD)

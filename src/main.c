@@ -5,6 +5,7 @@
 #include "brig/cli/cli.h"
 #include "brig/config/config.h"
 #include "brig/run/gc.h"
+#include "brig/ci/gha.h"
 #include "brig/ci/gitlab.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
@@ -70,6 +71,7 @@ static void usage(FILE *f)
 		   "  probe [--json] [--only CAT] [--network] try escapes from here, report what is blocked\n"
 		   "  audit [--profile P]... [--json]         run the probe in a job per profile, compare\n"
 		   "  gitlab config|prepare|run|cleanup       the GitLab Runner custom-executor driver\n"
+		   "  gha-hook < REQUEST                      the GitHub Actions runner's container hooks\n"
 		   "  gc                                      remove what killed jobs left behind\n\n"
 		   "  -h, --help      show this help\n"
 		   "  -V, --version   show the version\n\n"
@@ -80,6 +82,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run },
 	{ "profile", cmd_profile },
 	{ "gitlab", gitlab_main },
+	{ "gha-hook", gha_main },
 	{ "gc", gc_main },
 	{ "probe", probe_cmd },
 	{ "audit", audit_cmd },

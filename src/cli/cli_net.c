@@ -122,3 +122,39 @@ int cli_show_egress_default(const struct brig_config *c, size_t i, char **out)
 	(void)i;
 	return dup_out(c->net.default_set ? (c->net.default_allow ? "allow" : "deny") : NULL, out);
 }
+
+static int add_egress_host(struct brig_config *c, const char *a, bool allow, const char **why)
+{
+	struct egress_host h;
+	int r = net_parse_egress_host(a, allow, &h);
+	if (r == -EDESTADDRREQ)
+		*why = "expected a name; an address is egress-allow's or egress-deny's";
+	else
+		*why = "expected NAME[:PORTS][/tcp|/udp], NAME a DNS name or *.NAME (its sub-names)";
+	if (r < 0)
+		return -EINVAL;
+	if (c->net.n_hosts >= CONFIG_LIST_MAX)
+		return -E2BIG;
+	struct egress_host *grown = realloc(c->net.hosts, (c->net.n_hosts + 1) * sizeof *grown);
+	if (!grown)
+		return -ENOMEM;
+	grown[c->net.n_hosts++] = h;
+	c->net.hosts = grown;
+	return 0;
+}
+
+int cli_set_egress_allow_host(struct brig_config *c, const char *a, const char **why) { return add_egress_host(c, a, true, why); }
+int cli_set_egress_deny_host(struct brig_config *c, const char *a, const char **why) { return add_egress_host(c, a, false, why); }
+
+static int show_egress_host(const struct brig_config *c, size_t i, bool allow, char **out)
+{
+	char buf[EGRESS_NAME_MAX + 32];
+	*out = NULL;
+	if (i >= c->net.n_hosts || c->net.hosts[i].allow != allow)
+		return 0;
+	net_format_egress_host(&c->net.hosts[i], buf, sizeof buf);
+	return dup_out(buf, out);
+}
+
+int cli_show_egress_allow_host(const struct brig_config *c, size_t i, char **out) { return show_egress_host(c, i, true, out); }
+int cli_show_egress_deny_host(const struct brig_config *c, size_t i, char **out) { return show_egress_host(c, i, false, out); }

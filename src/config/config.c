@@ -158,6 +158,7 @@ size_t config_list_size(const struct brig_config *c, enum config_list list)
 	case CONFIG_IO: return c->limits.n_io;
 	case CONFIG_EGRESS: return c->net.n_egress;
 	case CONFIG_CACHES: return c->n_caches;
+	case CONFIG_EGRESS_HOST: return c->net.n_hosts;
 	case CONFIG_SCALAR: break;
 	}
 	return 0;
@@ -190,6 +191,7 @@ static bool same_identity(const struct brig_config *c, enum config_list list, si
 	case CONFIG_IO: return same_io_limit(&c->limits.io[i], &c->limits.io[j]);
 	case CONFIG_EGRESS: return net_same_egress(&c->net.egress[i], &c->net.egress[j]);
 	case CONFIG_CACHES: return strcmp(c->caches[i].dst, c->caches[j].dst) == 0;
+	case CONFIG_EGRESS_HOST: return net_same_egress_host(&c->net.hosts[i], &c->net.hosts[j]);
 	case CONFIG_SCALAR: break;
 	}
 	return false;
@@ -334,6 +336,7 @@ static void identity_text(const struct brig_config *c, enum config_list list, si
 	case CONFIG_IO: snprintf(buf, len, "%s is already limited so", c->limits.io[i].dev); return;
 	case CONFIG_EGRESS: snprintf(buf, len, "the same rule is already given"); return;
 	case CONFIG_CACHES: snprintf(buf, len, "%s is already a cache", c->caches[i].dst); return;
+	case CONFIG_EGRESS_HOST: snprintf(buf, len, "the same rule is already given"); return;
 	case CONFIG_SCALAR: break;
 	}
 	snprintf(buf, len, "already given");
@@ -370,7 +373,8 @@ static int check_repeats(const struct brig_config *c, enum config_list list, str
 static int check_lists(const struct brig_config *c, struct brig_reporter *rep)
 {
 	static const enum config_list lists[] = { CONFIG_MOUNTS, CONFIG_PASS_FDS, CONFIG_CAPS, CONFIG_ENV_SET,
-						  CONFIG_ENV_PASS, CONFIG_EGRESS, CONFIG_CACHES };
+						  CONFIG_ENV_PASS, CONFIG_EGRESS, CONFIG_CACHES,
+						  CONFIG_EGRESS_HOST };
 	int bad = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(lists) && (!bad || rep->keep_going); i++) {
 		int r = check_repeats(c, lists[i], rep);

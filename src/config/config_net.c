@@ -9,7 +9,8 @@
 
 /* egress-default is not among them: `strict` sets it so that a job given
  * `--net veth` starts from deny, while its own network stays none. */
-static const char *const veth_only[] = { "net-pool", "net-pool6", "egress-allow", "egress-deny" };
+static const char *const veth_only[] = { "net-pool", "net-pool6", "egress-allow", "egress-deny",
+					 "egress-allow-host", "egress-deny-host" };
 
 int config_check_net(const struct brig_config *c, struct brig_reporter *rep)
 {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "brig/config/net_config.h"
 
@@ -20,6 +21,7 @@ void net_config_init(struct net_config *n)
 void net_config_free(struct net_config *n)
 {
 	free(n->egress);
+	free(n->hosts);
 	free(n->resolv_conf);
 	net_config_init(n);
 }
@@ -146,5 +148,92 @@ bool net_same_egress(const struct fw_rule *a, const struct fw_rule *b)
 {
 	return a->dst.family == b->dst.family && a->dst.prefix == b->dst.prefix &&
 	       memcmp(a->dst.addr, b->dst.addr, sizeof a->dst.addr) == 0 && a->port_lo == b->port_lo &&
+	       a->port_hi == b->port_hi && a->proto == b->proto && a->allow == b->allow;
+}
+
+/* Letters, digits, '-' and '_' (service labels such as _dmarc), labels of
+ * 1..63, the whole at most 253. A name that reads as an IPv4 address is
+ * refused: addresses are egress-allow's. */
+static int check_name(const char *name)
+{
+	size_t len = strlen(name), label = 0;
+	bool alpha = false;
+	if (len == 0 || len > EGRESS_NAME_MAX)
+		return -EINVAL;
+	for (const char *p = name;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (label == 0 || label > 63 || p[-1] == '-' || p[-(ssize_t)label] == '-')
+				return -EINVAL;
+			label = 0;
+			if (*p == '\0')
+				break;
+			continue;
+		}
+		if ((*p >= 'a' && *p <= 'z') || *p == '_')
+			alpha = true;
+		else if (!((*p >= '0' && *p <= '9') || *p == '-'))
+			return -EINVAL;
+		label++;
+	}
+	return alpha ? 0 : -EDESTADDRREQ;
+}
+
+int net_parse_egress_host(const char *s, bool allow, struct egress_host *out)
+{
+	char buf[EGRESS_NAME_MAX + 32];
+	struct egress_host h = { .allow = allow };
+	size_t len = strlen(s);
+	if (len == 0 || len >= sizeof buf)
+		return -EINVAL;
+	for (size_t i = 0; i <= len; i++)
+		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+	if (buf[0] == '[' || strchr(buf, ':') != strrchr(buf, ':'))
+		return -EDESTADDRREQ; /* an IPv6 address */
+	char *slash = strrchr(buf, '/');
+	if (slash && (strcmp(slash, "/tcp") == 0 || strcmp(slash, "/udp") == 0)) {
+		h.proto = slash[1] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
+		*slash = '\0';
+	} else if (slash) {
+		return strchr(buf, '.') && !strpbrk(buf, "abcdefghijklmnopqrstuvwxyz_") ? -EDESTADDRREQ : -EINVAL;
+	}
+	char *colon = strchr(buf, ':');
+	if (colon) {
+		*colon = '\0';
+		if (parse_ports(colon + 1, &h.port_lo, &h.port_hi) < 0)
+			return -EINVAL;
+	}
+	char *name = buf;
+	if (strncmp(name, "*.", 2) == 0) {
+		h.wildcard = true;
+		name += 2;
+	}
+	size_t nlen = strlen(name);
+	if (nlen && name[nlen - 1] == '.')
+		name[--nlen] = '\0'; /* the root's dot */
+	int r = check_name(name);
+	if (r < 0)
+		return r;
+	/* "*.com" would open a whole top-level domain: one label is too few. */
+	if (h.wildcard && !strchr(name, '.'))
+		return -EINVAL;
+	memcpy(h.name, name, nlen + 1);
+	*out = h;
+	return 0;
+}
+
+void net_format_egress_host(const struct egress_host *h, char *buf, size_t len)
+{
+	char ports[16] = "";
+	if (h->port_lo && h->port_lo == h->port_hi)
+		snprintf(ports, sizeof ports, ":%u", h->port_lo);
+	else if (h->port_lo)
+		snprintf(ports, sizeof ports, ":%u-%u", h->port_lo, h->port_hi);
+	const char *proto = h->proto == IPPROTO_TCP ? "/tcp" : h->proto == IPPROTO_UDP ? "/udp" : "";
+	snprintf(buf, len, "%s%s%s%s", h->wildcard ? "*." : "", h->name, ports, proto);
+}
+
+bool net_same_egress_host(const struct egress_host *a, const struct egress_host *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->wildcard == b->wildcard && a->port_lo == b->port_lo &&
 	       a->port_hi == b->port_hi && a->proto == b->proto && a->allow == b->allow;
 }

@@ -74,6 +74,11 @@ static int put(int dirfd, const char *name, const char *text)
 	return write(fd, text, (size_t)len) == len ? 0 : -EIO;
 }
 
+int etc_write_resolv(int dirfd, const char *text)
+{
+	return put(dirfd, "resolv.conf", text);
+}
+
 int etc_generate(int dirfd, const struct brig_config *c, const char *hostname)
 {
 	char buf[512];

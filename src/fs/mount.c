@@ -403,6 +403,8 @@ static int write_etc(struct builder *b, const struct mount_plan *p, const char *
 	if (dir < 0)
 		return err_at(b->err, dir, "/etc", "cannot open");
 	int r = etc_generate(dir, b->c, hostname);
+	if (r >= 0 && p->resolv_conf)
+		r = etc_write_resolv(dir, p->resolv_conf);
 	if (r >= 0 && p->passwd_fd >= 0)
 		r = etc_add_system_accounts(dir, "passwd", p->passwd_fd);
 	if (r >= 0 && p->group_fd >= 0)

@@ -93,6 +93,38 @@ int firewall_job_add(const struct fw_job *j)
 
 /* ---- reading state back ---- */
 
+int firewall_job_allow_addrs(const char *id, unsigned group, const struct cidr *addrs, size_t n, uint64_t timeout_ms)
+{
+	if (!valid_id(id) || (n && !addrs) || timeout_ms == 0)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	/* Deleting first gives an address that is already there the new
+	 * timeout on every kernel (re-adding alone does not refresh it
+	 * everywhere); when one is not there, the batch fails whole with
+	 * ENOENT and the second round only adds. */
+	for (int round = 0; round < 2; round++) {
+		_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
+		int ret = nft_batch_new(&b, NFPROTO_INET);
+		for (size_t i = 0; !ret && i < n; i++) {
+			char set[ID_MAX + 32];
+			if (addrs[i].family != AF_INET && addrs[i].family != AF_INET6)
+				return -EINVAL;
+			ret = fw_name_set(set, sizeof set, id, group, addrs[i].family);
+			if (!ret && round == 0)
+				ret = fw_elem_timeout_msg(b, NFT_MSG_DELSETELEM, set, addrs[i].addr,
+							  fw_addr_len(addrs[i].family), 0);
+			if (!ret)
+				ret = fw_elem_timeout_msg(b, NFT_MSG_NEWSETELEM, set, addrs[i].addr,
+							  fw_addr_len(addrs[i].family), timeout_ms);
+		}
+		ret = ret ?: nft_batch_send(b);
+		if (ret != -ENOENT || round == 1)
+			return ret;
+	}
+	return -ENOENT;
+}
+
 struct chain_comment {
 	char text[256];
 	bool found;
@@ -159,7 +191,7 @@ static int counters_present(const char *id, unsigned *mask);
 /* Sends one piece of a removal as its own batch; what is gone already is
  * fine. Pieces in an order that keeps the job chain, which holds the keys,
  * for last but the counters its rules use. */
-static int remove_piece(const struct fw_job_keys *k, int piece, const char *fwd, const char *in)
+static int remove_piece(const struct fw_job_keys *k, int piece, const char *fwd, const char *in, const char *id)
 {
 	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 	int ret = nft_batch_new(&b, NFPROTO_INET);
@@ -180,6 +212,7 @@ static int remove_piece(const struct fw_job_keys *k, int piece, const char *fwd,
 		break;
 	case 4: ret = fw_del_chain(b, in); break;
 	case 5: ret = fw_del_chain(b, fwd); break;
+	case 6: ret = fw_del_name_sets(b, id); break;
 	default: return 0;
 	}
 	ret = ret ?: nft_batch_send(b);
@@ -226,15 +259,15 @@ int firewall_job_remove(const char *id)
 		if (!exists)
 			return remove_counters(id);
 		if (attempt == 2) {
-			for (int piece = 0; piece < 6; piece++)
-				if ((ret = remove_piece(&k, piece, fwd, in)) < 0)
+			for (int piece = 0; piece < 7; piece++)
+				if ((ret = remove_piece(&k, piece, fwd, in, id)) < 0)
 					return ret;
 			return remove_counters(id);
 		}
 		_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 		ret = nft_batch_new(&b, NFPROTO_INET) ?:
 		      fw_elems_msgs(b, NFT_MSG_DELSETELEM, 0, &k, NULL, NULL, NULL) ?:
-		      fw_del_chain(b, fwd) ?: fw_del_chain(b, in) ?:
+		      fw_del_chain(b, fwd) ?: fw_del_chain(b, in) ?: fw_del_name_sets(b, id) ?:
 		      fw_counters_msg(b, id, NFT_MSG_DELOBJ, 0) ?: nft_batch_send(b);
 		if (ret != -ENOENT)
 			return ret;

@@ -178,6 +178,57 @@ static int rules_profile(struct job_chain *jc, const struct fw_rule *fr)
 	return 0;
 }
 
+/* ip daddr @SET [meta l4proto P] [th dport LO-HI] accept, for each
+ * name group and family; a group with ports and no protocol: tcp and udp. */
+static int rules_name_groups(struct job_chain *jc, const struct fw_job *j)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	for (size_t g = 0; g < j->n_name_groups; g++) {
+		const struct fw_rule *fr = &j->name_groups[g];
+		bool ports = fr->port_lo || fr->port_hi;
+		uint8_t protos[2] = { fr->proto };
+		size_t n = 1;
+		if (!fr->proto && ports) {
+			protos[0] = IPPROTO_TCP;
+			protos[1] = IPPROTO_UDP;
+			n = 2;
+		}
+		for (size_t f = 0; f < ARRAY_SIZE(families); f++)
+			for (size_t i = 0; i < n; i++) {
+				char set[ID_MAX + 32];
+				int fam = families[f], ret = fw_name_set(set, sizeof set, jc->id, (unsigned)g, fam);
+				_cleanup_(nft_rule_freep) struct nftnl_rule *r = fw_rule_new(jc->chain);
+				if (!r)
+					return -ENOMEM;
+				ret = ret ?: nft_match_nfproto(r, fam) ?:
+				      nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, fam == AF_INET ? 16 : 24,
+						       fw_addr_len(fam), NFT_REG_1) ?:
+				      nft_expr_lookup(r, NFT_REG_1, set, -1);
+				if (!ret && protos[i])
+					ret = nft_match_l4proto(r, protos[i]);
+				if (!ret && ports)
+					ret = nft_match_dport(r, fr->port_lo, fr->port_hi ? fr->port_hi : fr->port_lo);
+				if ((ret = ret ?: finish(jc, r, A_ACCEPT, C_POLICY)))
+					return ret;
+			}
+	}
+	return 0;
+}
+
+static int add_name_sets(struct nft_batch *b, const struct fw_job *j)
+{
+	for (size_t g = 0; g < j->n_name_groups; g++)
+		for (int f = 0; f < 2; f++) {
+			char set[ID_MAX + 32];
+			int fam = f ? AF_INET6 : AF_INET;
+			int ret = fw_name_set(set, sizeof set, j->id, (unsigned)g, fam) ?:
+				  fw_add_name_set(b, set, fam, (uint32_t)(100 + 2 * g + (size_t)f));
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
 static bool in_private_range(const struct cidr *c)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(private_ranges); i++) {
@@ -225,6 +276,9 @@ static int add_job_forward_rules(struct job_chain *jc, const struct fw_job *j)
 	for (size_t i = 0; i < j->n_rules; i++)
 		if (!j->rules[i].allow && (ret = rules_profile(jc, &j->rules[i])))
 			return ret;
+	/* 6c. addresses of allowed names: the DNS responder let them in */
+	if ((ret = rules_name_groups(jc, j)))
+		return ret;
 	/* 5. private ranges, opened by the allow rules that lie within one */
 	for (size_t i = 0; i < j->n_rules; i++)
 		if (j->rules[i].allow && in_private_range(&j->rules[i].dst) &&
@@ -306,7 +360,7 @@ int fw_job_batch(const struct fw_job *j, struct nft_batch **out)
 	if (ret)
 		return ret;
 	struct job_chain jf = { b, fwd, j->id }, ji = { b, in, j->id };
-	ret = fw_counters_msg(b, j->id, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL) ?:
+	ret = fw_counters_msg(b, j->id, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL) ?: add_name_sets(b, j) ?:
 	      fw_add_chain(b, fwd, comment) ?: add_job_forward_rules(&jf, j) ?:
 	      fw_add_chain(b, in, NULL) ?: add_job_input_rules(&ji, j) ?:
 	      fw_elems_msgs(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, &k, fwd, in, j->id);

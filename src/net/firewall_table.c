@@ -279,3 +279,95 @@ int fw_elems_msgs(struct nft_batch *b, uint16_t type, uint16_t flags, const stru
 		ret = fw_elem_msg(b, type, addr_flags, SET_MASQ6, k->addr6.addr, 16, NULL, id);
 	return ret;
 }
+
+/* ---- egress by name: a job's address sets ---- */
+
+int fw_name_set(char *buf, size_t len, const char *id, unsigned group, int family)
+{
+	int n = snprintf(buf, len, "%s-n%u%s", id, group, family == AF_INET ? "v4" : "v6");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int fw_add_name_set(struct nft_batch *b, const char *name, int family, uint32_t set_id)
+{
+	_cleanup_(nft_set_freep) struct nftnl_set *s = nftnl_set_alloc();
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FIREWALL_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, set_id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, family == AF_INET ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, fw_addr_len(family));
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	_cleanup_(nft_udata_freep) struct nftnl_udata_buf *u = nftnl_udata_buf_alloc(16);
+	if (!u || !nftnl_udata_put_u32(u, NFTNL_UDATA_SET_KEYBYTEORDER, 2))
+		return -ENOMEM;
+	nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(u), nftnl_udata_buf_len(u));
+	return nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, s);
+}
+
+int fw_elem_timeout_msg(struct nft_batch *b, uint16_t type, const char *set, const void *key, uint32_t len,
+			uint64_t timeout_ms)
+{
+	_cleanup_(nft_set_freep) struct nftnl_set *s = nftnl_set_alloc();
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FIREWALL_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	if (!e)
+		return -ENOMEM;
+	nftnl_set_elem_add(s, e); /* the set frees it */
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, len);
+	if (type == NFT_MSG_NEWSETELEM)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
+	return nft_batch_elems(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, s);
+}
+
+struct name_sets_ctx {
+	struct nft_batch *b;
+	const char *id;
+	int err;
+};
+
+static int name_sets_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct name_sets_ctx *ctx = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	if (!s)
+		return MNL_CB_ERROR;
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0) {
+		const char *table = nftnl_set_get_str(s, NFTNL_SET_TABLE);
+		const char *name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+		size_t idlen = strlen(ctx->id);
+		if (table && name && strcmp(table, FIREWALL_TABLE) == 0 && strncmp(name, ctx->id, idlen) == 0 &&
+		    strncmp(name + idlen, "-n", 2) == 0 && !ctx->err) {
+			_cleanup_(nft_set_freep) struct nftnl_set *del = nftnl_set_alloc();
+			if (!del) {
+				ctx->err = -ENOMEM;
+			} else {
+				nftnl_set_set_u32(del, NFTNL_SET_FAMILY, NFPROTO_INET);
+				nftnl_set_set_str(del, NFTNL_SET_TABLE, FIREWALL_TABLE);
+				nftnl_set_set_str(del, NFTNL_SET_NAME, name);
+				ctx->err = nft_batch_set(ctx->b, NFT_MSG_DELSET, 0, del);
+			}
+		}
+	}
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int fw_del_name_sets(struct nft_batch *b, const char *id)
+{
+	_cleanup_(nft_set_freep) struct nftnl_set *s = nftnl_set_alloc();
+	if (!s)
+		return -ENOMEM;
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, FIREWALL_TABLE);
+	struct name_sets_ctx ctx = { .b = b, .id = id };
+	int ret = nft_query(NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP, nft_build_set, s, name_sets_cb, &ctx);
+	if (ret == -ENOENT)
+		ret = 0;
+	return ret ?: ctx.err;
+}

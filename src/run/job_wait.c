@@ -85,19 +85,20 @@ int job_arm_timer(struct job *j)
  * messages. Returns init's wait status, with its resource usage. */
 static int wait_job(struct job *j, struct rusage *ru)
 {
-	struct pollfd fds[5] = {
+	struct pollfd fds[6] = {
 		{ .fd = j->pidfd, .events = POLLIN },
 		{ .fd = j->sync, .events = POLLIN },
 		{ .fd = j->sigfd, .events = POLLIN },
 		{ .fd = j->timerfd, .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
+		{ .fd = job_egress_fd(&j->egress), .events = POLLIN },
 	};
 	/* The listener hangs up when the last filtered process is gone; from
 	 * then on it would wake poll for ever. */
 	bool listening = true;
 	for (;;) {
 		fds[4].fd = listening ? j->notifier.fd : -1;
-		if (poll(fds, 5, -1) < 0) {
+		if (poll(fds, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -128,6 +129,8 @@ static int wait_job(struct job *j, struct rusage *ru)
 		} else if (fds[4].revents) {
 			listening = false;
 		}
+		if (fds[5].revents & POLLIN)
+			job_egress_handle(&j->egress);
 		if (fds[0].revents & POLLIN)
 			break;
 	}
@@ -173,6 +176,7 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 	add_usage(&j->cg, &e);
 	if (j->firewall && firewall_job_counters(j->id, &e.firewall) == 0)
 		e.have_firewall = true;
+	job_egress_report(&j->egress, &e);
 	if (j->timed_out) {
 		*code = EXIT_TIMEOUT;
 		e.exit_code = -1;

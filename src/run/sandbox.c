@@ -148,6 +148,8 @@ static int lease_and_firewall(struct job *j, struct brig_err *e)
 	struct cidr job4 = j->lease.a.job4, job6 = j->lease.a.job6;
 	job4.prefix = 32;
 	job6.prefix = 128;
+	if ((r = job_egress_plan(&j->egress, c, j->id, &j->lease.a, j->status_fd)) < 0)
+		return err_set(e, r, "net veth: egress by name: %s", strerror(-r));
 	struct fw_job fw = {
 		.id = j->id,
 		.ifname = j->ifname,
@@ -155,16 +157,22 @@ static int lease_and_firewall(struct job *j, struct brig_err *e)
 		.addr6 = job6,
 		.pool4 = c->net.pool4,
 		.pool6 = c->net.pool6,
-		.dns = c->net.dns,
-		.n_dns = c->net.n_dns,
+		.dns = j->egress.on ? j->egress.listen : c->net.dns,
+		.n_dns = j->egress.on ? j->egress.n_listen : c->net.n_dns,
 		.rules = c->net.egress,
 		.n_rules = c->net.n_egress,
+		.name_groups = j->egress.groups,
+		.n_name_groups = j->egress.n_groups,
 		.default_allow = c->net.default_allow,
 	};
 	if ((r = firewall_job_add(&fw)) < 0)
 		return err_set(e, r, "net veth: cannot add the job's firewall rules to table inet %s: %s",
 			       FIREWALL_TABLE, strerror(-r));
 	j->firewall = true;
+	if ((r = job_egress_start(&j->egress, c)) < 0)
+		return err_set(e, r, "net veth: cannot answer the job's DNS on the host end of its veth (port 53): %s",
+			       strerror(-r));
+	j->plan.resolv_conf = j->egress.resolv_conf;
 	return 0;
 }
 
@@ -283,6 +291,7 @@ static void close_fd(int *fd)
 static void tear_down(struct job *j)
 {
 	teardown_host_state(j);
+	job_egress_stop(&j->egress);
 	janitor_stop(&j->janitor);
 	pty_relay_finish(&j->relay);
 	mount_plan_free(&j->plan);

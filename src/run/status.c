@@ -91,6 +91,17 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 		json_object_object_add(fw, "spoofed", json_object_new_int64((int64_t)f->spoof));
 	}
 	json_object_object_add(o, "firewall_rejected", fw);
+	json_object *names = e->egress_names ? json_object_new_object() : NULL;
+	for (size_t i = 0; names && i < e->n_egress_names; i++) {
+		const struct dns_name_count *n = &e->egress_names[i];
+		json_object *c = json_object_new_object();
+		json_object_object_add(c, "allowed", json_object_new_int64((int64_t)n->allowed));
+		json_object_object_add(c, "denied", json_object_new_int64((int64_t)n->denied));
+		/* "" gathers the names past the responder's table. */
+		json_object_object_add(names, n->name[0] ? n->name : "(other)", c);
+	}
+	if (names)
+		json_object_object_add(o, "egress_names", names);
 	return json_line(o);
 }
 
@@ -130,6 +141,21 @@ char *status_format_denied(const char *id, const struct seccomp_denial *d)
 	json_object_object_add(o, "action", json_object_new_string(d->action));
 	const char *err = d->err ? strerrorname_np(d->err) : NULL;
 	json_object_object_add(o, "errno", err ? json_object_new_string(err) : NULL);
+	return json_line(o);
+}
+
+char *status_format_egress_denied(const char *id, const struct dns_event *e)
+{
+	_cleanup_json_ json_object *o = event("egress-denied", id);
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "name", json_object_new_string(e->name));
+	json_object_object_add(o, "address", e->address ? json_object_new_string(e->address) : NULL);
+	json_object_object_add(o, "port", json_object_new_int(53));
+	json_object_object_add(o, "proto", json_object_new_string(e->proto));
+	json_object_object_add(o, "reason", json_object_new_string(e->reason));
+	json_object_object_add(o, "count", json_object_new_int64((int64_t)e->count));
+	json_object_object_add(o, "suppressed", json_object_new_int64((int64_t)e->suppressed));
 	return json_line(o);
 }
 

@@ -5,6 +5,8 @@
  *   firewall-tool add ID IFNAME ADDR4|- ADDR6|- [OPTION...]
  *       pool4=CIDR pool6=CIDR dns=ADDR (repeatable) default=deny
  *       allow=CIDR[,LO[-HI]][,tcp|udp]  deny=...   (repeatable, in order)
+ *       group=0.0.0.0/0[,LO[-HI]][,tcp|udp]  a name group (repeatable)
+ *   firewall-tool allow-addrs ID GROUP TIMEOUT_MS ADDR...   the responder's call
  *   firewall-tool remove ID
  *   firewall-tool counters ID    prints "spoof=N metadata=N host=N private=N policy=N"
  *   firewall-tool list           prints one job id per line
@@ -59,6 +61,8 @@ static int parse_rule(char *s, struct fw_rule *r, bool allow)
 	return 0;
 }
 
+static struct fw_rule groups[MAX_ITEMS];
+
 static int parse_job(int argc, char **argv, struct fw_job *j, struct cidr *dns, struct fw_rule *rules)
 {
 	if (argc < 4)
@@ -88,6 +92,10 @@ static int parse_job(int argc, char **argv, struct fw_job *j, struct cidr *dns, 
 			ret = parse_rule(a + 6, &rules[j->n_rules++], true);
 		else if (strncmp(a, "deny=", 5) == 0 && j->n_rules < MAX_ITEMS)
 			ret = parse_rule(a + 5, &rules[j->n_rules++], false);
+		else if (strncmp(a, "group=", 6) == 0 && j->n_name_groups < MAX_ITEMS) {
+			j->name_groups = groups;
+			ret = parse_rule(a + 6, &groups[j->n_name_groups++], true);
+		}
 		else
 			ret = -EINVAL;
 		if (ret < 0)
@@ -162,6 +170,17 @@ int main(int argc, char **argv)
 			return fail("add: arguments", ret);
 		if ((ret = firewall_job_add(&j)) < 0)
 			return fail("add", ret);
+		return 0;
+	}
+	if (strcmp(cmd, "allow-addrs") == 0 && argc >= 5) {
+		static struct cidr addrs[MAX_ITEMS];
+		size_t n = 0;
+		for (int i = 5; i < argc && n < MAX_ITEMS; i++)
+			if ((ret = parse_cidr(argv[i], &addrs[n++])) < 0)
+				return fail("allow-addrs: arguments", ret);
+		if ((ret = firewall_job_allow_addrs(argv[2], (unsigned)atoi(argv[3]), addrs, n,
+						    strtoull(argv[4], NULL, 10))) < 0)
+			return fail("allow-addrs", ret);
 		return 0;
 	}
 	if (strcmp(cmd, "remove") == 0 && argc == 3) {

@@ -547,3 +547,195 @@ Test(net, audit_of_the_network_profile_leaves_no_firewall_state)
 		cr_expect_str_eq(check_result(checks, blocked[i]), "blocked", "%s:\n%s", blocked[i], r.out);
 	json_object_put(doc);
 }
+
+/* ---- egress by name: brig answers the job's DNS (tests/net/lab.sh's
+ * resolver holds ok.test, wild.test and below, meta.test, priv.test) ---- */
+
+#define DNS_ASK JOB_HELPERS "/dns-ask"
+#define JOB_NS "$(awk '/^nameserver/{print $2; exit}' /etc/resolv.conf)"
+#define EGRESS(...) VETH("--egress-default", "deny", __VA_ARGS__)
+
+/* The first address of NAME as the job resolves it, then a connection. */
+#define RESOLVE_AND_TRY(key, name) \
+	"a=$(getent ahostsv4 " name " | awk 'NR==1{print $1}'); echo " key "_addr=$a; echo " key "=$(" NET_TRY \
+	" tcp ${a:-192.0.2.99} 80 3000); "
+
+Test(net, egress_an_allowed_name_resolves_and_connects_through_brigs_resolver)
+{
+	struct brig_result r;
+	lab_job(&r, EGRESS("--egress-allow-host", "ok.test:80/tcp"),
+		"echo ns=" JOB_NS "; " RESOLVE_AND_TRY("ok", "ok.test")
+		"echo udp=$(" DNS_ASK " udp " JOB_NS " ok.test); echo tcp=$(" DNS_ASK " tcp " JOB_NS " ok.test); "
+		"echo six=$(" DNS_ASK " udp " JOB_NS " ok.test aaaa); echo tcp6=$(" NET_TRY " tcp 2001:db8::10 80 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	/* The job asks the host end of its veth, not the lab's resolver. */
+	char *ns = kv_get(r.out, "ns");
+	cr_expect(ns && strncmp(ns, "10.237.", 7) == 0, "the job's resolver is %s\n%s", ns ? ns : "?", r.out);
+	free(ns);
+	expect_line(r.out, "ok_addr", "198.51.100.10");
+	expect_line(r.out, "ok", "ok hello");
+	expect_line(r.out, "udp", "rcode=0 addrs=198.51.100.10");
+	expect_line(r.out, "tcp", "rcode=0 addrs=198.51.100.10");
+	expect_line(r.out, "six", "rcode=0 addrs=2001:db8::10");
+	expect_line(r.out, "tcp6", "ok hello");
+}
+
+Test(net, egress_a_literal_address_no_name_allows_is_dropped)
+{
+	struct brig_result r;
+	/* ok.test is allowed but not asked: its address never entered the set. */
+	lab_job(&r, EGRESS("--egress-allow-host", "ok.test"),
+		"echo lit=$(" NET_TRY " tcp 198.51.100.10 80 3000); " RESOLVE_AND_TRY("ok", "ok.test")
+		"echo port=$(" NET_TRY " udp 198.51.100.10 7 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	char *lit = kv_get(r.out, "lit");
+	assert_fails_fast(lit ? lit : "", "a literal address");
+	free(lit);
+	expect_line(r.out, "ok", "ok hello");
+	/* A rule without ports opens every port of what the name resolved to. */
+	expect_line(r.out, "port", "ok pong");
+	lab_job(&r, EGRESS("--egress-allow-host", "ok.test:80/tcp"),
+		RESOLVE_AND_TRY("ok", "ok.test") "echo port=$(" NET_TRY " udp 198.51.100.10 7 3000)");
+	expect_line(r.out, "ok", "ok hello");
+	expect_line(r.out, "port", "fail");
+}
+
+Test(net, egress_a_wildcard_names_sub_names_only_and_deny_wins)
+{
+	struct brig_result r;
+	char status[4200];
+	char *dir = tmpdir_make("egress");
+	snprintf(status, sizeof status, "%s/status.jsonl", dir);
+	lab_job(&r,
+		EGRESS("--status-file", status, "--egress-allow-host", "*.wild.test", "--egress-deny-host",
+		       "bad.wild.test"),
+		"for n in a.wild.test b.c.wild.test wild.test bad.wild.test bad.wild.test evil.test; do "
+		"echo \"$n=$(" DNS_ASK " udp " JOB_NS " $n)\"; done");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "a.wild.test", "rcode=0 addrs=198.51.100.10");
+	expect_line(r.out, "b.c.wild.test", "rcode=0 addrs=198.51.100.10");
+	expect_line(r.out, "wild.test", "rcode=5");
+	expect_line(r.out, "bad.wild.test", "rcode=5");
+	expect_line(r.out, "evil.test", "rcode=5");
+	/* One stderr line per distinct name, however often it is asked. */
+	const char *first = strstr(r.err, "refused bad.wild.test");
+	cr_expect(first && !strstr(first + 1, "refused bad.wild.test"), "not one line for bad.wild.test:\n%s", r.err);
+	cr_expect(strstr(r.err, "refused evil.test (not allowed)"), "evil.test not reported:\n%s", r.err);
+	char *text = file_read(status);
+	cr_assert(text);
+	cr_expect(strstr(text, "\"event\":\"egress-denied\"") && strstr(text, "\"name\":\"bad.wild.test\"") &&
+			  strstr(text, "\"name\":\"evil.test\""),
+		  "no egress-denied events: %s", text);
+	char *exited = json_event_line(text, "exited");
+	cr_assert(exited, "no exited event: %s", text);
+	cr_expect(strstr(exited, "\"bad.wild.test\":{\"allowed\":0,\"denied\":2}") &&
+			  strstr(exited, "\"a.wild.test\":{\"allowed\":1,\"denied\":0}"),
+		  "per-name counters missing: %s", exited);
+	free(exited);
+	free(text);
+}
+
+Test(net, egress_an_allowed_name_resolving_to_metadata_or_private_is_refused)
+{
+	struct brig_result r;
+	lab_job(&r, EGRESS("--egress-allow-host", "meta.test", "--egress-allow-host", "priv.test"),
+		"echo meta=$(" DNS_ASK " udp " JOB_NS " meta.test); echo priv=$(" DNS_ASK " udp " JOB_NS
+		" priv.test); echo pm=$(" NET_TRY " tcp 169.254.169.254 80 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "meta", "rcode=5 addrs= ");
+	expect_line(r.out, "priv", "rcode=5 addrs= ");
+	expect_line(r.out, "pm", "fail");
+	cr_expect(strstr(r.err, "refused meta.test resolving to 169.254.169.254 (metadata)") &&
+			  strstr(r.err, "refused priv.test resolving to 10.0.0.5 (private)"),
+		  "refusals not reported:\n%s", r.err);
+	/* A CIDR rule within the private range opens it to the name; the
+	 * metadata block stays absolute. */
+	lab_job(&r,
+		EGRESS("--egress-allow-host", "meta.test", "--egress-allow-host", "priv.test", "--egress-allow",
+		       "10.0.0.0/24", "--egress-allow", "169.254.0.0/16"),
+		"echo meta=$(" DNS_ASK " udp " JOB_NS " meta.test); echo priv=$(" DNS_ASK " udp " JOB_NS " priv.test)");
+	expect_line(r.out, "meta", "rcode=5");
+	expect_line(r.out, "priv", "rcode=0 addrs=10.0.0.5");
+}
+
+/* The set's element outlives the record's TTL (2 s in the lab) by the
+ * grace, then goes: a new connection fails until the name is asked again. */
+Test(net, egress_an_address_expires_after_its_ttl_and_grace, .timeout = 240)
+{
+	struct brig_result r;
+	struct brig_proc p;
+	const char *argv[] = { "run", "--ro-bind", harness_helpers_bind(), "--net", "veth", "--egress-default", "deny",
+			       "--egress-allow-host", "ok.test", "--", "/bin/sh", "-c",
+			       RESOLVE_AND_TRY("first", "ok.test") "echo ready; sleep 200", NULL };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 230 };
+	brig_start(&p, &o, argv);
+	cr_assert(brig_wait_stdout(&p, "ready", 30), "the job did not start: %s %s", p.out.data, p.err.data);
+	cr_expect(strstr(p.out.data, "first=ok hello"), "%s", p.out.data);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd,
+		 "ip netns exec %s nft -j list sets table inet brig 2>/dev/null | grep -o '198.51.100.10' | head -1",
+		 lab_host);
+	char *in = sh_out(cmd);
+	cr_expect(strstr(in, "198.51.100.10"), "the address is not in the job's set");
+	free(in);
+	long long t0 = now_ms(), gone_ms = -1;
+	/* The kernel drops expired elements on its own schedule: wait on the
+	 * set itself, well past TTL + grace. */
+	while (now_ms() - t0 < 150 * 1000) {
+		in = sh_out(cmd);
+		bool present = strstr(in, "198.51.100.10") != NULL;
+		free(in);
+		if (!present) {
+			gone_ms = now_ms() - t0;
+			break;
+		}
+		usleep(500 * 1000);
+	}
+	brig_kill_and_reap(&p, SIGTERM);
+	brig_finish(&p, &r, 10);
+	cr_expect_geq(gone_ms, (long long)(60 - 5) * 1000, "the element went after %lld ms, before the grace", gone_ms);
+	cr_expect_neq(gone_ms, -1, "the element never expired");
+}
+
+Test(net, egress_a_flood_of_queries_neither_grows_nor_stalls_the_supervisor, .timeout = 240)
+{
+	struct brig_result r;
+	struct brig_proc p;
+	const char *argv[] = { "run", "--ro-bind", harness_helpers_bind(), "--net", "veth", "--egress-default", "deny",
+			       "--egress-allow-host", "ok.test", "--", "/bin/sh", "-c",
+			       "echo before=$(" DNS_ASK " udp " JOB_NS " ok.test); echo ready; read go; "
+			       "echo flood=$(" DNS_ASK " flood " JOB_NS " 100000); "
+			       "echo after=$(" DNS_ASK " udp " JOB_NS " ok.test); echo done",
+			       NULL };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 200, .stdin_data = "go\n" };
+	brig_start(&p, &o, argv);
+	cr_assert(brig_wait_stdout(&p, "ready", 30), "the job did not start: %s %s", p.out.data, p.err.data);
+	char path[64], cmd[128];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)p.pid);
+	snprintf(cmd, sizeof cmd, "awk '/^VmRSS/{print $2}' %s", path);
+	char *s = sh_out(cmd);
+	long before_kib = atol(s), peak_kib = before_kib;
+	free(s);
+	while (!strstr(p.out.data ? p.out.data : "", "done") && brig_wait_stdout(&p, "done", 0.5) == false) {
+		s = sh_out(cmd);
+		long v = atol(s);
+		free(s);
+		if (v > peak_kib)
+			peak_kib = v;
+		if (v == 0)
+			break;
+	}
+	brig_finish(&p, &r, 60);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	long sent = -1, answered = -1, ms = -1;
+	char *flood = kv_get(r.out, "flood");
+	cr_assert(flood && sscanf(flood, "sent=%ld answered=%ld ms=%ld", &sent, &answered, &ms) == 3, "%s", r.out);
+	free(flood);
+	cr_expect_eq(sent, 100000);
+	/* 256 in flight at most: nearly all are answered. */
+	cr_expect_gt(answered, 99000, "%ld of %ld answered", answered, sent);
+	expect_line(r.out, "after", "rcode=0 addrs=198.51.100.10");
+	cr_expect_lt(peak_kib - before_kib, 8 * 1024, "the supervisor grew from %ld to %ld KiB", before_kib, peak_kib);
+	/* Reported within the rate: far fewer lines than refusals. */
+	cr_expect_lt(line_count(r.err), 300, "%zu stderr lines", line_count(r.err));
+}

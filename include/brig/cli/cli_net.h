@@ -15,3 +15,5 @@ CLI_NET_FNS(net_pool6);
 CLI_NET_FNS(egress_allow);
 CLI_NET_FNS(egress_deny);
 CLI_NET_FNS(egress_default);
+CLI_NET_FNS(egress_allow_host);
+CLI_NET_FNS(egress_deny_host);

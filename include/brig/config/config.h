@@ -51,8 +51,9 @@ enum config_list {
 	CONFIG_IO, /* limits.io */
 	CONFIG_EGRESS, /* net.egress */
 	CONFIG_CACHES,
+	CONFIG_EGRESS_HOST, /* net.hosts */
 };
-#define CONFIG_N_LISTS (CONFIG_CACHES + 1) /* keep naming the last one */
+#define CONFIG_N_LISTS (CONFIG_EGRESS_HOST + 1) /* keep naming the last one */
 
 /* Where one setting came from, for messages and `brig profile show`. */
 struct brig_origin {

@@ -18,6 +18,19 @@ struct fw_rule {
 
 enum net_mode { NET_NONE, NET_VETH, NET_HOST };
 
+#define EGRESS_NAME_MAX 253 /* a DNS name's longest text, without the final dot */
+
+/* egress-allow-host / egress-deny-host: a DNS name (lower case, no final
+ * dot), or with wildcard every name below it ("*.example.com": not
+ * example.com itself), and the ports and protocol of egress-allow. */
+struct egress_host {
+	char name[EGRESS_NAME_MAX + 1];
+	bool wildcard;
+	uint16_t port_lo, port_hi; /* 0, 0: every port */
+	uint8_t proto;             /* 0: tcp and udp; IPPROTO_TCP; IPPROTO_UDP */
+	bool allow;
+};
+
 /* Where job subnets come from unless a profile says otherwise: ranges
  * that no cloud or container runtime hands out by default. */
 #define NET_DEFAULT_POOL4 "10.237.0.0/16"
@@ -34,6 +47,8 @@ struct net_config {
 	size_t n_egress;
 	bool default_allow;     /* egress-default; allow unless set */
 	bool default_set;
+	struct egress_host *hosts; /* egress-allow-host and egress-deny-host, in the order given */
+	size_t n_hosts;
 	/* Filled by config_finish for veth and host jobs. */
 	struct cidr dns[3]; /* DNS_MAX_SERVERS */
 	size_t n_dns;
@@ -46,6 +61,12 @@ void net_config_free(struct net_config *n);
 /* "CIDR[:PORT[-PORT]][/tcp|/udp]"; an IPv6 CIDR with a port is written in
  * brackets: "[2001:db8::/32]:443/tcp". */
 int net_parse_egress(const char *s, bool allow, struct fw_rule *out);
+/* "NAME[:PORT[-PORT]][/tcp|/udp]", NAME exact or "*.example.com".
+ * -EINVAL for a malformed name, -EDESTADDRREQ for an address (that is
+ * egress-allow's). */
+int net_parse_egress_host(const char *s, bool allow, struct egress_host *out);
+void net_format_egress_host(const struct egress_host *h, char *buf, size_t len);
+bool net_same_egress_host(const struct egress_host *a, const struct egress_host *b);
 /* The same rule, allow or deny alike. */
 bool net_same_egress(const struct fw_rule *a, const struct fw_rule *b);
 /* The inverse, at least 80 bytes. */

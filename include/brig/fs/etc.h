@@ -7,6 +7,8 @@ extern const char *const etc_host_entries[];
 
 /* Writes the generated files into dir (the new root's /etc). */
 int etc_generate(int dirfd, const struct brig_config *c, const char *hostname);
+/* Replaces resolv.conf in DIRFD with TEXT. */
+int etc_write_resolv(int dirfd, const char *text);
 
 /* The passwd and group lines for the job, into buf; pure, for tests. */
 int etc_format_passwd(char *buf, size_t len, const struct brig_config *c);

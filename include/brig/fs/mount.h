@@ -44,6 +44,9 @@ struct mount_plan {
 	/* Set by the caller before mount_plan_open (kept by it): the per-job
 	 * overlay directory on the host, or NULL. */
 	const char *overlay_job_dir;
+	/* Set by the caller (kept by it): the job's /etc/resolv.conf when it
+	 * is not the config's (egress by name: brig's own responder), or NULL. */
+	const char *resolv_conf;
 	/* The tree's passwd and group (the host's under an overlay), for
 	 * their system accounts; -1 when not used. */
 	int passwd_fd, group_fd;

@@ -39,6 +39,12 @@ struct fw_job {
 	size_t n_dns;
 	const struct fw_rule *rules;
 	size_t n_rules;
+	/* Egress by name: one pair of address sets (IPv4, IPv6) per group,
+	 * each group a port and protocol spec (fw_rule with no destination).
+	 * Their elements, added by firewall_job_allow_addrs, pass after the
+	 * egress-deny rules and before the private ranges. */
+	const struct fw_rule *name_groups;
+	size_t n_name_groups;
 	bool default_allow;
 };
 
@@ -51,6 +57,11 @@ struct fw_counters {
  * chain), then adds the job's chains, counters and map entries in one
  * batch. Returns -errno; adds nothing on failure. */
 int firewall_job_add(const struct fw_job *j);
+
+/* Lets the job reach ADDRS (host addresses) with the ports of name group
+ * GROUP for TIMEOUT_MS, in one batch; an address already there gets the
+ * new timeout. Returns -errno; -ENOENT when the job has no such group. */
+int firewall_job_allow_addrs(const char *id, unsigned group, const struct cidr *addrs, size_t n, uint64_t timeout_ms);
 
 /* Reads the job's counters (all zero when it has none). */
 int firewall_job_counters(const char *id, struct fw_counters *out);

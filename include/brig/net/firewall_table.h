@@ -68,6 +68,15 @@ int fw_elem_msg(struct nft_batch *b, uint16_t type, uint16_t flags, const char *
  * sets. */
 int fw_elems_msgs(struct nft_batch *b, uint16_t type, uint16_t flags, const struct fw_job_keys *k,
 		  const char *fwd, const char *in, const char *id);
+/* "<id>-n<group>v4" or "...v6": a name group's address set. */
+int fw_name_set(char *buf, size_t len, const char *id, unsigned group, int family);
+/* Creates that set (addresses with per-element timeouts). */
+int fw_add_name_set(struct nft_batch *b, const char *name, int family, uint32_t set_id);
+/* An address element of a name set, with TIMEOUT_MS (additions). */
+int fw_elem_timeout_msg(struct nft_batch *b, uint16_t type, const char *set, const void *key, uint32_t len,
+			uint64_t timeout_ms);
+/* Appends to B the deletion of every name set of job ID in the table. */
+int fw_del_name_sets(struct nft_batch *b, const char *id);
 /* Creates the table's skeleton when it is missing; 0 when it exists. */
 int fw_create_skeleton(void);
 

@@ -12,6 +12,7 @@
 #include "brig/lib/err.h"
 #include "brig/net/net_pool.h"
 #include "brig/run/janitor.h"
+#include "brig/run/net_egress.h"
 #include "brig/run/pty.h"
 #include "brig/seccomp/seccomp.h"
 #include "brig/seccomp/seccomp_notify.h"
@@ -32,6 +33,7 @@ struct job {
 	struct net_lease lease;
 	char ifname[16];
 	bool firewall;
+	struct job_egress egress; /* egress by name: the job's DNS responder */
 	bool pty;               /* the job gets a terminal: see brig/run/pty.h */
 	struct pty_relay relay;
 	struct timespec start;

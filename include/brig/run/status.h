@@ -7,6 +7,7 @@
 #include "brig/config/config.h"
 #include "brig/net/firewall.h"
 #include "brig/seccomp/seccomp_notify.h"
+#include "brig/net/dns_responder.h"
 
 struct status_exit {
 	int exit_code;   /* the job's code, -1 when a signal ended it */
@@ -20,6 +21,8 @@ struct status_exit {
 	uint64_t memory_peak, pids_peak, io_read_bytes, io_write_bytes;
 	bool have_firewall; /* net veth: packets the firewall refused, by class */
 	struct fw_counters firewall;
+	const struct dns_name_count *egress_names; /* egress by name: answered and refused, per name */
+	size_t n_egress_names;
 };
 
 /* Opens the sink the config names; -1 in *fd when there is none. */
@@ -31,6 +34,9 @@ char *status_format_exited(const char *id, const struct status_exit *e);
 /* brig could not set the job up; nothing of it ran. */
 char *status_format_failed(const char *id, const char *message);
 char *status_format_denied(const char *id, const struct seccomp_denial *d);
+
+/* egress by name: a name or an answer the job's DNS responder refused. */
+char *status_format_egress_denied(const char *id, const struct dns_event *e);
 
 /* Writes one line; a failing sink is reported once by the caller. */
 int status_write(int fd, const char *line);
