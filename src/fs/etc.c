@@ -22,6 +22,16 @@ const char *const etc_host_entries[] = {
 	NULL,
 };
 
+/* Package managers' configuration, shown only under an overlay, where
+ * package tools run and their changes vanish with the job. */
+const char *const etc_package_entries[] = {
+	"apt", "dpkg", "debconf.conf", "ucf.conf", "apk", "pacman.conf", "pacman.d", "yum.repos.d", "dnf", "rpm",
+	NULL,
+};
+
+/* Credentials of private package repositories: hidden inside those. */
+const char *const etc_package_secrets[] = { "apt/auth.conf", "apt/auth.conf.d", NULL };
+
 const char *etc_home(const struct brig_config *c)
 {
 	return c->user ? "/home/job" : "/root";

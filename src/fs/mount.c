@@ -252,7 +252,8 @@ static int apply_entry(struct builder *b, const struct mount_entry *e)
 	case ME_COPY:
 		return copy_file(b, e->fd, e->dst);
 	case ME_TMPFS:
-		return tmpfs_at(b, e->dst, "1777", e->size); /* scratch space, like /tmp */
+		/* scratch space, like /tmp; brig's own (masks) are not */
+		return tmpfs_at(b, e->dst, e->user ? "1777" : "0755", e->size);
 	}
 	return -EINVAL;
 }
@@ -412,6 +413,21 @@ static int write_etc(struct builder *b, const struct mount_plan *p, const char *
 	return r < 0 ? err_at(b->err, r, "/etc", "cannot write") : 0;
 }
 
+/* What package tools expect to find writable under an overlay; in a
+ * tree's own /var they already are (copy-up), on the host's /usr they
+ * are empty directories of the job's root, gone with it. */
+static const char *const package_dirs_list[] = { "/var/cache", "/var/log", "/var/lib/apt", "/var/lib/dpkg", NULL };
+
+static int package_dirs(struct builder *b)
+{
+	for (const char *const *d = package_dirs_list; *d; d++) {
+		_cleanup_close_ int fd = make_target(b->root, *d, true);
+		if (fd < 0)
+			return err_at(b->err, fd, *d, "cannot create");
+	}
+	return 0;
+}
+
 static int set_readonly(struct builder *b, const char *path)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
@@ -462,7 +478,13 @@ int mount_build_root(const struct brig_config *c, const struct mount_plan *p, co
 	/* Nothing done below may propagate back to the host's mounts. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return err_at(e, -errno, "/", "cannot make mounts private");
-	const char *root_opts[] = { "mode", "0755", "size", "16777216", NULL };
+	/* Under an overlay the root directory is writable like the rest of
+	 * the tree (`mkdir /app`), as large as the overlay's writes may be;
+	 * otherwise it holds only mount points and is made read-only. */
+	bool overlay = config_rootfs_mode(c) == ROOTFS_OVERLAY;
+	char root_size[32];
+	snprintf(root_size, sizeof root_size, "%llu", (unsigned long long)(overlay ? p->overlay_size : 16u << 20));
+	const char *root_opts[] = { "mode", "0755", (!overlay || p->overlay_size) ? "size" : NULL, root_size, NULL };
 	_cleanup_close_ int root = fs_new("tmpfs", root_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (root < 0)
 		return err_at(e, root, "/", "cannot create the root tmpfs");
@@ -481,9 +503,10 @@ int mount_build_root(const struct brig_config *c, const struct mount_plan *p, co
 		return r;
 	if (c->sys && (r = build_sys(&b)) < 0)
 		return r;
-	if ((r = write_etc(&b, p, hostname)) < 0 || (r = apply_entries(&b, p, true)) < 0)
+	if ((r = write_etc(&b, p, hostname)) < 0 || (overlay && (r = package_dirs(&b)) < 0) ||
+	    (r = apply_entries(&b, p, true)) < 0)
 		return r;
-	if ((r = pivot(&b)) < 0 || (r = set_readonly(&b, "/dev")) < 0 || (r = set_readonly(&b, "/")) < 0)
+	if ((r = pivot(&b)) < 0 || (r = set_readonly(&b, "/dev")) < 0 || (!overlay && (r = set_readonly(&b, "/")) < 0))
 		return r;
 	return 0;
 }

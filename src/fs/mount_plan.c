@@ -26,7 +26,7 @@ static const char *const rootfs_skipped[] = { ".", "..", "etc", "proc", "dev", "
 
 /* With the host's /usr under an overlay, the package database goes under
  * one too, so that dpkg works and its changes vanish as well. */
-static const char *const host_overlay_extra[] = { "/var/lib/dpkg", NULL };
+static const char *const host_overlay_extra[] = { "/var/lib/dpkg", "/var/lib/apt", NULL };
 
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty", NULL };
 
@@ -242,17 +242,55 @@ static int add_root_entries(struct planner *pl)
 	return 0;
 }
 
+/* An empty file or directory over a credential file of the tree. */
+static int add_mask(struct planner *pl, const char *src, const char *dst)
+{
+	struct stat st;
+	if (lstat(src, &st) < 0)
+		return errno == ENOENT ? 0 : err_at(pl->err, -errno, src, NULL);
+	if (S_ISDIR(st.st_mode)) {
+		struct mount_entry e = { .type = ME_TMPFS, .fd = -1, .is_dir = true, .dst = strdup(dst), .size = 4096 };
+		return push(pl, &e, src);
+	}
+	/* A link shows only what the job can reach anyway. */
+	if (S_ISLNK(st.st_mode))
+		return 0;
+	return add_copy(pl, "/dev/null", dst);
+}
+
+static int add_etc_list(struct planner *pl, const char *etc, const char *const *list, unsigned dir_flags)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+	int r;
+	for (const char *const *n = list; *n; n++) {
+		if ((r = join(pl, src, sizeof src, etc, *n)) < 0)
+			return r;
+		snprintf(dst, sizeof dst, "/etc/%s", *n);
+		if ((r = add_host_entry(pl, src, dst, true, dir_flags)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Under an overlay the directories of /etc are overlays too, so package
+ * tools can change their configuration (alternatives, sources, conffiles),
+ * and the package managers' own configuration is there. */
 static int add_etc_entries(struct planner *pl)
 {
 	char etc[PATH_MAX], src[PATH_MAX], dst[PATH_MAX];
 	int r;
 	if ((r = join(pl, etc, sizeof etc, pl->c->rootfs ? pl->c->rootfs : "/", "etc")) < 0)
 		return r;
-	for (const char *const *n = etc_host_entries; *n; n++) {
+	bool overlay = config_rootfs_mode(pl->c) == ROOTFS_OVERLAY;
+	unsigned dir_flags = overlay ? T_RO | T_TREE | T_OVERLAY : T_RO;
+	if ((r = add_etc_list(pl, etc, etc_host_entries, dir_flags)) < 0 || !overlay ||
+	    (r = add_etc_list(pl, etc, etc_package_entries, dir_flags)) < 0)
+		return r;
+	for (const char *const *n = etc_package_secrets; *n; n++) {
 		if ((r = join(pl, src, sizeof src, etc, *n)) < 0)
 			return r;
 		snprintf(dst, sizeof dst, "/etc/%s", *n);
-		if ((r = add_host_entry(pl, src, dst, true, T_RO)) < 0)
+		if ((r = add_mask(pl, src, dst)) < 0)
 			return r;
 	}
 	return 0;

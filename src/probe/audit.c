@@ -226,16 +226,6 @@ static void job_started(struct audit_job *job, const char *line)
 			 pids[0] ? pids : "-");
 }
 
-static enum probe_severity severity_of(const char *s)
-{
-	return strcmp(s, "high") == 0 ? PROBE_HIGH : strcmp(s, "medium") == 0 ? PROBE_MEDIUM : PROBE_LOW;
-}
-
-static enum probe_result result_of(const char *s)
-{
-	return strcmp(s, "blocked") == 0 ? PROBE_BLOCKED : strcmp(s, "exposed") == 0 ? PROBE_EXPOSED : PROBE_NA;
-}
-
 static const char *str_field(json_object *o, const char *key)
 {
 	json_object *v;
@@ -258,13 +248,20 @@ static int collect(struct audit_profile *p, const char *json)
 		struct probe_report *r = &p->r[p->n++];
 		r->id = strdup(str_field(c, "id"));
 		r->category = strdup(str_field(c, "category"));
-		r->severity = severity_of(str_field(c, "severity"));
-		probe_set(r, result_of(str_field(c, "result")), "%s", str_field(c, "evidence"));
+		int sev = probe_severity_of(str_field(c, "severity")), res = probe_result_of(str_field(c, "result"));
+		r->severity = sev < 0 ? PROBE_LOW : (enum probe_severity)sev;
+		probe_set(r, res < 0 ? PROBE_NA : (enum probe_result)res, "%s", str_field(c, "evidence"));
+		if (strcmp(str_field(c, "depth"), "filter") == 0)
+			r->depth = PROBE_DEPTH_FILTER;
+		if (!r->id || !r->category)
+			return -ENOMEM;
 	}
 	for (size_t i = 0; i < audit_outside_count; i++) {
 		struct probe_report *r = &p->r[p->n++];
 		r->id = strdup(audit_outside_checks[i].id);
 		r->category = strdup("outside");
+		if (!r->id || !r->category)
+			return -ENOMEM;
 		r->severity = audit_outside_checks[i].severity;
 		if (p->job.started)
 			audit_outside_checks[i].fn(&p->job, r);
@@ -274,23 +271,80 @@ static int collect(struct audit_profile *p, const char *json)
 	return 0;
 }
 
+static void close_pipe(int (*p)[2])
+{
+	for (int i = 0; i < 2; i++)
+		if ((*p)[i] >= 0)
+			close((*p)[i]);
+}
+#define _cleanup_pipe_ _cleanup_(close_pipe)
+
+/* Reads the job's stdout, status and stderr until all three end, looking
+ * at the job from the host as soon as it says it started. */
+static int drain(struct audit_profile *p, int out, int st, int err, char **obuf, char **ebuf)
+{
+	char *sbuf = NULL;
+	size_t olen = 0, slen = 0, elen = 0;
+	_cleanup_(fclosep) FILE *ofile = open_memstream(obuf, &olen);
+	_cleanup_(fclosep) FILE *sfile = open_memstream(&sbuf, &slen);
+	_cleanup_(fclosep) FILE *efile = open_memstream(ebuf, &elen);
+	int r = 0;
+	if (!ofile || !sfile || !efile) {
+		r = -ENOMEM;
+		goto out;
+	}
+	struct pollfd fds[3] = { { .fd = out, .events = POLLIN },
+				 { .fd = st, .events = POLLIN },
+				 { .fd = err, .events = POLLIN } };
+	FILE *sinks[3] = { ofile, sfile, efile };
+	size_t seen = 0; /* status bytes already looked at for whole lines */
+	size_t open_fds = 3;
+	while (open_fds) {
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		for (int i = 0; i < 3; i++) {
+			if (fds[i].fd < 0 || !fds[i].revents)
+				continue;
+			char buf[4096];
+			ssize_t got = read(fds[i].fd, buf, sizeof buf);
+			if (got <= 0) {
+				/* The descriptor stays the caller's to close. */
+				fds[i].fd = -1;
+				open_fds--;
+				continue;
+			}
+			fwrite(buf, 1, (size_t)got, sinks[i]);
+		}
+		fflush(sfile);
+		char *nl;
+		while (sbuf && !p->job.started && (nl = memchr(sbuf + seen, '\n', slen - seen))) {
+			*nl = 0;
+			job_started(&p->job, sbuf + seen);
+			*nl = '\n';
+			seen = (size_t)(nl - sbuf) + 1;
+		}
+	}
+out:
+	/* Closing a memory stream sets its buffer for good. */
+	if (ofile)
+		fclose(TAKE_PTR(ofile));
+	if (efile)
+		fclose(TAKE_PTR(efile));
+	if (sfile)
+		fclose(TAKE_PTR(sfile));
+	free(sbuf);
+	return r;
+}
+
 static int run_profile(const char *self, struct audit_profile *p)
 {
-	int out[2], st[2], err[2];
-	if (pipe2(out, O_CLOEXEC) < 0)
+	_cleanup_pipe_ int out[2] = { -1, -1 }, st[2] = { -1, -1 }, err[2] = { -1, -1 };
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
 		return -errno;
-	if (pipe2(st, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		return -errno;
-	}
-	if (pipe2(err, O_CLOEXEC) < 0) {
-		close(out[0]);
-		close(out[1]);
-		close(st[0]);
-		close(st[1]);
-		return -errno;
-	}
 	_cleanup_free_ char *bind = NULL;
 	if (asprintf(&bind, "%s:%s", self, JOB_PROBE) < 0)
 		return -ENOMEM;
@@ -310,61 +364,20 @@ static int run_profile(const char *self, struct audit_profile *p)
 		execv(self, (char **)argv);
 		_exit(EXIT_BRIG);
 	}
-	close(out[1]);
-	close(st[1]);
-	close(err[1]);
-	char *obuf = NULL, *sbuf = NULL, *ebuf = NULL;
-	size_t olen = 0, slen = 0, elen = 0;
-	FILE *ofile = open_memstream(&obuf, &olen), *sfile = open_memstream(&sbuf, &slen),
-	     *efile = open_memstream(&ebuf, &elen);
-	/* The job's stderr (brig's notes on denied calls and missing limits)
-	 * is shown only when the job fails. */
-	struct pollfd fds[3] = { { .fd = out[0], .events = POLLIN },
-				 { .fd = st[0], .events = POLLIN },
-				 { .fd = err[0], .events = POLLIN } };
-	FILE *sinks[3] = { ofile, sfile, efile };
-	size_t seen = 0; /* status bytes already looked at for whole lines */
-	while (fds[0].fd >= 0 || fds[1].fd >= 0 || fds[2].fd >= 0) {
-		if (poll(fds, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int i = 0; i < 3; i++) {
-			if (fds[i].fd < 0 || !fds[i].revents)
-				continue;
-			char buf[4096];
-			ssize_t got = read(fds[i].fd, buf, sizeof buf);
-			if (got <= 0) {
-				close(fds[i].fd);
-				fds[i].fd = -1;
-				continue;
-			}
-			fwrite(buf, 1, (size_t)got, sinks[i]);
-		}
-		fflush(sfile);
-		/* Look at the job while it runs, as soon as it says it started. */
-		char *nl;
-		while (sbuf && !p->job.started && (nl = memchr(sbuf + seen, '\n', slen - seen))) {
-			*nl = 0;
-			job_started(&p->job, sbuf + seen);
-			*nl = '\n';
-			seen = (size_t)(nl - sbuf) + 1;
-		}
-	}
-	fclose(ofile);
-	fclose(sfile);
-	fclose(efile);
+	/* Only the job holds the write ends now: their end is the job's end. */
+	close(TAKE_FD(out[1]));
+	close(TAKE_FD(st[1]));
+	close(TAKE_FD(err[1]));
+	_cleanup_free_ char *obuf = NULL, *ebuf = NULL;
+	int r = drain(p, out[0], st[0], err[0], &obuf, &ebuf);
 	int ws = 0;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
 	p->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	int r = p->status <= 1 ? collect(p, obuf) : -ECHILD;
+	if (r == 0)
+		r = p->status <= 1 && obuf ? collect(p, obuf) : -ECHILD;
 	if (r < 0 && ebuf)
 		fputs(ebuf, stderr);
-	free(ebuf);
-	free(obuf);
-	free(sbuf);
 	return r;
 }
 
@@ -421,7 +434,10 @@ static void print_table(const struct audit_profile *ps, size_t np)
 		for (size_t k = 0; k < np; k++) {
 			const struct probe_report *r = find(&ps[k], r0->id);
 			printf(" %-*s", width(&ps[k]),
-			       !r ? "-" : r->result == PROBE_EXPOSED ? "EXPOSED" : probe_result_name(r->result));
+			       !r				    ? "-" :
+			       r->result != PROBE_EXPOSED	    ? probe_result_name(r->result) :
+			       r->depth == PROBE_DEPTH_FILTER ? "EXPOSED filter" :
+								    "EXPOSED");
 		}
 		printf("\n");
 	}
@@ -456,6 +472,7 @@ static void print_json(const struct audit_profile *ps, size_t np)
 			json_object_object_add(o, "category", json_object_new_string(r->category));
 			json_object_object_add(o, "severity", json_object_new_string(probe_severity_name(r->severity)));
 			json_object_object_add(o, "result", json_object_new_string(probe_result_name(r->result)));
+			json_object_object_add(o, "depth", json_object_new_string(probe_depth_name(r->depth)));
 			json_object_object_add(o, "evidence", json_object_new_string(r->evidence));
 			json_object_array_add(checks, o);
 		}

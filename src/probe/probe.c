@@ -12,16 +12,11 @@
 #include <unistd.h>
 
 #include "brig/lib/log.h"
+#include "brig/probe/checks.h"
 #include "brig/probe/probe.h"
 #include "brig/lib/util.h"
 
 #define EXIT_BAD_USAGE 125
-
-const struct probe_category *const probe_categories[] = {
-	&probe_identity, &probe_privileges, &probe_syscalls, &probe_filesystem,
-	&probe_secrets,	 &probe_network,    &probe_resources, &probe_processes,
-};
-const size_t probe_categories_count = ARRAY_SIZE(probe_categories);
 
 void probe_set(struct probe_report *r, enum probe_result res, const char *fmt, ...)
 {
@@ -34,6 +29,8 @@ void probe_set(struct probe_report *r, enum probe_result res, const char *fmt, .
 		if (*p == '\n' || *p == '\r' || *p == '\t')
 			*p = ' ';
 	r->result = res;
+	r->depth = PROBE_DEPTH_KERNEL;
+	r->scope = PROBE_SCOPE_NONE;
 }
 
 #define E(x) { x, #x }
@@ -60,25 +57,6 @@ const char *probe_errno_name(int e)
 	return buf;
 }
 
-void probe_syscall_verdict(struct probe_report *r, const char *what, long ret, int err)
-{
-	if (ret >= 0)
-		probe_set(r, PROBE_EXPOSED, "%s succeeded", what);
-	else if (err == EPERM || err == EACCES || err == ENOSYS)
-		probe_set(r, PROBE_BLOCKED, "%s: %s", what, probe_errno_name(err));
-	else
-		probe_set(r, PROBE_EXPOSED, "%s reached the kernel (%s)", what, probe_errno_name(err));
-}
-
-int probe_try_open(const char *path, int flags)
-{
-	int fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
 const char *probe_result_name(enum probe_result r)
 {
 	static const char *const n[] = { "blocked", "exposed", "not-applicable" };
@@ -89,6 +67,33 @@ const char *probe_severity_name(enum probe_severity s)
 {
 	static const char *const n[] = { "low", "medium", "high" };
 	return n[s];
+}
+
+const char *probe_depth_name(enum probe_depth d)
+{
+	return d == PROBE_DEPTH_FILTER ? "filter" : "kernel";
+}
+
+const char *probe_scope_name(enum probe_scope s)
+{
+	static const char *const n[] = { "", "host", "namespace" };
+	return n[s];
+}
+
+int probe_result_of(const char *s)
+{
+	for (int i = PROBE_BLOCKED; i <= PROBE_NA; i++)
+		if (strcmp(s, probe_result_name(i)) == 0)
+			return i;
+	return -1;
+}
+
+int probe_severity_of(const char *s)
+{
+	for (int i = PROBE_LOW; i <= PROBE_HIGH; i++)
+		if (strcmp(s, probe_severity_name(i)) == 0)
+			return i;
+	return -1;
 }
 
 /* Weights in the spirit of systemd-analyze security: a high-severity hole
@@ -104,64 +109,49 @@ void probe_score(const struct probe_report *r, size_t n, struct probe_score *s)
 			s->na++;
 			continue;
 		}
+		bool filter = r[i].result == PROBE_EXPOSED && r[i].depth == PROBE_DEPTH_FILTER;
 		total += weight[r[i].severity];
 		if (r[i].result == PROBE_EXPOSED) {
 			s->exposed++;
-			bad += weight[r[i].severity];
+			s->exposed_filter += filter;
+			/* Past the filter, the kernel's own checks untried: half. */
+			bad += weight[r[i].severity] * (filter ? 0.5 : 1.0);
 		} else
 			s->blocked++;
 		if (r[i].severity == PROBE_HIGH) {
 			s->high_total++;
 			if (r[i].result == PROBE_BLOCKED)
 				s->high_blocked++;
-			else
+			else if (!filter)
 				s->high_exposed++;
 		}
 	}
 	s->exposure = total > 0 ? 10.0 * bad / total : 0;
 }
 
-static void note_start_fds(struct probe_ctx *ctx)
-{
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)) && ctx->n_fds_at_start < ARRAY_SIZE(ctx->fds_at_start)) {
-		int fd = atoi(e->d_name);
-		if (e->d_name[0] == '.' || fd == dirfd(d))
-			continue;
-		ctx->fds_at_start[ctx->n_fds_at_start++] = fd;
-	}
-	closedir(d);
-}
-
 struct probe_report *probe_run(const char *only, bool network, size_t *n)
 {
-	struct probe_ctx ctx = { 0 };
-	note_start_fds(&ctx);
-	size_t total = 0;
-	for (size_t c = 0; c < probe_categories_count; c++)
-		total += probe_categories[c]->n;
-	struct probe_report *out = calloc(total ? total : 1, sizeof *out);
+	struct probe_report *out = calloc(probe_checks_count, sizeof *out);
 	if (!out)
 		return NULL;
 	size_t k = 0;
+	/* Category by category, in report order, whatever the table's order. */
 	for (size_t c = 0; c < probe_categories_count; c++) {
-		const struct probe_category *cat = probe_categories[c];
-		if (only && strcmp(only, cat->name) != 0)
+		const char *cat = probe_categories[c];
+		if (only && strcmp(only, cat) != 0)
 			continue;
-		if (cat->network && !network)
-			continue;
-		for (size_t i = 0; i < cat->n; i++) {
+		for (size_t i = 0; i < probe_checks_count; i++) {
+			const struct probe_check *ck = &probe_checks[i];
+			if (strcmp(ck->category, cat) != 0 || (ck->opt_in && !network))
+				continue;
 			struct probe_report *r = &out[k++];
-			r->id = cat->checks[i].id;
-			r->category = cat->name;
-			r->severity = cat->checks[i].severity;
+			r->id = ck->id;
+			r->category = ck->category;
+			r->severity = ck->severity;
 			probe_set(r, PROBE_NA, "not tried");
 			/* Output already buffered must not be duplicated by a check that forks. */
 			fflush(NULL);
-			cat->checks[i].fn(&ctx, r);
+			ck->fn(r);
 		}
 	}
 	*n = k;
@@ -179,6 +169,9 @@ static json_object *report_json(const struct probe_report *r, size_t n)
 		json_object_object_add(o, "category", json_object_new_string(r[i].category));
 		json_object_object_add(o, "severity", json_object_new_string(probe_severity_name(r[i].severity)));
 		json_object_object_add(o, "result", json_object_new_string(probe_result_name(r[i].result)));
+		json_object_object_add(o, "depth", json_object_new_string(probe_depth_name(r[i].depth)));
+		if (r[i].scope != PROBE_SCOPE_NONE)
+			json_object_object_add(o, "scope", json_object_new_string(probe_scope_name(r[i].scope)));
 		json_object_object_add(o, "evidence", json_object_new_string(r[i].evidence));
 		json_object_array_add(checks, o);
 	}
@@ -186,6 +179,7 @@ static json_object *report_json(const struct probe_report *r, size_t n)
 	json_object_object_add(sum, "checks", json_object_new_int64((int64_t)n));
 	json_object_object_add(sum, "blocked", json_object_new_int64((int64_t)s.blocked));
 	json_object_object_add(sum, "exposed", json_object_new_int64((int64_t)s.exposed));
+	json_object_object_add(sum, "exposed_filter_only", json_object_new_int64((int64_t)s.exposed_filter));
 	json_object_object_add(sum, "not_applicable", json_object_new_int64((int64_t)s.na));
 	json_object_object_add(sum, "high_blocked", json_object_new_int64((int64_t)s.high_blocked));
 	json_object_object_add(sum, "high_total", json_object_new_int64((int64_t)s.high_total));
@@ -204,12 +198,15 @@ static void print_table(const struct probe_report *r, size_t n)
 			cat = r[i].category;
 			printf("%s%s\n", i ? "\n" : "", cat);
 		}
-		printf("  %-28s %-6s %-14s %s\n", r[i].id, probe_severity_name(r[i].severity),
-		       r[i].result == PROBE_EXPOSED ? "EXPOSED" : probe_result_name(r[i].result), r[i].evidence);
+		const char *res = r[i].result != PROBE_EXPOSED	       ? probe_result_name(r[i].result)
+				  : r[i].depth == PROBE_DEPTH_FILTER ? "EXPOSED filter"
+								     : "EXPOSED";
+		printf("  %-28s %-6s %-14s %s\n", r[i].id, probe_severity_name(r[i].severity), res, r[i].evidence);
 	}
 	struct probe_score s;
 	probe_score(r, n, &s);
-	printf("\n%zu checks: %zu blocked, %zu exposed, %zu not applicable\n", n, s.blocked, s.exposed, s.na);
+	printf("\n%zu checks: %zu blocked, %zu exposed (%zu past the filter only), %zu not applicable\n", n, s.blocked,
+	       s.exposed, s.exposed_filter, s.na);
 	printf("score: %zu/%zu high-severity checks blocked; exposure %.1f/10\n", s.high_blocked, s.high_total,
 	       s.exposure);
 }
@@ -217,7 +214,7 @@ static void print_table(const struct probe_report *r, size_t n)
 static bool category_known(const char *name)
 {
 	for (size_t c = 0; c < probe_categories_count; c++)
-		if (strcmp(probe_categories[c]->name, name) == 0)
+		if (strcmp(probe_categories[c], name) == 0)
 			return true;
 	return false;
 }
@@ -225,13 +222,16 @@ static bool category_known(const char *name)
 static void probe_usage(FILE *f)
 {
 	fprintf(f, "Usage: brig probe [--json] [--only CATEGORY] [--network]\n"
+		   "       brig probe --compare A.json B.json [--json]\n"
 		   "Try, from here, what sandbox escapes use, and report what is blocked.\n\n"
 		   "  --json            one JSON document instead of the table\n"
 		   "  --only CATEGORY   only these checks: identity, privileges, syscalls,\n"
 		   "                    filesystem, secrets, network, resources, processes\n"
 		   "  --network         also the network checks (they connect to addresses)\n"
+		   "  --compare A B     two saved `brig probe --json` outputs side by side\n"
 		   "  -h, --help        show this help\n\n"
-		   "Exit status: 0 when nothing of high severity is exposed, 1 otherwise.\n");
+		   "Exit status: 0 when nothing of high severity is exposed, 1 otherwise;\n"
+		   "with --compare, 0 when B exposes nothing of high severity that A blocks.\n");
 }
 
 int probe_cmd(int argc, char **argv)
@@ -240,10 +240,11 @@ int probe_cmd(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "network", no_argument, NULL, 'n' },
+		{ "compare", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	bool json = false, network = false;
+	bool json = false, network = false, compare = false;
 	const char *only = NULL;
 	optind = 1;
 	opterr = 0; /* our own message, prefixed like every other */
@@ -259,6 +260,9 @@ int probe_cmd(int argc, char **argv)
 		case 'n':
 			network = true;
 			break;
+		case 'c':
+			compare = true;
+			break;
 		case 'h':
 			probe_usage(stdout);
 			return 0;
@@ -267,6 +271,13 @@ int probe_cmd(int argc, char **argv)
 				  argv[optind - 1], "probe");
 			return EXIT_BAD_USAGE;
 		}
+	}
+	if (compare) {
+		if (argc - optind != 2 || only || network) {
+			log_error("probe: --compare takes two files and no --only or --network (see brig probe --help)");
+			return EXIT_BAD_USAGE;
+		}
+		return probe_compare(argv[optind], argv[optind + 1], json);
 	}
 	if (optind < argc) {
 		log_error("probe: unexpected argument '%s'", argv[optind]);

@@ -13,14 +13,14 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "brig/probe/probe.h"
 #include "brig/lib/util.h"
+#include "brig/probe/checks.h"
+#include "brig/probe/verdict.h"
 
 /* PID 1's root being another directory than ours means the host (or an
  * outer container) is one path away. */
-static void check_proc1_root(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_proc1_root(struct probe_report *r)
 {
-	(void)ctx;
 	struct stat mine, theirs;
 	if (stat("/", &mine) < 0) {
 		probe_set(r, PROBE_NA, "stat /: %s", probe_errno_name(errno));
@@ -41,9 +41,8 @@ static void check_proc1_root(const struct probe_ctx *ctx, struct probe_report *r
 
 /* The root of mountinfo: a real block device mounted at / means this root
  * is a host file system, not one built for the sandbox. */
-static void check_host_root(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_host_root(struct probe_report *r)
 {
-	(void)ctx;
 	_cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f) {
 		probe_set(r, PROBE_NA, "/proc/self/mountinfo: %s", probe_errno_name(errno));
@@ -72,9 +71,8 @@ static void check_host_root(const struct probe_ctx *ctx, struct probe_report *r)
 }
 
 /* Block devices named as mount sources tell which disks the host has. */
-static void check_host_devices(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_host_devices(struct probe_report *r)
 {
-	(void)ctx;
 	_cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f) {
 		probe_set(r, PROBE_NA, "/proc/self/mountinfo: %s", probe_errno_name(errno));
@@ -100,9 +98,8 @@ static void check_host_devices(const struct probe_ctx *ctx, struct probe_report 
 
 /* A working directory outside the root (a chroot done without chdir, or a
  * descriptor inherited across pivot_root) reads as "(unreachable)". */
-static void check_cwd(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_cwd(struct probe_report *r)
 {
-	(void)ctx;
 	char buf[4096];
 	if (!getcwd(buf, sizeof buf)) {
 		probe_set(r, errno == ENOENT ? PROBE_EXPOSED : PROBE_NA, "getcwd: %s", probe_errno_name(errno));
@@ -114,27 +111,35 @@ static void check_cwd(const struct probe_ctx *ctx, struct probe_report *r)
 		probe_set(r, PROBE_BLOCKED, "working directory %s", buf);
 }
 
-/* Descriptors beyond 0-2 that were open when the probe started were
- * inherited: a directory among them is a way around the root. */
-static void check_fds(const struct probe_ctx *ctx, struct probe_report *r)
+/* Descriptors beyond 0-2 are inherited (the probe holds none open
+ * between checks, and this one runs first): a directory among them is a
+ * way around the root. */
+void probe_filesystem_fds(struct probe_report *r)
 {
+	_cleanup_(closedirp) DIR *d = opendir("/proc/self/fd");
+	if (!d) {
+		probe_set(r, PROBE_NA, "/proc/self/fd: %s", probe_errno_name(errno));
+		return;
+	}
 	size_t n = 0;
 	bool dir = false;
 	char first[256] = "";
-	for (size_t i = 0; i < ctx->n_fds_at_start; i++) {
-		int fd = ctx->fds_at_start[i];
-		if (fd <= 2)
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (*end || e->d_name[0] == '.' || fd <= 2 || fd == dirfd(d))
 			continue;
 		char link[64], target[192] = "";
-		snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+		snprintf(link, sizeof link, "/proc/self/fd/%ld", fd);
 		ssize_t len = readlink(link, target, sizeof target - 1);
 		if (len < 0)
 			continue;
 		target[len] = 0;
 		struct stat st;
-		bool isdir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+		bool isdir = fstat((int)fd, &st) == 0 && S_ISDIR(st.st_mode);
 		if (!n++ || (isdir && !dir))
-			snprintf(first, sizeof first, "fd %d -> %s", fd, target);
+			snprintf(first, sizeof first, "fd %ld -> %s", fd, target);
 		dir |= isdir;
 	}
 	if (!n)
@@ -157,45 +162,74 @@ static void writable(struct probe_report *r, const char *path)
 }
 
 /* Sandboxes mask a file by mounting /dev/null over it: that opens, and
- * reads nothing. */
-static void readable(struct probe_report *r, const char *path)
+ * reads nothing. 0 opened (masked or not), else -errno. */
+static int open_masked(const char *path, bool *masked)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
-	if (fd < 0) {
-		probe_set(r, PROBE_BLOCKED, "%s: %s", path, probe_errno_name(errno));
-		return;
-	}
-	bool masked = fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+	*masked = false;
+	if (fd < 0)
+		return -errno;
+	*masked = fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
 	close(fd);
-	if (masked)
-		probe_set(r, PROBE_BLOCKED, "%s is masked (/dev/null over it)", path);
-	else
-		probe_set(r, PROBE_EXPOSED, "%s opens for reading", path);
+	return 0;
 }
 
-#define WRITABLE(fn, path)                                                  \
-	static void fn(const struct probe_ctx *ctx, struct probe_report *r) \
-	{                                                                   \
-		(void)ctx;                                                  \
-		writable(r, path);                                          \
-	}
-#define READABLE(fn, path)                                                  \
-	static void fn(const struct probe_ctx *ctx, struct probe_report *r) \
-	{                                                                   \
-		(void)ctx;                                                  \
-		readable(r, path);                                          \
-	}
-WRITABLE(check_proc_sys, "/proc/sys/vm/overcommit_memory")
-WRITABLE(check_core_pattern, "/proc/sys/kernel/core_pattern")
-WRITABLE(check_sysrq, "/proc/sysrq-trigger")
-READABLE(check_keys, "/proc/keys")
-READABLE(check_mem, "/dev/mem")
-READABLE(check_kvm, "/dev/kvm")
-
-static void check_kcore(const struct probe_ctx *ctx, struct probe_report *r)
+static void readable(struct probe_report *r, const char *path)
 {
-	(void)ctx;
+	bool masked;
+	int e = open_masked(path, &masked);
+	probe_rule_readable(r, path, e, masked);
+}
+
+void probe_filesystem_proc_sys(struct probe_report *r)
+{
+	writable(r, "/proc/sys/vm/overcommit_memory");
+}
+
+void probe_filesystem_core_pattern(struct probe_report *r)
+{
+	writable(r, "/proc/sys/kernel/core_pattern");
+}
+
+void probe_filesystem_sysrq(struct probe_report *r)
+{
+	writable(r, "/proc/sysrq-trigger");
+}
+
+void probe_filesystem_dev_mem(struct probe_report *r)
+{
+	readable(r, "/dev/mem");
+}
+
+void probe_filesystem_kvm(struct probe_report *r)
+{
+	readable(r, "/dev/kvm");
+}
+
+/* Keys of other users are what /proc/keys must not show; the job's own
+ * (or none) are no leak. Its UID column is in this namespace's terms. */
+void probe_filesystem_proc_keys(struct probe_report *r)
+{
+	bool masked;
+	int e = open_masked("/proc/keys", &masked);
+	size_t keys = 0, foreign = 0;
+	if (e == 0 && !masked) {
+		_cleanup_(fclosep) FILE *f = fopen("/proc/keys", "re");
+		char line[512];
+		while (f && fgets(line, sizeof line, f)) {
+			unsigned long uid;
+			if (sscanf(line, "%*s %*s %*s %*s %*s %lu", &uid) != 1)
+				continue;
+			keys++;
+			foreign += uid != (unsigned long)geteuid();
+		}
+	}
+	probe_rule_proc_keys(r, e, masked, keys, foreign);
+}
+
+void probe_filesystem_kcore(struct probe_report *r)
+{
 	readable(r, "/proc/kcore");
 	/* A kernel built without it has nothing to hide; a masked one does. */
 	if (r->result == PROBE_BLOCKED && strstr(r->evidence, "ENOENT")) {
@@ -207,9 +241,8 @@ static void check_kcore(const struct probe_ctx *ctx, struct probe_report *r)
 
 /* /sys mounted read-write lets root change kernel and device settings;
  * uevent_helper is the one that runs a program as host root. */
-static void check_sys(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_sys(struct probe_report *r)
 {
-	(void)ctx;
 	struct statvfs v;
 	if (statvfs("/sys/kernel", &v) < 0) {
 		probe_set(r, PROBE_BLOCKED, "no /sys (%s)", probe_errno_name(errno));
@@ -227,9 +260,8 @@ static void check_sys(const struct probe_ctx *ctx, struct probe_report *r)
 }
 
 /* Any block device that opens for reading: the host's disks, raw. */
-static void check_block(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_block(struct probe_report *r)
 {
-	(void)ctx;
 	_cleanup_(closedirp) DIR *d = opendir("/dev");
 	if (!d) {
 		probe_set(r, PROBE_BLOCKED, "/dev: %s", probe_errno_name(errno));
@@ -262,9 +294,8 @@ static void check_block(const struct probe_ctx *ctx, struct probe_report *r)
 
 /* CVE-2022-0492: a writable release_agent of a cgroup v1 hierarchy runs a
  * program as host root when a cgroup empties. */
-static void check_release_agent(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_release_agent(struct probe_report *r)
 {
-	(void)ctx;
 	_cleanup_(fclosep) FILE *f = fopen("/proc/self/mountinfo", "re");
 	if (!f) {
 		probe_set(r, PROBE_NA, "/proc/self/mountinfo: %s", probe_errno_name(errno));
@@ -298,35 +329,12 @@ static void access_w(struct probe_report *r, const char *path)
 		probe_set(r, PROBE_BLOCKED, "%s: %s", path, probe_errno_name(errno));
 }
 
-static void check_usr(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_usr(struct probe_report *r)
 {
-	(void)ctx;
 	access_w(r, "/usr");
 }
 
-static void check_rootfs(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_filesystem_root(struct probe_report *r)
 {
-	(void)ctx;
 	access_w(r, "/");
 }
-
-static const struct probe_check checks[] = {
-	{ "filesystem.proc1-root", PROBE_HIGH, check_proc1_root },
-	{ "filesystem.host-root", PROBE_HIGH, check_host_root },
-	{ "filesystem.host-devices", PROBE_LOW, check_host_devices },
-	{ "filesystem.cwd", PROBE_HIGH, check_cwd },
-	{ "filesystem.inherited-fds", PROBE_MEDIUM, check_fds },
-	{ "filesystem.proc-sys", PROBE_HIGH, check_proc_sys },
-	{ "filesystem.core-pattern", PROBE_HIGH, check_core_pattern },
-	{ "filesystem.sysrq-trigger", PROBE_HIGH, check_sysrq },
-	{ "filesystem.sys", PROBE_HIGH, check_sys },
-	{ "filesystem.kcore", PROBE_HIGH, check_kcore },
-	{ "filesystem.proc-keys", PROBE_LOW, check_keys },
-	{ "filesystem.dev-mem", PROBE_HIGH, check_mem },
-	{ "filesystem.block-devices", PROBE_HIGH, check_block },
-	{ "filesystem.dev-kvm", PROBE_MEDIUM, check_kvm },
-	{ "filesystem.release-agent", PROBE_HIGH, check_release_agent },
-	{ "filesystem.usr-writable", PROBE_HIGH, check_usr },
-	{ "filesystem.root-writable", PROBE_LOW, check_rootfs },
-};
-const struct probe_category probe_filesystem = { "filesystem", checks, ARRAY_SIZE(checks), false };

@@ -1,11 +1,14 @@
-/* probe: what the network lets this process reach, and whether it may
- * change the network. Only with --network (or inside `brig audit`): these
- * checks send TCP SYNs to the addresses below, never any data. */
+/* probe: what the network lets this process reach, whether it may change
+ * the network, and which kernel event sockets it may listen on. The TCP
+ * and change checks run only with --network (and inside `brig audit`):
+ * they send SYNs to the addresses below, never any data; the event socket
+ * checks always run. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/audit.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -15,11 +18,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "brig/probe/probe.h"
 #include "brig/lib/util.h"
+#include "brig/probe/checks.h"
+#include "brig/probe/verdict.h"
+
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO(0xb7, 0x1)
+#endif
 
 #define CONNECT_TIMEOUT_MS 500
 #define MAX_TARGETS 16
@@ -116,17 +125,15 @@ static void connect_all(struct probe_report *r, const struct target *t, size_t n
 	probe_set(r, PROBE_BLOCKED, "%s", buf);
 }
 
-static void check_metadata4(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_metadata4(struct probe_report *r)
 {
-	(void)ctx;
 	/* AWS/GCP/Azure/OpenStack, AWS ECS task metadata, Alibaba Cloud. */
 	static const struct target t[] = { { "169.254.169.254", 80 }, { "169.254.170.2", 80 }, { "100.100.100.200", 80 } };
 	connect_all(r, t, ARRAY_SIZE(t), "metadata");
 }
 
-static void check_metadata6(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_metadata6(struct probe_report *r)
 {
-	(void)ctx;
 	/* AWS's IPv6 instance metadata endpoint. */
 	static const struct target t[] = { { "fd00:ec2::254", 80 } };
 	connect_all(r, t, ARRAY_SIZE(t), "metadata");
@@ -174,9 +181,8 @@ static size_t gateways(struct target *t, size_t max)
 	return n;
 }
 
-static void check_gateway(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_gateway(struct probe_report *r)
 {
-	(void)ctx;
 	struct target t[9];
 	size_t n = gateways(t, ARRAY_SIZE(t));
 	if (!n)
@@ -185,9 +191,8 @@ static void check_gateway(const struct probe_ctx *ctx, struct probe_report *r)
 		connect_all(r, t, n, "gateway");
 }
 
-static void check_routes(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_routes(struct probe_report *r)
 {
-	(void)ctx;
 	struct target t[9];
 	size_t n = gateways(t, ARRAY_SIZE(t));
 	if (n)
@@ -196,18 +201,16 @@ static void check_routes(const struct probe_ctx *ctx, struct probe_report *r)
 		probe_set(r, PROBE_BLOCKED, "no default route");
 }
 
-static void check_private(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_private(struct probe_report *r)
 {
-	(void)ctx;
 	/* One likely host in each private range: routers, other jobs, the LAN. */
 	static const struct target t[] = { { "10.0.0.1", 80 },	  { "172.16.0.1", 80 }, { "192.168.0.1", 80 },
 					   { "192.168.1.1", 80 }, { "fd00::1", 80 } };
 	connect_all(r, t, ARRAY_SIZE(t), "private");
 }
 
-static void check_interfaces(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_interfaces(struct probe_report *r)
 {
-	(void)ctx;
 	_cleanup_(fclosep) FILE *f = fopen("/proc/net/dev", "re");
 	if (!f) {
 		probe_set(r, PROBE_NA, "/proc/net/dev: %s", probe_errno_name(errno));
@@ -245,17 +248,15 @@ static void sockets(struct probe_report *r, const char *what, int family, int ty
 		probe_set(r, PROBE_BLOCKED, "%s socket: %s", what, probe_errno_name(errno));
 }
 
-static void check_raw(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_raw(struct probe_report *r)
 {
-	(void)ctx;
 	sockets(r, "AF_INET SOCK_RAW", AF_INET, SOCK_RAW, IPPROTO_ICMP);
 	if (r->result != PROBE_EXPOSED)
 		sockets(r, "AF_INET6 SOCK_RAW", AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
 }
 
-static void check_packet(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_packet(struct probe_report *r)
 {
-	(void)ctx;
 	sockets(r, "AF_PACKET SOCK_RAW", AF_PACKET, SOCK_RAW, 0);
 }
 
@@ -299,9 +300,8 @@ static void netlink_verdict(struct probe_report *r, const char *what, int e)
 		probe_set(r, PROBE_EXPOSED, "%s passed the permission check (%s)", what, probe_errno_name(-e));
 }
 
-static void check_nl_link(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_nl_link(struct probe_report *r)
 {
-	(void)ctx;
 	struct {
 		struct nlmsghdr h;
 		struct ifinfomsg i;
@@ -310,9 +310,8 @@ static void check_nl_link(const struct probe_ctx *ctx, struct probe_report *r)
 	netlink_verdict(r, "RTM_SETLINK (no device)", netlink_ask(NETLINK_ROUTE, &req.h));
 }
 
-static void check_nl_route(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_nl_route(struct probe_report *r)
 {
-	(void)ctx;
 	struct {
 		struct nlmsghdr h;
 		struct rtmsg m;
@@ -321,9 +320,8 @@ static void check_nl_route(const struct probe_ctx *ctx, struct probe_report *r)
 	netlink_verdict(r, "RTM_NEWROUTE (no family)", netlink_ask(NETLINK_ROUTE, &req.h));
 }
 
-static void check_nft(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_network_nftables(struct probe_report *r)
 {
-	(void)ctx;
 	struct {
 		struct nlmsghdr h;
 		struct nfgenmsg g;
@@ -334,17 +332,48 @@ static void check_nft(const struct probe_ctx *ctx, struct probe_report *r)
 	netlink_verdict(r, "nftables GETGEN", netlink_ask(NETLINK_NETFILTER, &req.h));
 }
 
-static const struct probe_check checks[] = {
-	{ "network.interfaces", PROBE_LOW, check_interfaces },
-	{ "network.default-route", PROBE_MEDIUM, check_routes },
-	{ "network.metadata-ipv4", PROBE_HIGH, check_metadata4 },
-	{ "network.metadata-ipv6", PROBE_HIGH, check_metadata6 },
-	{ "network.gateway", PROBE_HIGH, check_gateway },
-	{ "network.private-ranges", PROBE_MEDIUM, check_private },
-	{ "network.raw-socket", PROBE_MEDIUM, check_raw },
-	{ "network.packet-socket", PROBE_MEDIUM, check_packet },
-	{ "network.netlink-link", PROBE_MEDIUM, check_nl_link },
-	{ "network.netlink-route", PROBE_MEDIUM, check_nl_route },
-	{ "network.nftables", PROBE_MEDIUM, check_nft },
-};
-const struct probe_category probe_network = { "network", checks, ARRAY_SIZE(checks), true };
+/* Host device events (uevents) go to every network namespace that belongs
+ * to the initial user namespace, and to no other: a socket that opens and
+ * binds says little; whose the network namespace is decides. */
+static int netns_owner_initial(void)
+{
+	_cleanup_close_ int net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (net < 0)
+		return -errno;
+	/* The kernel hands out the owner only when it is this user namespace
+	 * or one below it; an outer owner is refused with EPERM. */
+	_cleanup_close_ int owner = ioctl(net, NS_GET_USERNS);
+	if (owner < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(owner, &st) < 0)
+		return -errno;
+	return st.st_ino == PROBE_USER_INIT_INO;
+}
+
+void probe_network_nl_uevent(struct probe_report *r)
+{
+	int err = 0;
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		err = -errno;
+	probe_rule_uevent(r, err, err ? 0 : netns_owner_initial());
+}
+
+/* AUDIT_GET only reads the audit status, after the kernel's checks (the
+ * initial user and PID namespaces, CAP_AUDIT_CONTROL); the read-only log
+ * group wants CAP_AUDIT_READ over the host. */
+void probe_network_nl_audit(struct probe_report *r)
+{
+	struct nlmsghdr req = { .nlmsg_len = NLMSG_LENGTH(0),
+				.nlmsg_type = AUDIT_GET,
+				.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK };
+	int get = netlink_ask(NETLINK_AUDIT, &req);
+	int readlog = 0;
+	_cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_AUDIT);
+	struct sockaddr_nl a = { .nl_family = AF_NETLINK, .nl_groups = 1U << (AUDIT_NLGRP_READLOG - 1) };
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0)
+		readlog = -errno;
+	probe_rule_audit(r, get, readlog);
+}

@@ -1,7 +1,11 @@
 /* probe: the limits in force, as this process can see them: cgroup files
- * (v2, and v1 where a host still mounts it) and rlimits. Nothing is
+ * (v2, and v1 where a host still mounts it) and rlimits that differ from
+ * the kernel's defaults; and whom per-user kernel counters charge. Nothing is
  * exhausted to find out: a fork bomb is judged by the limit it would hit. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +13,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "brig/probe/probe.h"
 #include "brig/lib/util.h"
+#include "brig/probe/checks.h"
+#include "brig/probe/verdict.h"
+
+#ifndef NS_GET_OWNER_UID
+#define NS_GET_OWNER_UID _IO(0xb7, 0x4)
+#endif
 
 /* Where the cgroup that holds this process is visible: for the v2
  * hierarchy (controller NULL) or the v1 hierarchy of controller. */
@@ -95,10 +104,13 @@ static bool cgroup_limit(const char *controller, const char *file, char *evidenc
 	return false;
 }
 
+/* A hard rlimit that differs from the kernel's default: see
+ * probe_rule_rlimit_counts. */
 static bool rlimit_set(int res, const char *name, char *evidence, size_t len)
 {
 	struct rlimit rl;
-	if (getrlimit(res, &rl) < 0 || rl.rlim_max == RLIM_INFINITY)
+	if (getrlimit(res, &rl) < 0 ||
+	    !probe_rule_rlimit_counts(res, rl.rlim_max, probe_read_long("/proc/sys/kernel/threads-max")))
 		return false;
 	snprintf(evidence, len, "%s hard limit %llu", name, (unsigned long long)rl.rlim_max);
 	return true;
@@ -112,9 +124,8 @@ static void limited(struct probe_report *r, const char *what, bool any, const ch
 		probe_set(r, PROBE_EXPOSED, "no %s limit in any visible cgroup or rlimit", what);
 }
 
-static void check_memory(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_resources_memory(struct probe_report *r)
 {
-	(void)ctx;
 	char ev[PROBE_EVIDENCE_MAX];
 	bool any = cgroup_limit(NULL, "memory.max", ev, sizeof ev) ||
 		   cgroup_limit("memory", "memory.limit_in_bytes", ev, sizeof ev) ||
@@ -148,18 +159,16 @@ static bool nproc_applies(void)
 	return !(eff & ((1ULL << 21) | (1ULL << 24)));
 }
 
-static void check_pids(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_resources_pids(struct probe_report *r)
 {
-	(void)ctx;
 	char ev[PROBE_EVIDENCE_MAX];
 	bool any = cgroup_limit(NULL, "pids.max", ev, sizeof ev) || cgroup_limit("pids", "pids.max", ev, sizeof ev) ||
 		   (nproc_applies() && rlimit_set(RLIMIT_NPROC, "RLIMIT_NPROC", ev, sizeof ev));
 	limited(r, "process-count (a fork bomb would run the host out of PIDs)", any, ev);
 }
 
-static void check_cpu(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_resources_cpu(struct probe_report *r)
 {
-	(void)ctx;
 	char ev[PROBE_EVIDENCE_MAX];
 	bool any = cgroup_limit(NULL, "cpu.max", ev, sizeof ev) ||
 		   cgroup_limit("cpu,", "cpu.cfs_quota_us", ev, sizeof ev) ||
@@ -167,9 +176,25 @@ static void check_cpu(const struct probe_ctx *ctx, struct probe_report *r)
 	limited(r, "CPU", any, ev);
 }
 
-static const struct probe_check checks[] = {
-	{ "resources.memory", PROBE_MEDIUM, check_memory },
-	{ "resources.pids", PROBE_MEDIUM, check_pids },
-	{ "resources.cpu", PROBE_LOW, check_cpu },
-};
-const struct probe_category probe_resources = { "resources", checks, ARRAY_SIZE(checks), false };
+/* inotify instances count against the user in this namespace and, above
+ * it, against the user that owns each enclosing namespace: a job whose
+ * namespace the host's root created can use up root's instances. One
+ * instance is made and closed to see that inotify works at all. */
+void probe_resources_inotify(struct probe_report *r)
+{
+	int fd = inotify_init1(IN_CLOEXEC);
+	int init_err = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	long owner = -ENOENT;
+	_cleanup_close_ int ns = open("/proc/self/ns/user", O_RDONLY | O_CLOEXEC);
+	uid_t uid = 0;
+	if (ns < 0)
+		owner = -errno;
+	else if (ioctl(ns, NS_GET_OWNER_UID, &uid) < 0)
+		owner = -errno;
+	else
+		owner = uid;
+	probe_rule_inotify(r, init_err, owner, geteuid(), probe_read_long("/proc/sys/kernel/overflowuid"),
+			   probe_initial_userns(), probe_read_long("/proc/sys/fs/inotify/max_user_instances"));
+}

@@ -1,6 +1,7 @@
 /* probe: credentials a CI host tends to have lying around: container
- * engine sockets, Kubernetes tokens, SSH agents, cloud credentials, the
- * host's password hashes, and tokens in the environment. */
+ * engine sockets, Kubernetes tokens, SSH agents, the credential files of
+ * package managers and cloud tools, the host's password hashes, and tokens
+ * in the environment. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -15,8 +16,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "brig/probe/probe.h"
 #include "brig/lib/util.h"
+#include "brig/probe/checks.h"
+#include "brig/probe/verdict.h"
 
 extern char **environ;
 
@@ -57,9 +59,8 @@ static void first_match(struct probe_report *r, const char *const *patterns, siz
 	probe_set(r, PROBE_BLOCKED, "%s", last[0] ? last : none);
 }
 
-static void check_engines(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_secrets_engines(struct probe_report *r)
 {
-	(void)ctx;
 	static const char *const p[] = {
 		"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock",
 		"/run/podman/podman.sock", "/run/user/*/docker.sock", "/run/user/*/podman/podman.sock",
@@ -68,9 +69,8 @@ static void check_engines(const struct probe_ctx *ctx, struct probe_report *r)
 	first_match(r, p, ARRAY_SIZE(p), true, "no container engine socket");
 }
 
-static void check_kube(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_secrets_kube(struct probe_report *r)
 {
-	(void)ctx;
 	static const char *const p[] = {
 		"/var/run/secrets/kubernetes.io/serviceaccount/token", "/run/secrets/kubernetes.io/serviceaccount/token",
 		"/var/lib/kubelet/kubeconfig", "/var/lib/kubelet/pki/*.key", "/etc/kubernetes/admin.conf",
@@ -79,9 +79,8 @@ static void check_kube(const struct probe_ctx *ctx, struct probe_report *r)
 	first_match(r, p, ARRAY_SIZE(p), false, "no Kubernetes token or kubeconfig");
 }
 
-static void check_ssh_agent(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_secrets_ssh_agent(struct probe_report *r)
 {
-	(void)ctx;
 	const char *sock = getenv("SSH_AUTH_SOCK");
 	if (sock && socket_reachable(sock) == 0) {
 		probe_set(r, PROBE_EXPOSED, "SSH_AUTH_SOCK %s accepts connections", sock);
@@ -92,50 +91,120 @@ static void check_ssh_agent(const struct probe_ctx *ctx, struct probe_report *r)
 	first_match(r, p, ARRAY_SIZE(p), true, "no SSH agent socket");
 }
 
-static void check_cloud(const struct probe_ctx *ctx, struct probe_report *r)
+/* Credential files of package managers, version control and cloud command
+ * line tools, relative to a home directory. A new tool is one row. */
+static const struct {
+	const char *tool, *path;
+} credential_files[] = {
+	{ "npm", ".npmrc" },
+	{ "yarn", ".yarnrc.yml" },
+	{ "pypi", ".pypirc" },
+	{ "pip", ".config/pip/pip.conf" },
+	{ "docker", ".docker/config.json" },
+	{ "podman", ".config/containers/auth.json" },
+	{ "cargo", ".cargo/credentials.toml" },
+	{ "cargo", ".cargo/credentials" },
+	{ "gem", ".gem/credentials" },
+	{ "maven", ".m2/settings.xml" },
+	{ "maven", ".m2/settings-security.xml" },
+	{ "gradle", ".gradle/gradle.properties" },
+	{ "nuget", ".nuget/NuGet/NuGet.Config" },
+	{ "composer", ".config/composer/auth.json" },
+	{ "netrc", ".netrc" },
+	{ "git", ".git-credentials" },
+	{ "git", ".config/git/credentials" },
+	{ "gh", ".config/gh/hosts.yml" },
+	{ "ssh", ".ssh/id_*" },
+	{ "aws", ".aws/credentials" },
+	{ "aws", ".aws/config" },
+	{ "gcloud", ".config/gcloud/credentials.db" },
+	{ "gcloud", ".config/gcloud/access_tokens.db" },
+	{ "gcloud", ".config/gcloud/application_default_credentials.json" },
+	{ "azure", ".azure/msal_token_cache.json" },
+	{ "azure", ".azure/accessTokens.json" },
+	{ "oci", ".oci/config" },
+	{ "doctl", ".config/doctl/config.yaml" },
+	{ "terraform", ".terraform.d/credentials.tfrc.json" },
+	{ "vault", ".vault-token" },
+};
+
+/* Where home directories are: this process's, root's, users', and CI
+ * agents' under /var/lib. */
+static const char *const homes[] = { "$HOME", "/root", "/home/*", "/var/lib/*" };
+
+/* A readable regular file (not /dev/null over it) is exposed, whatever it
+ * holds: a sandbox that shows it would show a real one. */
+void probe_secrets_credential_files(struct probe_report *r)
 {
-	(void)ctx;
-	static const char *const p[] = {
-		"/root/.aws/credentials", "/home/*/.aws/credentials", "/root/.config/gcloud/*.db",
-		"/home/*/.config/gcloud/*.db", "/root/.config/gcloud/application_default_credentials.json",
-		"/home/*/.config/gcloud/application_default_credentials.json", "/root/.azure/*.json",
-		"/home/*/.azure/*.json", "/root/.docker/config.json", "/home/*/.docker/config.json",
-	};
-	/* $HOME may be anywhere. */
 	const char *home = getenv("HOME");
-	char h[3][300];
-	const char *hp[3];
-	size_t n = 0;
-	if (home && home[0] == '/' && strlen(home) < 200) {
-		snprintf(h[0], sizeof h[0], "%s/.aws/credentials", home);
-		snprintf(h[1], sizeof h[1], "%s/.config/gcloud/*.db", home);
-		snprintf(h[2], sizeof h[2], "%s/.azure/*.json", home);
-		for (; n < 3; n++)
-			hp[n] = h[n];
-		first_match(r, hp, n, false, "");
-		if (r->result == PROBE_EXPOSED)
-			return;
+	size_t tried = 0;
+	for (size_t h = 0; h < ARRAY_SIZE(homes); h++) {
+		const char *base = homes[h];
+		if (strcmp(base, "$HOME") == 0) {
+			if (!home || home[0] != '/' || strlen(home) > 200)
+				continue;
+			base = home;
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(credential_files); i++) {
+			char pattern[320];
+			snprintf(pattern, sizeof pattern, "%s/%s", base, credential_files[i].path);
+			glob_t g;
+			if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
+				continue;
+			for (size_t k = 0; k < g.gl_pathc; k++) {
+				const char *p = g.gl_pathv[k];
+				struct stat st;
+				size_t len = strlen(p);
+				/* An SSH public key is no secret. */
+				if (len > 4 && strcmp(p + len - 4, ".pub") == 0)
+					continue;
+				tried++;
+				int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+				if (fd < 0)
+					continue;
+				bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+				close(fd);
+				if (regular) {
+					probe_set(r, PROBE_EXPOSED, "%s is readable (%s credentials)", p,
+						  credential_files[i].tool);
+					globfree(&g);
+					return;
+				}
+			}
+			globfree(&g);
+		}
 	}
-	first_match(r, p, ARRAY_SIZE(p), false, "no cloud credential files");
+	probe_set(r, PROBE_BLOCKED, "%zu credential files of %zu tools looked for, none readable%s", tried,
+		  ARRAY_SIZE(credential_files), tried ? "" : " (none present)");
 }
 
-static void check_shadow(const struct probe_ctx *ctx, struct probe_report *r)
+/* Readable is exposed whatever the file holds: locked accounts on this
+ * host say nothing of the next one. */
+void probe_secrets_shadow(struct probe_report *r)
 {
-	(void)ctx;
-	_cleanup_(fclosep) FILE *f = fopen("/etc/shadow", "re");
-	if (!f) {
-		probe_set(r, PROBE_BLOCKED, "/etc/shadow: %s", probe_errno_name(errno));
+	int fd = open("/etc/shadow", O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		probe_rule_readable(r, "/etc/shadow", -errno, false);
 		return;
 	}
-	/* A password hash, not just locked accounts, is what matters. */
-	char line[1024];
+	struct stat st;
+	bool masked = fstat(fd, &st) == 0 && S_ISCHR(st.st_mode);
+	_cleanup_(fclosep) FILE *f = fdopen(fd, "re");
+	if (!f) {
+		close(fd);
+		probe_rule_readable(r, "/etc/shadow", 0, masked);
+		return;
+	}
 	size_t hashes = 0;
-	while (fgets(line, sizeof line, f)) {
+	char line[1024];
+	while (!masked && fgets(line, sizeof line, f)) {
 		char *c = strchr(line, ':');
 		if (c && c[1] == '$')
 			hashes++;
 	}
-	probe_set(r, hashes ? PROBE_EXPOSED : PROBE_BLOCKED, "/etc/shadow readable, %zu password hashes", hashes);
+	probe_rule_readable(r, "/etc/shadow", 0, masked);
+	if (r->result == PROBE_EXPOSED)
+		probe_set(r, PROBE_EXPOSED, "/etc/shadow is readable (%zu password hashes in it now)", hashes);
 }
 
 /* Variable names that CI systems and clouds use for secrets. */
@@ -157,9 +226,8 @@ static bool secret_name(const char *name, size_t len)
 	return false;
 }
 
-static void check_env(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_secrets_environment(struct probe_report *r)
 {
-	(void)ctx;
 	size_t n = 0;
 	char first[128] = "";
 	for (char **e = environ; e && *e; e++) {
@@ -174,13 +242,3 @@ static void check_env(const struct probe_ctx *ctx, struct probe_report *r)
 	else
 		probe_set(r, PROBE_BLOCKED, "no variable looks like a secret");
 }
-
-static const struct probe_check checks[] = {
-	{ "secrets.engine-sockets", PROBE_HIGH, check_engines },
-	{ "secrets.kubernetes", PROBE_HIGH, check_kube },
-	{ "secrets.ssh-agent", PROBE_HIGH, check_ssh_agent },
-	{ "secrets.cloud-credentials", PROBE_HIGH, check_cloud },
-	{ "secrets.shadow", PROBE_HIGH, check_shadow },
-	{ "secrets.environment", PROBE_MEDIUM, check_env },
-};
-const struct probe_category probe_secrets = { "secrets", checks, ARRAY_SIZE(checks), false };

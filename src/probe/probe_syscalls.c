@@ -1,36 +1,59 @@
 /* probe: the system calls that escapes and kernel exploits start from.
  *
- * Each call is made raw, with arguments the kernel rejects before it acts
- * (an fd of -1, invalid flags, contradictory mount flags), so
- * a call let through changes nothing: EPERM, EACCES or ENOSYS mean the
- * filter or a missing capability stopped it, anything else means the
- * kernel went on to parse the arguments. Calls that would change the
- * caller even so (unshare, setns, personality) are made in a child that
- * exits at once. */
+ * Each call is the real operation, with arguments that pass the kernel's
+ * own permission checks and change nothing: a one-entry BPF map created
+ * and closed, a userfaultfd or io_uring opened and closed, a dummy perf
+ * event on itself, a NULL pointer the kernel reads only after its checks,
+ * a propagation flag pair it refuses only after the capability check.
+ * Calls that would change the caller (unshare, setns, personality, ptrace,
+ * Landlock) are made in a child that exits at once. An argument that fails
+ * before the permission checks (a descriptor of -1) proves only that no
+ * filter stood in the way: such a check says so (depth filter). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/io_uring.h>
+#include <linux/perf_event.h>
+#include <linux/userfaultfd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/personality.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "brig/probe/probe.h"
 #include "brig/lib/util.h"
+#include "brig/probe/checks.h"
+#include "brig/probe/verdict.h"
 
 #ifndef SYS_fsopen
 #define SYS_fsopen 430
 #endif
+#ifndef USERFAULTFD_IOC_NEW
+#define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
+#endif
+#ifndef TIOCL_GETSHIFTSTATE
+#define TIOCL_GETSHIFTSTATE 6
+#endif
 
-static void check_seccomp(const struct probe_ctx *ctx, struct probe_report *r)
+/* A call that returned a descriptor: closed, and the verdict. */
+static void fd_verdict(struct probe_report *r, const char *what, long fd, int err)
 {
-	(void)ctx;
+	if (fd >= 0)
+		close((int)fd);
+	probe_syscall_verdict(r, what, fd, err);
+}
+
+void probe_syscalls_seccomp(struct probe_report *r)
+{
 	_cleanup_(fclosep) FILE *f = fopen("/proc/self/status", "re");
 	char line[256];
 	int mode = -1, filters = -1;
@@ -46,104 +69,22 @@ static void check_seccomp(const struct probe_ctx *ctx, struct probe_report *r)
 		probe_set(r, PROBE_BLOCKED, "seccomp mode %d (%d filters)", mode, filters);
 }
 
-#define RAW(fn, what, ...)                                                  \
-	static void fn(const struct probe_ctx *ctx, struct probe_report *r) \
-	{                                                                   \
-		(void)ctx;                                                  \
-		errno = 0;                                                  \
-		long ret = syscall(__VA_ARGS__);                            \
-		probe_syscall_verdict(r, what, ret, errno);                 \
-	}
-
 /* Two propagation types at once: the kernel checks the capability, then
  * refuses the pair (EINVAL) before it changes anything. */
-RAW(check_mount, "mount(/, MS_SHARED|MS_PRIVATE)", SYS_mount, NULL, "/", NULL, (unsigned long)(MS_SHARED | MS_PRIVATE),
-    NULL)
+void probe_syscalls_mount(struct probe_report *r)
+{
+	errno = 0;
+	long ret = syscall(SYS_mount, NULL, "/", NULL, (unsigned long)(MS_SHARED | MS_PRIVATE), NULL);
+	probe_syscall_verdict(r, "mount(/, MS_SHARED|MS_PRIVATE)", ret, errno);
+}
+
 /* fsopen checks the capability before its flags; a file system type that
  * exists keeps the kernel from asking modprobe for one. */
-RAW(check_fsopen, "fsopen(tmpfs, invalid flags)", SYS_fsopen, "tmpfs", 0xffffUL)
-RAW(check_keyctl, "keyctl(invalid operation)", SYS_keyctl, 0x7fffL, 0L, 0L, 0L, 0L)
-RAW(check_bpf, "bpf(invalid command)", SYS_bpf, 0x7fffL, NULL, 0L)
-RAW(check_perf, "perf_event_open(NULL attr)", SYS_perf_event_open, NULL, 0L, -1L, -1L, ~0UL)
-RAW(check_uffd, "userfaultfd(invalid flags)", SYS_userfaultfd, ~0UL)
-RAW(check_ptrace, "ptrace(PTRACE_ATTACH, pid 0)", SYS_ptrace, 16L /* PTRACE_ATTACH */, 0L, NULL, NULL)
-RAW(check_handle, "open_by_handle_at(-1, NULL)", SYS_open_by_handle_at, -1L, NULL, 0L)
-RAW(check_kexec, "kexec_load(invalid flags)", SYS_kexec_load, 0L, 0L, NULL, ~0UL)
-RAW(check_module, "finit_module(-1)", SYS_finit_module, -1L, "", 0L)
-RAW(check_io_uring, "io_uring_setup(0, NULL)", SYS_io_uring_setup, 0L, NULL)
-RAW(check_tioclinux, "ioctl(-1, TIOCLINUX)", SYS_ioctl, -1L, (unsigned long)TIOCLINUX, NULL)
-RAW(check_clock, "settimeofday(NULL, NULL)", SYS_settimeofday, NULL, NULL)
-
-/* TIOCSTI past the filter still needs the kernel's consent: since 6.2 it
- * refuses unless dev.tty.legacy_tiocsti is 1 or the caller has
- * CAP_SYS_ADMIN. */
-static void check_tiocsti(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_syscalls_fsopen(struct probe_report *r)
 {
-	(void)ctx;
 	errno = 0;
-	long ret = syscall(SYS_ioctl, -1L, (unsigned long)TIOCSTI, "x");
-	probe_syscall_verdict(r, "ioctl(-1, TIOCSTI)", ret, errno);
-	if (r->result != PROBE_EXPOSED)
-		return;
-	int legacy = -1;
-	_cleanup_(fclosep) FILE *f = fopen("/proc/sys/dev/tty/legacy_tiocsti", "re");
-	if (f && fscanf(f, "%d", &legacy) != 1)
-		legacy = -1;
-	unsigned long long eff = 0;
-	_cleanup_(fclosep) FILE *s = fopen("/proc/self/status", "re");
-	char line[256];
-	while (s && fgets(line, sizeof line, s))
-		sscanf(line, "CapEff: %llx", &eff);
-	if (legacy == 0 && !(eff & (1ULL << 21)))
-		probe_set(r, PROBE_BLOCKED, "ioctl(-1, TIOCSTI) reaches the kernel, which refuses it (legacy_tiocsti 0)");
-}
-
-/* Runs fn in a child; returns its wait status. */
-static int in_child(long (*fn)(void), int *err, long *ret)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		errno = 0;
-		long v[2] = { fn(), errno };
-		if (write(p[1], v, sizeof v) < 0)
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	long v[2] = { 0, 0 };
-	ssize_t got = read(p[0], v, sizeof v);
-	close(p[0]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	*ret = v[0];
-	*err = (int)v[1];
-	if (got != (ssize_t)sizeof v && !WIFSIGNALED(st))
-		return -EIO;
-	return st;
-}
-
-static void child_verdict(struct probe_report *r, const char *what, long (*fn)(void))
-{
-	int err = 0;
-	long ret = 0;
-	int st = in_child(fn, &err, &ret);
-	if (st < 0)
-		probe_set(r, PROBE_NA, "%s: cannot fork a child to try it (%s)", what, probe_errno_name(-st));
-	else if (WIFSIGNALED(st))
-		probe_set(r, WTERMSIG(st) == SIGSYS ? PROBE_BLOCKED : PROBE_NA, "%s: killed by signal %d", what,
-			  WTERMSIG(st));
-	else
-		probe_syscall_verdict(r, what, ret, err);
+	long ret = syscall(SYS_fsopen, "tmpfs", 0xffffUL);
+	probe_syscall_verdict(r, "fsopen(tmpfs, invalid flags)", ret, errno);
 }
 
 static long do_unshare_user(void)
@@ -151,10 +92,9 @@ static long do_unshare_user(void)
 	return syscall(SYS_unshare, CLONE_NEWUSER);
 }
 
-static void check_unshare(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_syscalls_unshare(struct probe_report *r)
 {
-	(void)ctx;
-	child_verdict(r, "unshare(CLONE_NEWUSER)", do_unshare_user);
+	probe_child_verdict(r, "unshare(CLONE_NEWUSER)", do_unshare_user);
 	if (r->result == PROBE_EXPOSED)
 		probe_set(r, PROBE_EXPOSED, "unshare(CLONE_NEWUSER) succeeded: a new namespace with every capability");
 }
@@ -169,29 +109,169 @@ static long do_setns(void)
 	return syscall(SYS_setns, fd, CLONE_NEWNS);
 }
 
-static void check_setns(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_syscalls_setns(struct probe_report *r)
 {
-	(void)ctx;
 	struct stat self, one;
 	if (stat("/proc/self/ns/mnt", &self) == 0 && stat("/proc/1/ns/mnt", &one) == 0 && self.st_ino == one.st_ino &&
 	    self.st_dev == one.st_dev) {
 		probe_set(r, PROBE_BLOCKED, "PID 1 shares this mount namespace: nothing to join");
 		return;
 	}
-	child_verdict(r, "setns(/proc/1/ns/mnt)", do_setns);
+	probe_child_verdict(r, "setns(/proc/1/ns/mnt)", do_setns);
 	if (r->result == PROBE_EXPOSED && strstr(r->evidence, "(ENOENT)"))
 		probe_set(r, PROBE_BLOCKED, "no /proc/1/ns/mnt to join");
 }
 
-static long do_personality(void)
+/* The key subsystem has no permission check of its own: a lookup of the
+ * thread keyring without creating it (ENOKEY) shows it reachable. */
+void probe_syscalls_keyctl(struct probe_report *r)
 {
-	return syscall(SYS_personality, (unsigned long)(PER_LINUX | ADDR_NO_RANDOMIZE));
+	errno = 0;
+	long ret = syscall(SYS_keyctl, 0L /* KEYCTL_GET_KEYRING_ID */, -1L /* KEY_SPEC_THREAD_KEYRING */, 0L);
+	probe_syscall_verdict(r, "keyctl(GET_KEYRING_ID, thread keyring)", ret, errno);
 }
 
-static void check_personality(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_syscalls_bpf(struct probe_report *r)
 {
-	(void)ctx;
-	child_verdict(r, "personality(ADDR_NO_RANDOMIZE)", do_personality);
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof attr);
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	errno = 0;
+	long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof attr);
+	fd_verdict(r, "bpf(BPF_MAP_CREATE, one-entry array)", fd, errno);
+}
+
+/* A software event counting nothing, on this process, user space only: what
+ * perf_event_paranoid 2 still allows the unprivileged. */
+void probe_syscalls_perf(struct probe_report *r)
+{
+	struct perf_event_attr attr;
+	memset(&attr, 0, sizeof attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.size = sizeof attr;
+	attr.config = PERF_COUNT_SW_DUMMY;
+	attr.disabled = 1;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	errno = 0;
+	long fd = syscall(SYS_perf_event_open, &attr, 0L, -1L, -1L, (unsigned long)PERF_FLAG_FD_CLOEXEC);
+	fd_verdict(r, "perf_event_open(dummy event on itself)", fd, errno);
+}
+
+/* Without UFFD_USER_MODE_ONLY the descriptor may handle faults the kernel
+ * takes on user memory, which is what exploits use to stall it; the
+ * kernel allows that to CAP_SYS_PTRACE or where vm.unprivileged_userfaultfd
+ * is 1. */
+void probe_syscalls_userfaultfd(struct probe_report *r)
+{
+	errno = 0;
+	long fd = syscall(SYS_userfaultfd, (unsigned long)O_CLOEXEC);
+	fd_verdict(r, "userfaultfd(kernel faults too)", fd, errno);
+}
+
+/* /dev/userfaultfd hands out the same descriptor to whoever may open it,
+ * whatever the filter says of the system call. */
+void probe_syscalls_dev_userfaultfd(struct probe_report *r)
+{
+	_cleanup_close_ int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		probe_set(r, PROBE_BLOCKED, "/dev/userfaultfd: %s", probe_errno_name(errno));
+		return;
+	}
+	errno = 0;
+	long fd = ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC);
+	fd_verdict(r, "/dev/userfaultfd USERFAULTFD_IOC_NEW", fd, errno);
+}
+
+/* PTRACE_SEIZE of its own child passes every permission check the kernel
+ * makes (same credentials); the child never runs anything. */
+void probe_syscalls_ptrace(struct probe_report *r)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		probe_set(r, PROBE_NA, "pipe: %s", probe_errno_name(errno));
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		probe_set(r, PROBE_NA, "fork: %s", probe_errno_name(errno));
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	if (pid == 0) {
+		char c;
+		close(p[1]);
+		_exit(read(p[0], &c, 1) < 0);
+	}
+	close(p[0]);
+	errno = 0;
+	long ret = syscall(SYS_ptrace, (long)PTRACE_SEIZE, (long)pid, NULL, NULL);
+	int err = errno;
+	kill(pid, SIGKILL);
+	close(p[1]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	probe_syscall_verdict(r, "ptrace(PTRACE_SEIZE, own child)", ret, err);
+}
+
+/* The handle of "/" itself, opened O_PATH: harmless. The kernel decodes it
+ * for CAP_DAC_READ_SEARCH over the host ("shocker": any inode of the file
+ * system, outside this root too), or, relaxed, for a namespace's own
+ * mounts only. */
+void probe_syscalls_open_by_handle(struct probe_report *r)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} fh;
+	fh.h.handle_bytes = MAX_HANDLE_SZ;
+	int mnt = 0;
+	if (name_to_handle_at(AT_FDCWD, "/", &fh.h, &mnt, 0) < 0) {
+		int e = errno;
+		if (e == EPERM || e == ENOSYS || e == EACCES)
+			probe_rule_open_by_handle(r, -e, false);
+		else
+			probe_set(r, PROBE_NA, "name_to_handle_at(/): %s", probe_errno_name(e));
+		return;
+	}
+	_cleanup_close_ int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open_by_handle_at(root, &fh.h, O_PATH | O_CLOEXEC);
+	int err = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	unsigned long long eff = 0;
+	bool host = probe_status_hex("CapEff", &eff) == 0 && (eff & (1ULL << 2 /* CAP_DAC_READ_SEARCH */)) &&
+		    probe_initial_userns() == 1;
+	probe_rule_open_by_handle(r, err, host);
+}
+
+/* kexec_load and finit_module check their capability before anything
+ * else; the invalid flags and the descriptor of -1 fail only after it. */
+void probe_syscalls_kexec(struct probe_report *r)
+{
+	errno = 0;
+	long ret = syscall(SYS_kexec_load, 0L, 0L, NULL, ~0UL);
+	probe_syscall_verdict(r, "kexec_load(invalid flags)", ret, errno);
+}
+
+void probe_syscalls_module(struct probe_report *r)
+{
+	errno = 0;
+	long ret = syscall(SYS_finit_module, -1L, "", 0L);
+	probe_syscall_verdict(r, "finit_module(-1)", ret, errno);
+}
+
+void probe_syscalls_io_uring(struct probe_report *r)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof p);
+	errno = 0;
+	long fd = syscall(SYS_io_uring_setup, 1L, &p);
+	fd_verdict(r, "io_uring_setup(1 entry)", fd, errno);
 }
 
 #if defined(__x86_64__)
@@ -212,55 +292,98 @@ static long do_int80(void)
 	return ret;
 }
 
-static void check_int80(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_syscalls_int80(struct probe_report *r)
 {
-	(void)ctx;
-	child_verdict(r, "32-bit getpid (int $0x80)", do_int80);
+	probe_child_verdict(r, "32-bit getpid (int $0x80)", do_int80);
 	if (r->result == PROBE_NA && strstr(r->evidence, "signal 11"))
 		probe_set(r, PROBE_NA, "int $0x80 faults: this kernel has no 32-bit entry");
 }
 
-static void check_x32(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_syscalls_x32(struct probe_report *r)
 {
-	(void)ctx;
 	long ret;
 	__asm__ volatile("syscall" : "=a"(ret) : "a"(0x40000000L | 39) : "memory", "rcx", "r11");
 	int err = ret < 0 && ret > -4096 ? (int)-ret : 0;
 	probe_syscall_verdict(r, "x32 getpid", ret < 0 && ret > -4096 ? -1 : ret, err);
 }
 #else
-static void check_int80(const struct probe_ctx *ctx, struct probe_report *r)
+void probe_syscalls_int80(struct probe_report *r)
 {
-	(void)ctx;
 	probe_set(r, PROBE_NA, "no 32-bit compatibility ABI on this architecture");
 }
-static void check_x32(const struct probe_ctx *ctx, struct probe_report *r)
+
+void probe_syscalls_x32(struct probe_report *r)
 {
-	(void)ctx;
 	probe_set(r, PROBE_NA, "no x32 ABI on this architecture");
 }
 #endif
 
-static const struct probe_check checks[] = {
-	{ "syscalls.seccomp", PROBE_MEDIUM, check_seccomp },
-	{ "syscalls.mount", PROBE_HIGH, check_mount },
-	{ "syscalls.fsopen", PROBE_HIGH, check_fsopen },
-	{ "syscalls.unshare-userns", PROBE_HIGH, check_unshare },
-	{ "syscalls.setns", PROBE_HIGH, check_setns },
-	{ "syscalls.keyctl", PROBE_MEDIUM, check_keyctl },
-	{ "syscalls.bpf", PROBE_HIGH, check_bpf },
-	{ "syscalls.perf-event-open", PROBE_MEDIUM, check_perf },
-	{ "syscalls.userfaultfd", PROBE_MEDIUM, check_uffd },
-	{ "syscalls.ptrace", PROBE_MEDIUM, check_ptrace },
-	{ "syscalls.open-by-handle-at", PROBE_HIGH, check_handle },
-	{ "syscalls.kexec-load", PROBE_HIGH, check_kexec },
-	{ "syscalls.module-load", PROBE_HIGH, check_module },
-	{ "syscalls.io-uring", PROBE_MEDIUM, check_io_uring },
-	{ "syscalls.abi-int80", PROBE_MEDIUM, check_int80 },
-	{ "syscalls.abi-x32", PROBE_MEDIUM, check_x32 },
-	{ "syscalls.tiocsti", PROBE_HIGH, check_tiocsti },
-	{ "syscalls.tioclinux", PROBE_MEDIUM, check_tioclinux },
-	{ "syscalls.clock-set", PROBE_MEDIUM, check_clock },
-	{ "syscalls.personality", PROBE_LOW, check_personality },
-};
-const struct probe_category probe_syscalls = { "syscalls", checks, ARRAY_SIZE(checks), false };
+/* TIOCSTI with a NULL character: the kernel checks legacy_tiocsti and the
+ * caller's right to the terminal (its controlling one, or CAP_SYS_ADMIN
+ * over the host) before it reads the character, and faults on NULL after:
+ * EFAULT means an injection would have been accepted, and nothing is
+ * typed. The terminal tried is the one inherited on 0-2 (the caller's);
+ * without one, a new pseudo-terminal the probe does not control. */
+void probe_syscalls_tiocsti(struct probe_report *r)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (isatty(fd)) {
+			errno = 0;
+			long ret = ioctl(fd, TIOCSTI, NULL);
+			probe_rule_tiocsti(r, "the inherited terminal", ret < 0 ? errno : 0);
+			return;
+		}
+	_cleanup_close_ int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	char *name = master >= 0 && grantpt(master) == 0 && unlockpt(master) == 0 ? ptsname(master) : NULL;
+	_cleanup_close_ int slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
+	if (slave >= 0) {
+		errno = 0;
+		long ret = ioctl(slave, TIOCSTI, NULL);
+		probe_rule_tiocsti(r, "a terminal it does not control", ret < 0 ? errno : 0);
+		return;
+	}
+	/* No terminal at all: only the filter can be asked. */
+	errno = 0;
+	long ret = syscall(SYS_ioctl, -1L, (unsigned long)TIOCSTI, NULL);
+	probe_syscall_verdict(r, "ioctl(-1, TIOCSTI), no terminal to try", ret, errno);
+	if (r->result == PROBE_EXPOSED)
+		r->depth = PROBE_DEPTH_FILTER;
+}
+
+/* TIOCLINUX acts on virtual consoles only; GETSHIFTSTATE reads, after the
+ * same permission check as the selection calls exploits use. */
+void probe_syscalls_tioclinux(struct probe_report *r)
+{
+	_cleanup_close_ int vt = open("/dev/tty0", O_RDONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (vt >= 0) {
+		char arg = TIOCL_GETSHIFTSTATE;
+		errno = 0;
+		long ret = ioctl(vt, TIOCLINUX, &arg);
+		probe_syscall_verdict(r, "TIOCLINUX GETSHIFTSTATE on /dev/tty0", ret, errno);
+		return;
+	}
+	errno = 0;
+	long ret = syscall(SYS_ioctl, -1L, (unsigned long)TIOCLINUX, NULL);
+	probe_syscall_verdict(r, "ioctl(-1, TIOCLINUX), no virtual console to try", ret, errno);
+	if (r->result == PROBE_EXPOSED)
+		r->depth = PROBE_DEPTH_FILTER;
+}
+
+/* With neither time nor zone the kernel checks CAP_SYS_TIME, then sets
+ * nothing. */
+void probe_syscalls_clock(struct probe_report *r)
+{
+	errno = 0;
+	long ret = syscall(SYS_settimeofday, NULL, NULL);
+	probe_syscall_verdict(r, "settimeofday(NULL, NULL)", ret, errno);
+}
+
+static long do_personality(void)
+{
+	return syscall(SYS_personality, (unsigned long)(PER_LINUX | ADDR_NO_RANDOMIZE));
+}
+
+void probe_syscalls_personality(struct probe_report *r)
+{
+	probe_child_verdict(r, "personality(ADDR_NO_RANDOMIZE)", do_personality);
+}

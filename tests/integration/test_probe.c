@@ -27,8 +27,9 @@ BRIG_SUITE(probe);
  * test fills, $LAB the lab's inner namespace. */
 enum env {
 	BARE,	    /* the probe on the host, as root */
-	BARE_LIMITS, /* ... with rlimits on memory, processes and CPU time */
+	BARE_LIMITS, /* ... as uid 65534 with rlimits on memory, processes and CPU time */
 	BARE_FD,    /* ... handed an extra descriptor */
+	BARE_AMBIENT, /* ... with an inheritable and ambient capability */
 	PIDNS,	    /* ... as PID 1 of a new PID namespace */
 	PIDNS_MNTNS, /* ... under a PID 1 in another mount namespace */
 	CHROOT,	    /* ... chrooted without chdir, under a PID 1 it can reach */
@@ -41,6 +42,11 @@ enum env {
 	SECRETS,    /* brig run with secrets bound in and passed */
 	LAB,	    /* the probe --network in the lab namespace */
 	LAB_BRIG,   /* brig run inside the lab namespace, probe --network */
+	BWRAP_ROOT, /* bubblewrap --unshare-all, run by root */
+	BWRAP_USER, /* ... run by uid 65534: two nested user namespaces */
+	USERNS,	    /* root of a user namespace that host root made, its owner unmapped */
+	LANDLOCK,   /* under a Landlock layer that denies nothing */
+	FOREIGN_KEY, /* with a key of another user in view */
 	N_ENVS,
 };
 
@@ -48,6 +54,7 @@ static const char *const env_name[N_ENVS] = {
 	[BARE] = "BARE",
 	[BARE_LIMITS] = "BARE_LIMITS",
 	[BARE_FD] = "BARE_FD",
+	[BARE_AMBIENT] = "BARE_AMBIENT",
 	[PIDNS] = "PIDNS",
 	[PIDNS_MNTNS] = "PIDNS_MNTNS",
 	[CHROOT] = "CHROOT",
@@ -60,14 +67,28 @@ static const char *const env_name[N_ENVS] = {
 	[SECRETS] = "SECRETS",
 	[LAB] = "LAB",
 	[LAB_BRIG] = "LAB_BRIG",
+	[BWRAP_ROOT] = "BWRAP_ROOT",
+	[BWRAP_USER] = "BWRAP_USER",
+	[USERNS] = "USERNS",
+	[LANDLOCK] = "LANDLOCK",
+	[FOREIGN_KEY] = "FOREIGN_KEY",
 };
+
+#define BWRAP                                                                                                   \
+	"bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr --symlink usr/bin /bin "      \
+	"--symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev " \
+	"--tmpfs /tmp --ro-bind \"$B\" /opt/brig-probe -- /opt/brig-probe probe --json"
 
 static const char *const env_cmd[N_ENVS] = {
 	/* A process in another session, so that one is outside the probe's
-	 * job on any host (the VM rig's guest has hardly any of its own). */
-	[BARE] = "setsid sleep 60 & s=$!; \"$B\" probe --json; r=$?; kill $s; exit $r",
-	[BARE_LIMITS] = "prlimit --as=8000000000 --nproc=5000 --cpu=100000 \"$B\" probe --json",
+	 * job on any host (the VM rig's guest has hardly any of its own), with
+	 * a variable and arguments the probe was not given. */
+	[BARE] = "setsid env CI_HIDDEN_TOKEN=x sleep 60 & s=$!; \"$B\" probe --json; r=$?; kill $s; exit $r",
+	/* As uid 65534: the kernel does not hold root to RLIMIT_NPROC. */
+	[BARE_LIMITS] = "prlimit --as=8000000000 --nproc=5000 --cpu=100000 "
+			"setpriv --reuid 65534 --regid 65534 --clear-groups \"$B\" probe --json",
 	[BARE_FD] = "\"$B\" probe --json 7<\"$W\"",
+	[BARE_AMBIENT] = "setpriv --inh-caps +net_raw --ambient-caps +net_raw \"$B\" probe --json",
 	[PIDNS] = "unshare --pid --fork --mount-proc \"$B\" probe --json",
 	[PIDNS_MNTNS] = "unshare --pid --fork --mount-proc sh -c 'unshare --mount \"$B\" probe --json; true'",
 	[CHROOT] = "unshare --pid --fork --mount --mount-proc sh -c '"
@@ -95,6 +116,11 @@ static const char *const env_cmd[N_ENVS] = {
 			"--ro-bind \"$W/aws:/root/.aws/credentials\" --ro-bind \"$W/shadow:/etc/shadow\""),
 	[LAB] = "ip netns exec \"$LAB\" \"$B\" probe --json --network",
 	[LAB_BRIG] = "ip netns exec \"$LAB\" " JOB("--profile \"$P/default\"") " --network",
+	[BWRAP_ROOT] = BWRAP " </dev/null",
+	[BWRAP_USER] = "setpriv --reuid 65534 --regid 65534 --clear-groups --reset-env " BWRAP " </dev/null",
+	[USERNS] = "\"$BRIG_HELPERS/probe-env\" userns \"$B\" probe --json",
+	[LANDLOCK] = "\"$BRIG_HELPERS/probe-env\" landlock \"$B\" probe --json",
+	[FOREIGN_KEY] = "\"$BRIG_HELPERS/probe-env\" foreignkey \"$B\" probe --json",
 };
 
 struct row {
@@ -107,14 +133,15 @@ static const struct row rows[] = {
 	{ "identity.host-gid0", BARE, DEFAULT },
 	{ "identity.userns", BARE, DEFAULT },
 
-	{ "privileges.cap-effective", CAP_ADD, DEFAULT },
-	{ "privileges.cap-permitted", CAP_ADD, DEFAULT },
-	{ "privileges.cap-inheritable", PERMISSIVE, DEFAULT },
-	{ "privileges.cap-bounding", CAP_ADD, DEFAULT },
-	{ "privileges.cap-ambient", PERMISSIVE, DEFAULT },
+	{ "privileges.cap-effective", BARE, DEFAULT },
+	{ "privileges.cap-permitted", BARE, DEFAULT },
+	{ "privileges.cap-inheritable", BARE_AMBIENT, DEFAULT },
+	{ "privileges.cap-bounding", BARE, DEFAULT },
+	{ "privileges.cap-ambient", BARE_AMBIENT, DEFAULT },
 	{ "privileges.no-new-privs", BARE, DEFAULT },
-	{ "privileges.securebits", PERMISSIVE, DEFAULT },
+	{ "privileges.securebits", BARE, DEFAULT },
 	{ "privileges.setuid-programs", BARE, DEFAULT },
+	{ "privileges.landlock", BARE, LANDLOCK },
 
 	{ "syscalls.seccomp", SECCOMP_NONE, DEFAULT },
 	{ "syscalls.mount", PERMISSIVE, SECCOMP_NONE },
@@ -122,9 +149,10 @@ static const struct row rows[] = {
 	{ "syscalls.unshare-userns", PERMISSIVE, DEFAULT },
 	{ "syscalls.setns", PIDNS_MNTNS, DEFAULT },
 	{ "syscalls.keyctl", SECCOMP_NONE, DEFAULT },
-	{ "syscalls.bpf", SECCOMP_NONE, DEFAULT },
+	{ "syscalls.bpf", BARE, DEFAULT },
 	{ "syscalls.perf-event-open", SECCOMP_NONE, DEFAULT },
-	{ "syscalls.userfaultfd", SECCOMP_NONE, DEFAULT },
+	{ "syscalls.userfaultfd", BARE, DEFAULT },
+	{ "syscalls.dev-userfaultfd", BARE, DEFAULT },
 	{ "syscalls.ptrace", PERMISSIVE, DEFAULT },
 	{ "syscalls.open-by-handle-at", BARE, DEFAULT },
 	{ "syscalls.kexec-load", BARE, DEFAULT },
@@ -132,7 +160,7 @@ static const struct row rows[] = {
 	{ "syscalls.io-uring", PERMISSIVE, DEFAULT },
 	{ "syscalls.abi-int80", BARE, DEFAULT },
 	{ "syscalls.abi-x32", BARE, DEFAULT },
-	{ "syscalls.tiocsti", SECCOMP_NONE, DEFAULT },
+	{ "syscalls.tiocsti", BARE, DEFAULT },
 	{ "syscalls.tioclinux", SECCOMP_NONE, DEFAULT },
 	{ "syscalls.clock-set", BARE, SECCOMP_NONE },
 	{ "syscalls.personality", SECCOMP_NONE, DEFAULT },
@@ -147,7 +175,7 @@ static const struct row rows[] = {
 	{ "filesystem.sysrq-trigger", BARE, DEFAULT },
 	{ "filesystem.sys", BARE, DEFAULT },
 	{ "filesystem.kcore", BARE, DEFAULT },
-	{ "filesystem.proc-keys", BARE, CHROOT_NOPROC },
+	{ "filesystem.proc-keys", FOREIGN_KEY, CHROOT_NOPROC },
 	{ "filesystem.dev-mem", BARE, DEFAULT },
 	{ "filesystem.block-devices", BARE, DEFAULT },
 	{ "filesystem.dev-kvm", BARE, DEFAULT },
@@ -158,7 +186,7 @@ static const struct row rows[] = {
 	{ "secrets.engine-sockets", SECRETS, DEFAULT },
 	{ "secrets.kubernetes", SECRETS, DEFAULT },
 	{ "secrets.ssh-agent", SECRETS, DEFAULT },
-	{ "secrets.cloud-credentials", SECRETS, DEFAULT },
+	{ "secrets.credential-files", SECRETS, DEFAULT },
 	{ "secrets.shadow", SECRETS, DEFAULT },
 	{ "secrets.environment", SECRETS, DEFAULT },
 
@@ -173,14 +201,59 @@ static const struct row rows[] = {
 	{ "network.netlink-link", LAB, LAB_BRIG },
 	{ "network.netlink-route", LAB, LAB_BRIG },
 	{ "network.nftables", LAB, LAB_BRIG },
+	{ "network.netlink-uevent", BARE, DEFAULT },
+	{ "network.netlink-audit", BARE, DEFAULT },
 
 	{ "resources.memory", BARE, BARE_LIMITS },
-	{ "resources.pids", BARE, DEFAULT },
+	{ "resources.pids", BARE, BARE_LIMITS },
 	{ "resources.cpu", BARE, BARE_LIMITS },
+	{ "resources.inotify-owner", USERNS, BWRAP_USER },
 
 	{ "processes.visible", BARE, DEFAULT },
 	{ "processes.signal-outside", BARE, DEFAULT },
 	{ "processes.pid1-reaper", PIDNS, DEFAULT },
+	{ "processes.cmdline", BARE, PIDNS },
+	{ "processes.environ", BARE, DEFAULT },
+};
+
+/* What the probe must say in other sandboxes, beyond the rows above: the
+ * verdicts an independent escape battery reached there by the real
+ * operation (no host-root alarm under nested namespaces, no exposure from a
+ * call that failed before the kernel's permission checks). */
+static const struct also {
+	const char *id;
+	enum env env;
+	const char *want;
+} also[] = {
+	/* Readable, but only root's own keys: no leak. */
+	{ "filesystem.proc-keys", BARE, "blocked" },
+	/* Capabilities of the job's own user namespace: not the host's. */
+	{ "privileges.cap-ambient", PERMISSIVE, "blocked" },
+	{ "privileges.securebits", PERMISSIVE, "blocked" },
+	{ "identity.host-root", BWRAP_ROOT, "exposed" },
+	{ "identity.userns", BWRAP_ROOT, "blocked" },
+	{ "privileges.cap-effective", BWRAP_ROOT, "blocked" },
+	{ "syscalls.bpf", BWRAP_ROOT, "blocked" },
+	{ "syscalls.userfaultfd", BWRAP_ROOT, "blocked" },
+	{ "syscalls.open-by-handle-at", BWRAP_ROOT, "blocked" },
+	{ "syscalls.tiocsti", BWRAP_ROOT, "blocked" },
+	{ "network.netlink-uevent", BWRAP_ROOT, "blocked" },
+	{ "processes.cmdline", BWRAP_ROOT, "exposed" },
+	{ "identity.host-root", BWRAP_USER, "blocked" },
+	{ "identity.host-gid0", BWRAP_USER, "blocked" },
+	{ "privileges.cap-effective", BWRAP_USER, "blocked" },
+	{ "syscalls.bpf", BWRAP_USER, "blocked" },
+	{ "syscalls.userfaultfd", BWRAP_USER, "blocked" },
+	{ "syscalls.open-by-handle-at", BWRAP_USER, "blocked" },
+	{ "syscalls.tiocsti", BWRAP_USER, "blocked" },
+	{ "syscalls.unshare-userns", BWRAP_USER, "exposed" },
+	{ "network.netlink-uevent", BWRAP_USER, "not-applicable" },
+	{ "identity.host-root", USERNS, "blocked" },
+	{ "identity.userns", USERNS, "blocked" },
+	{ "privileges.cap-effective", USERNS, "blocked" },
+	{ "syscalls.bpf", PERMISSIVE, "blocked" },
+	{ "syscalls.tiocsti", PERMISSIVE, "blocked" },
+	{ "privileges.cap-effective", CAP_ADD, "blocked" },
 };
 
 /* Rows whose bare-host exposure this host cannot produce: the kernel lacks
@@ -190,7 +263,8 @@ static const struct row rows[] = {
 static bool kernel_lacks(const char *evidence)
 {
 	static const char *const signs[] = { "ENOSYS",	  "absent", "ENOENT", "no 32-bit entry", "no /proc/kcore",
-					     "EROFS",	  "no cgroup v1 mounted", "/ is tmpfs" };
+					     "EROFS",	  "no cgroup v1 mounted", "/ is tmpfs",
+					     "EOPNOTSUPP", "EPROTONOSUPPORT" };
 	for (size_t i = 0; i < sizeof signs / sizeof signs[0]; i++)
 		if (strstr(evidence, signs[i]))
 			return true;
@@ -385,6 +459,15 @@ static void expect_env(enum env e)
 				 want, field(c, "evidence"), env_cmd[e]);
 		checked++;
 	}
+	for (size_t i = 0; i < sizeof also / sizeof also[0]; i++) {
+		if (also[i].env != e)
+			continue;
+		json_object *c = check_of(doc, also[i].id);
+		cr_assert_not_null(c, "environment %s: no check %s in the probe's output", env_name[e], also[i].id);
+		cr_expect_str_eq(field(c, "result"), also[i].want, "%s in environment %s: %s, expected %s (%s)\n-- command: %s",
+				 also[i].id, env_name[e], field(c, "result"), also[i].want, field(c, "evidence"), env_cmd[e]);
+		checked++;
+	}
 	json_object_put(doc);
 	cr_log_info("environment %s: %zu rows compared", env_name[e], checked);
 	if (lacking)
@@ -404,6 +487,7 @@ static void expect_env(enum env e)
 ENV_TEST(bare_host, BARE)
 ENV_TEST(bare_host_with_rlimits, BARE_LIMITS)
 ENV_TEST(bare_host_with_an_inherited_fd, BARE_FD)
+ENV_TEST(bare_host_with_ambient_capabilities, BARE_AMBIENT)
 ENV_TEST(pid1_of_a_new_pid_namespace, PIDNS)
 ENV_TEST(under_a_pid1_in_another_mount_namespace, PIDNS_MNTNS)
 ENV_TEST(chroot_without_chdir, CHROOT)
@@ -413,6 +497,18 @@ ENV_TEST(brig_default_profile, DEFAULT)
 ENV_TEST(brig_permissive_profile, PERMISSIVE)
 ENV_TEST(brig_seccomp_none, SECCOMP_NONE)
 ENV_TEST(brig_cap_add, CAP_ADD)
+ENV_TEST(user_namespace_owned_by_host_root, USERNS)
+ENV_TEST(under_landlock, LANDLOCK)
+ENV_TEST(with_a_key_of_another_user, FOREIGN_KEY)
+
+static void need_bwrap(void)
+{
+	if (system("command -v bwrap >/dev/null && command -v setpriv >/dev/null") != 0)
+		harness_unavailable("bubblewrap and setpriv are needed");
+}
+
+ENV_TEST(bubblewrap_as_root, BWRAP_ROOT, need_bwrap())
+ENV_TEST(bubblewrap_as_an_unprivileged_user, BWRAP_USER, need_bwrap())
 
 static pid_t socket_holder;
 static void sockets_down(void)
@@ -538,7 +634,7 @@ Test(probe, audit_shows_the_difference_between_default_and_permissive)
 	system(cmd);
 	cr_assert_eq(r.status, 1, "permissive exposes high-severity checks" RESULT_FMT, RESULT_ARGS(r));
 	/* One line per check, one column per profile. */
-	char *line = strstr(r.out, "privileges.cap-effective");
+	char *line = strstr(r.out, "syscalls.mount");
 	cr_assert_not_null(line, RESULT_FMT, RESULT_ARGS(r));
 	char *eol = strchr(line, '\n');
 	cr_assert_not_null(eol);

@@ -5,6 +5,12 @@
 /* Host /etc entries that are safe to show a job, bound read-only. */
 extern const char *const etc_host_entries[];
 
+/* Package managers' configuration, shown under an overlay only, and the
+ * credential files inside it that stay hidden (an empty file or directory
+ * is mounted over them). */
+extern const char *const etc_package_entries[];
+extern const char *const etc_package_secrets[];
+
 /* Writes the generated files into dir (the new root's /etc). */
 int etc_generate(int dirfd, const struct brig_config *c, const char *hostname);
 /* Replaces resolv.conf in DIRFD with TEXT. */

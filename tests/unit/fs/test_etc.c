@@ -337,3 +337,22 @@ Test(etc, only_system_accounts_of_the_tree_are_added)
 	cr_assert_str_eq(buf, ROOT_PASSWD "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n"
 				      "_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n");
 }
+
+/* Every hidden credential file lies inside a package entry shown (else
+ * hiding it would be pointless or create it), and no package entry is a
+ * host secret. */
+Test(etc, package_entries_and_their_hidden_credentials)
+{
+	for (const char *const *s = etc_package_secrets; *s; s++) {
+		bool inside = false;
+		for (const char *const *e = etc_package_entries; *e && !inside; e++) {
+			size_t n = strlen(*e);
+			inside = strncmp(*s, *e, n) == 0 && (*s)[n] == '/';
+		}
+		cr_expect(inside, "%s is under no package entry", *s);
+	}
+	static const char *const never[] = { "shadow", "gshadow", "sudoers", "ssh", "machine-id", "passwd", NULL };
+	for (const char *const *e = etc_package_entries; *e; e++)
+		for (const char *const *n = never; *n; n++)
+			cr_expect_str_neq(*e, *n);
+}

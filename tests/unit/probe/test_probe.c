@@ -1,49 +1,62 @@
 /* The probe's pure parts: the check tables, verdicts, evidence, score. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
+#include "brig/probe/checks.h"
 #include "brig/probe/probe.h"
 
 Test(probe, ids_are_unique_and_named_after_their_category)
 {
-	size_t total = 0;
-	for (size_t c = 0; c < probe_categories_count; c++) {
-		const struct probe_category *cat = probe_categories[c];
-		cr_expect(cat->n > 0, "category %s has no checks", cat->name);
-		for (size_t i = 0; i < cat->n; i++) {
-			const char *id = cat->checks[i].id;
-			size_t len = strlen(cat->name);
-			cr_expect(strncmp(id, cat->name, len) == 0 && id[len] == '.', "%s is not in %s", id, cat->name);
-			cr_expect_not_null(cat->checks[i].fn);
-			total++;
-			for (size_t d = 0; d < probe_categories_count; d++)
-				for (size_t k = 0; k < probe_categories[d]->n; k++)
-					if (d != c || k != i)
-						cr_expect_str_neq(id, probe_categories[d]->checks[k].id, "duplicate id");
-		}
+	for (size_t i = 0; i < probe_checks_count; i++) {
+		const struct probe_check *c = &probe_checks[i];
+		size_t len = strlen(c->category);
+		cr_expect(strncmp(c->id, c->category, len) == 0 && c->id[len] == '.', "%s is not in %s", c->id,
+			  c->category);
+		cr_expect_not_null(c->fn);
+		bool known = false;
+		for (size_t k = 0; k < probe_categories_count; k++)
+			known |= strcmp(probe_categories[k], c->category) == 0;
+		cr_expect(known, "%s: category %s is not in the list", c->id, c->category);
+		for (size_t k = 0; k < probe_checks_count; k++)
+			if (k != i)
+				cr_expect_str_neq(c->id, probe_checks[k].id, "duplicate id");
+		/* Only network checks wait for --network. */
+		if (c->opt_in)
+			cr_expect_str_eq(c->category, "network", "%s", c->id);
 	}
-	cr_expect(total >= 60, "only %zu checks", total);
-	/* Only the network category needs --network. */
-	for (size_t c = 0; c < probe_categories_count; c++)
-		cr_expect_eq(probe_categories[c]->network, strcmp(probe_categories[c]->name, "network") == 0);
+	cr_expect(probe_checks_count >= 70, "only %zu checks", probe_checks_count);
+	for (size_t k = 0; k < probe_categories_count; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < probe_checks_count; i++)
+			n += strcmp(probe_checks[i].category, probe_categories[k]) == 0;
+		cr_expect(n > 0, "category %s has no checks", probe_categories[k]);
+	}
 }
 
-Test(probe, syscall_verdicts)
+/* The runner reports each category's checks together, in the list's order,
+ * and leaves the opt-in ones out unless asked. */
+Test(probe, runner_order_and_opt_in)
 {
-	struct probe_report r = { 0 };
-	probe_syscall_verdict(&r, "x", -1, EPERM);
-	cr_expect_eq(r.result, PROBE_BLOCKED);
-	cr_expect_str_eq(r.evidence, "x: EPERM");
-	probe_syscall_verdict(&r, "x", -1, ENOSYS);
-	cr_expect_eq(r.result, PROBE_BLOCKED);
-	probe_syscall_verdict(&r, "x", -1, EACCES);
-	cr_expect_eq(r.result, PROBE_BLOCKED);
-	probe_syscall_verdict(&r, "x", -1, EINVAL);
-	cr_expect_eq(r.result, PROBE_EXPOSED);
-	cr_expect_str_eq(r.evidence, "x reached the kernel (EINVAL)");
-	probe_syscall_verdict(&r, "x", 0, 0);
-	cr_expect_eq(r.result, PROBE_EXPOSED);
+	size_t n = 0, with = 0;
+	struct probe_report *r = probe_run("resources", false, &n);
+	cr_assert_not_null(r);
+	cr_expect(n >= 3);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_str_eq(r[i].category, "resources");
+	free(r);
+	/* Never with network set here: those checks connect to addresses. */
+	for (size_t i = 0; i < probe_checks_count; i++)
+		with += strcmp(probe_checks[i].category, "network") == 0 && !probe_checks[i].opt_in;
+	r = probe_run("network", false, &n);
+	cr_assert_not_null(r);
+	cr_expect_eq(n, with);
+	for (size_t i = 0; i < n; i++)
+		cr_expect_str_neq(r[i].id, "network.metadata-ipv4");
+	free(r);
 }
 
 Test(probe, evidence_is_one_line)
@@ -83,4 +96,61 @@ Test(probe, score)
 	cr_expect_float_eq(s.exposure, 0.0, 1e-9);
 	probe_score(&r[0], 1, &s);
 	cr_expect_float_eq(s.exposure, 0.0, 1e-9);
+}
+
+/* An exposure seen only past the filter weighs half and does not count as
+ * a high-severity exposure (the exit status). */
+Test(probe, filter_depth_scores_half)
+{
+	struct probe_report r[] = {
+		{ .severity = PROBE_HIGH, .result = PROBE_EXPOSED, .depth = PROBE_DEPTH_FILTER },
+		{ .severity = PROBE_HIGH, .result = PROBE_BLOCKED },
+	};
+	struct probe_score s;
+	probe_score(r, 2, &s);
+	cr_expect_eq(s.exposed, 1);
+	cr_expect_eq(s.exposed_filter, 1);
+	cr_expect_eq(s.high_exposed, 0);
+	cr_expect_eq(s.high_blocked, 1);
+	cr_expect_eq(s.high_total, 2);
+	cr_expect_float_eq(s.exposure, 10.0 * 0.5 / 2.0, 1e-9);
+	cr_expect_eq(probe_result_of("exposed"), PROBE_EXPOSED);
+	cr_expect_eq(probe_result_of("not-applicable"), PROBE_NA);
+	cr_expect_eq(probe_result_of("nonsense"), -1);
+	cr_expect_eq(probe_severity_of("medium"), PROBE_MEDIUM);
+}
+
+static char *write_tmp(const char *text)
+{
+	char *path = strdup("/tmp/brig-probe-compare.XXXXXX");
+	int fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert(write(fd, text, strlen(text)) == (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* --compare: 1 when B exposes a high-severity check that A did not; 125 for
+ * a file that is not a probe document. */
+Test(probe, compare_two_documents)
+{
+	char *a = write_tmp("{\"checks\":[{\"id\":\"syscalls.bpf\",\"category\":\"syscalls\",\"severity\":\"high\","
+			    "\"result\":\"exposed\",\"evidence\":\"x\"}]}");
+	char *b = write_tmp("{\"checks\":[{\"id\":\"syscalls.bpf\",\"category\":\"syscalls\",\"severity\":\"high\","
+			    "\"result\":\"blocked\",\"evidence\":\"y\"}]}");
+	char *bad = write_tmp("{\"nothing\":1}");
+	FILE *saved = stdout;
+	stdout = fopen("/dev/null", "w");
+	cr_expect_eq(probe_compare(a, b, false), 0, "B fixes what A exposed");
+	cr_expect_eq(probe_compare(b, a, true), 1, "A exposes what B blocked");
+	cr_expect_eq(probe_compare(a, bad, false), 125);
+	cr_expect_eq(probe_compare(a, "/nonexistent/x.json", false), 125);
+	fclose(stdout);
+	stdout = saved;
+	unlink(a);
+	unlink(b);
+	unlink(bad);
+	free(a);
+	free(b);
+	free(bad);
 }

@@ -1,0 +1,97 @@
+/* Every check of brig probe, in report order. */
+#include "brig/lib/util.h"
+#include "brig/probe/checks.h"
+
+const char *const probe_categories[] = {
+	"identity", "privileges", "syscalls", "filesystem", "secrets", "network", "resources", "processes",
+};
+const size_t probe_categories_count = ARRAY_SIZE(probe_categories);
+
+const struct probe_check probe_checks[] = {
+	{ "identity.host-root", "identity", PROBE_HIGH, probe_identity_host_root, false },
+	{ "identity.host-gid0", "identity", PROBE_MEDIUM, probe_identity_host_gid0, false },
+	{ "identity.userns", "identity", PROBE_MEDIUM, probe_identity_userns, false },
+
+	{ "privileges.cap-effective", "privileges", PROBE_HIGH, probe_privileges_cap_effective, false },
+	{ "privileges.cap-permitted", "privileges", PROBE_HIGH, probe_privileges_cap_permitted, false },
+	{ "privileges.cap-inheritable", "privileges", PROBE_LOW, probe_privileges_cap_inheritable, false },
+	{ "privileges.cap-bounding", "privileges", PROBE_MEDIUM, probe_privileges_cap_bounding, false },
+	{ "privileges.cap-ambient", "privileges", PROBE_MEDIUM, probe_privileges_cap_ambient, false },
+	{ "privileges.no-new-privs", "privileges", PROBE_MEDIUM, probe_privileges_no_new_privs, false },
+	{ "privileges.securebits", "privileges", PROBE_LOW, probe_privileges_securebits, false },
+	{ "privileges.setuid-programs", "privileges", PROBE_MEDIUM, probe_privileges_setuid, false },
+	{ "privileges.landlock", "privileges", PROBE_LOW, probe_privileges_landlock, false },
+
+	{ "syscalls.seccomp", "syscalls", PROBE_MEDIUM, probe_syscalls_seccomp, false },
+	{ "syscalls.mount", "syscalls", PROBE_HIGH, probe_syscalls_mount, false },
+	{ "syscalls.fsopen", "syscalls", PROBE_HIGH, probe_syscalls_fsopen, false },
+	{ "syscalls.unshare-userns", "syscalls", PROBE_HIGH, probe_syscalls_unshare, false },
+	{ "syscalls.setns", "syscalls", PROBE_HIGH, probe_syscalls_setns, false },
+	{ "syscalls.keyctl", "syscalls", PROBE_MEDIUM, probe_syscalls_keyctl, false },
+	{ "syscalls.bpf", "syscalls", PROBE_HIGH, probe_syscalls_bpf, false },
+	{ "syscalls.perf-event-open", "syscalls", PROBE_MEDIUM, probe_syscalls_perf, false },
+	{ "syscalls.userfaultfd", "syscalls", PROBE_MEDIUM, probe_syscalls_userfaultfd, false },
+	{ "syscalls.dev-userfaultfd", "syscalls", PROBE_MEDIUM, probe_syscalls_dev_userfaultfd, false },
+	{ "syscalls.ptrace", "syscalls", PROBE_MEDIUM, probe_syscalls_ptrace, false },
+	{ "syscalls.open-by-handle-at", "syscalls", PROBE_HIGH, probe_syscalls_open_by_handle, false },
+	{ "syscalls.kexec-load", "syscalls", PROBE_HIGH, probe_syscalls_kexec, false },
+	{ "syscalls.module-load", "syscalls", PROBE_HIGH, probe_syscalls_module, false },
+	{ "syscalls.io-uring", "syscalls", PROBE_MEDIUM, probe_syscalls_io_uring, false },
+	{ "syscalls.abi-int80", "syscalls", PROBE_MEDIUM, probe_syscalls_int80, false },
+	{ "syscalls.abi-x32", "syscalls", PROBE_MEDIUM, probe_syscalls_x32, false },
+	{ "syscalls.tiocsti", "syscalls", PROBE_HIGH, probe_syscalls_tiocsti, false },
+	{ "syscalls.tioclinux", "syscalls", PROBE_MEDIUM, probe_syscalls_tioclinux, false },
+	{ "syscalls.clock-set", "syscalls", PROBE_MEDIUM, probe_syscalls_clock, false },
+	{ "syscalls.personality", "syscalls", PROBE_LOW, probe_syscalls_personality, false },
+
+	{ "filesystem.inherited-fds", "filesystem", PROBE_MEDIUM, probe_filesystem_fds, false },
+	{ "filesystem.proc1-root", "filesystem", PROBE_HIGH, probe_filesystem_proc1_root, false },
+	{ "filesystem.host-root", "filesystem", PROBE_HIGH, probe_filesystem_host_root, false },
+	{ "filesystem.host-devices", "filesystem", PROBE_LOW, probe_filesystem_host_devices, false },
+	{ "filesystem.cwd", "filesystem", PROBE_HIGH, probe_filesystem_cwd, false },
+	{ "filesystem.proc-sys", "filesystem", PROBE_HIGH, probe_filesystem_proc_sys, false },
+	{ "filesystem.core-pattern", "filesystem", PROBE_HIGH, probe_filesystem_core_pattern, false },
+	{ "filesystem.sysrq-trigger", "filesystem", PROBE_HIGH, probe_filesystem_sysrq, false },
+	{ "filesystem.sys", "filesystem", PROBE_HIGH, probe_filesystem_sys, false },
+	{ "filesystem.kcore", "filesystem", PROBE_HIGH, probe_filesystem_kcore, false },
+	{ "filesystem.proc-keys", "filesystem", PROBE_LOW, probe_filesystem_proc_keys, false },
+	{ "filesystem.dev-mem", "filesystem", PROBE_HIGH, probe_filesystem_dev_mem, false },
+	{ "filesystem.block-devices", "filesystem", PROBE_HIGH, probe_filesystem_block, false },
+	{ "filesystem.dev-kvm", "filesystem", PROBE_MEDIUM, probe_filesystem_kvm, false },
+	{ "filesystem.release-agent", "filesystem", PROBE_HIGH, probe_filesystem_release_agent, false },
+	{ "filesystem.usr-writable", "filesystem", PROBE_HIGH, probe_filesystem_usr, false },
+	{ "filesystem.root-writable", "filesystem", PROBE_LOW, probe_filesystem_root, false },
+
+	{ "secrets.engine-sockets", "secrets", PROBE_HIGH, probe_secrets_engines, false },
+	{ "secrets.kubernetes", "secrets", PROBE_HIGH, probe_secrets_kube, false },
+	{ "secrets.ssh-agent", "secrets", PROBE_HIGH, probe_secrets_ssh_agent, false },
+	{ "secrets.credential-files", "secrets", PROBE_HIGH, probe_secrets_credential_files, false },
+	{ "secrets.shadow", "secrets", PROBE_HIGH, probe_secrets_shadow, false },
+	{ "secrets.environment", "secrets", PROBE_MEDIUM, probe_secrets_environment, false },
+
+	{ "network.interfaces", "network", PROBE_LOW, probe_network_interfaces, true },
+	{ "network.default-route", "network", PROBE_MEDIUM, probe_network_routes, true },
+	{ "network.metadata-ipv4", "network", PROBE_HIGH, probe_network_metadata4, true },
+	{ "network.metadata-ipv6", "network", PROBE_HIGH, probe_network_metadata6, true },
+	{ "network.gateway", "network", PROBE_HIGH, probe_network_gateway, true },
+	{ "network.private-ranges", "network", PROBE_MEDIUM, probe_network_private, true },
+	{ "network.raw-socket", "network", PROBE_MEDIUM, probe_network_raw, true },
+	{ "network.packet-socket", "network", PROBE_MEDIUM, probe_network_packet, true },
+	{ "network.netlink-link", "network", PROBE_MEDIUM, probe_network_nl_link, true },
+	{ "network.netlink-route", "network", PROBE_MEDIUM, probe_network_nl_route, true },
+	{ "network.nftables", "network", PROBE_MEDIUM, probe_network_nftables, true },
+	{ "network.netlink-uevent", "network", PROBE_MEDIUM, probe_network_nl_uevent, false },
+	{ "network.netlink-audit", "network", PROBE_MEDIUM, probe_network_nl_audit, false },
+
+	{ "resources.memory", "resources", PROBE_MEDIUM, probe_resources_memory, false },
+	{ "resources.pids", "resources", PROBE_MEDIUM, probe_resources_pids, false },
+	{ "resources.cpu", "resources", PROBE_LOW, probe_resources_cpu, false },
+	{ "resources.inotify-owner", "resources", PROBE_MEDIUM, probe_resources_inotify, false },
+
+	{ "processes.visible", "processes", PROBE_MEDIUM, probe_processes_visible, false },
+	{ "processes.signal-outside", "processes", PROBE_HIGH, probe_processes_signal, false },
+	{ "processes.pid1-reaper", "processes", PROBE_LOW, probe_processes_reaper, false },
+	{ "processes.cmdline", "processes", PROBE_MEDIUM, probe_processes_cmdline, false },
+	{ "processes.environ", "processes", PROBE_HIGH, probe_processes_environ, false },
+};
+const size_t probe_checks_count = ARRAY_SIZE(probe_checks);
