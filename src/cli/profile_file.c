@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "brig/cli/profile.h"
+#include "brig/lib/checkout.h"
 #include "brig/lib/util.h"
 
 #ifndef BRIG_DATADIR
@@ -57,7 +58,10 @@ char *profile_find(const char *name)
 		if (p)
 			return p;
 	}
-	char *p = try_dir(PROFILE_SYSTEM_DIR, name);
+	/* A brig in its build tree: the checkout's profiles, which match it. */
+	char *p = try_dir(checkout_profiles_dir(), name);
+	if (!p)
+		p = try_dir(PROFILE_SYSTEM_DIR, name);
 	if (!p)
 		p = try_dir(BRIG_DATADIR "/profiles", name);
 	if (!p)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "brig/lib/checkout.h"
 #include "brig/lib/log.h"
 #include "brig/seccomp/seccomp.h"
 #include "brig/lib/util.h"
@@ -291,9 +292,10 @@ static char *find_policy(const char *name, char *path, size_t len)
 		snprintf(path, len, "%s", name);
 		return read_text(path);
 	}
-	const char *env = getenv("BRIG_PROFILE_PATH");
+	const char *env = getenv("BRIG_PROFILE_PATH"), *checkout = checkout_profiles_dir();
 	_cleanup_free_ char *dirs = NULL;
-	if (asprintf(&dirs, "%s:/etc/brig/profiles:%s/profiles", env ? env : "", BRIG_DATADIR) < 0)
+	if (asprintf(&dirs, "%s:%s:/etc/brig/profiles:%s/profiles", env ? env : "", checkout ? checkout : "",
+		     BRIG_DATADIR) < 0)
 		return NULL;
 	char *save = NULL;
 	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
