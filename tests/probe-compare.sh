@@ -6,17 +6,19 @@
 #
 # The three get an equivalent view of the host: the host's /usr read-only
 # and fresh /proc, /dev and /tmp for bubblewrap (--unshare-all); firejail
-# with no profile at all (--noprofile), its own defaults only; brig with the
-# shipped default profile. The network checks are left out: firejail
-# without a profile shares the host's network, and the probe must not knock
-# on real addresses from here. bubblewrap runs twice: by root, like the
-# others, and by uid 65534, as it is meant to be used (firejail refuses users
-# not listed in firejail.users).
+# with no profile at all (--noprofile), its own defaults only, and with its
+# default profile; brig with the shipped default and permissive profiles.
+# The network checks that connect are left out: firejail shares the host's
+# network, and the probe must not knock on real addresses from here.
+# bubblewrap runs twice: by root, like the others, and by uid 65534, as it
+# is meant to be used (two nested user namespaces; firejail refuses users
+# not listed in firejail.users). Each probe's JSON is kept in $KEEP when
+# that is set, for `brig probe --compare`.
 set -euo pipefail
 brig=$(realpath "${1:-build/brig}")
 profiles=$(cd "$(dirname "${BASH_SOURCE[0]}")/../profiles" && pwd -P)
 out=$(mktemp -d "${TMPDIR:-/var/tmp}/brig-compare.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+trap 'if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$out"/*.json "$KEEP"/; fi; rm -rf "$out"' EXIT
 # A copy the unprivileged user can run.
 chmod 755 "$out"
 cp "$brig" "$out/brig"
@@ -41,7 +43,10 @@ run bare "$brig" probe --json
 run bubblewrap bwrap "${bwrap_args[@]}"
 run bubblewrap-user nobody bwrap "${bwrap_args[@]}"
 run firejail firejail --noprofile --quiet "$brig" probe --json
+run firejail-default firejail --quiet "$brig" probe --json
 run brig "$brig" run --profile "$profiles/default" --quiet --ro-bind "$out/brig:/opt/brig-probe" -- \
+	/opt/brig-probe probe --json
+run brig-permissive "$brig" run --profile "$profiles/permissive" --quiet --ro-bind "$out/brig:/opt/brig-probe" -- \
 	/opt/brig-probe probe --json
 
 python3 - "$out" <<'PY'
@@ -49,8 +54,10 @@ import json, sys, os
 d = sys.argv[1]
 bw = "bubblewrap " + os.popen("bwrap --version").read().split()[-1] + " (--unshare-all)"
 fj = "firejail " + os.popen("firejail --version").read().split()[2] + " (--noprofile)"
+fjd = "firejail " + os.popen("firejail --version").read().split()[2] + " (default profile)"
 rows = [("none (bare host, root)", "bare"), (bw + ", run by root", "bubblewrap"), (bw + ", run by uid 65534", "bubblewrap-user"),
-        (fj + ", run by root", "firejail"), ("brig (profile default), run by root", "brig")]
+        (fj + ", run by root", "firejail"), (fjd + ", run by root", "firejail-default"),
+        ("brig (profile default), run by root", "brig"), ("brig (profile permissive), run by root", "brig-permissive")]
 print("| sandbox | high-severity checks blocked | checks exposed | exposure (0-10, lower is better) | high-severity checks exposed |")
 print("|---|---|---|---|---|")
 for label, name in rows:

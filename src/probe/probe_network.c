@@ -341,11 +341,15 @@ static int netns_owner_initial(void)
 	if (net < 0)
 		return -errno;
 	/* The kernel hands out the owner only when it is this user namespace
-	 * or one below it; an outer owner is refused with EPERM. */
+	 * or one below it; an outer owner is refused with EPERM. The host's
+	 * own network namespace has a fixed inode on newer kernels (dynamic
+	 * ones start at 0xF0000000): its owner is the initial one. */
 	_cleanup_close_ int owner = ioctl(net, NS_GET_USERNS);
+	struct stat st;
+	if (owner < 0 && errno == EPERM && fstat(net, &st) == 0 && st.st_ino == PROBE_NET_INIT_INO)
+		return 1;
 	if (owner < 0)
 		return -errno;
-	struct stat st;
 	if (fstat(owner, &st) < 0)
 		return -errno;
 	return st.st_ino == PROBE_USER_INIT_INO;

@@ -52,6 +52,8 @@ void probe_child_verdict(struct probe_report *r, const char *what, long (*fn)(vo
 /* The kernel gives the initial namespaces fixed inode numbers
  * (include/linux/proc_ns.h); this is the initial user namespace's. */
 #define PROBE_USER_INIT_INO 0xEFFFFFFDUL
+/* The initial network namespace's, on kernels that fix it (6.18). */
+#define PROBE_NET_INIT_INO 0xEFFFFFF9UL
 
 /* 1 when this process is in the initial user namespace (the kernel gives
  * that one a fixed inode), 0 when in another, -errno when it cannot tell. */
