@@ -17,7 +17,6 @@
 #include "brig/lib/log.h"
 #include "brig/lib/util.h"
 
-enum { CG_MEMORY = 1 << 0, CG_PIDS = 1 << 1, CG_CPU = 1 << 2, CG_IO = 1 << 3 };
 
 static const struct {
 	unsigned bit;
@@ -218,8 +217,11 @@ static int write_limits(const struct cgroup_limits *l, int dir, unsigned have, c
 	return 0;
 }
 
-static int missing(const struct cgroup_limits *l, unsigned missing_bits, const char *parent)
+static int missing(const struct cgroup_limits *l, unsigned missing_bits, const char *parent, struct cgroup_job *job)
 {
+	/* Kept for the started event: a reader of JSON alone must know. */
+	job->dropped = missing_bits;
+	snprintf(job->dropped_reason, sizeof job->dropped_reason, "no cgroup v2 controller in %s", parent);
 	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
 		if (!(missing_bits & controllers[i].bit))
 			continue;
@@ -321,12 +323,12 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 			return parent;
 		}
 		/* Without limits, the PID namespace still ends every process. */
-		return needed ? missing(l, needed, where) : 0;
+		return needed ? missing(l, needed, where, job) : 0;
 	}
 	/* Every controller the host offers, for the usage figures too;
 	 * only those a limit needs must be there. */
 	unsigned have = enable_controllers(parent, CG_MEMORY | CG_PIDS | CG_CPU | CG_IO);
-	int r = missing(l, needed & ~have, parent_path);
+	int r = missing(l, needed & ~have, parent_path, job);
 	if (r < 0) {
 		close(parent);
 		/* brig's own parent goes unless other jobs use it. */
@@ -345,7 +347,7 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 		parent_path = NULL;
 		parent = open_parent(l, rootless, &parent_path, &ours);
 		if (parent < 0)
-			return needed ? missing(l, needed, "(the cgroup parent vanished)") : 0;
+			return needed ? missing(l, needed, "(the cgroup parent vanished)", job) : 0;
 		have = enable_controllers(parent, CG_MEMORY | CG_PIDS | CG_CPU | CG_IO);
 		made = mkdirat(parent, job->name, 0755);
 	}

@@ -271,7 +271,7 @@ static int send_filter(struct job *j, struct brig_err *e)
 static int report_started(struct job *j, struct brig_err *e)
 {
 	(void)e;
-	_cleanup_free_ char *line = status_format_started(j->id, j->pid, j->c);
+	_cleanup_free_ char *line = status_format_started(j->id, j->pid, j->c, &j->cg);
 	int r = status_write(j->status_fd, line);
 	if (r < 0)
 		log_warn("cannot write the status: %s", strerror(-r));

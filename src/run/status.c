@@ -36,21 +36,49 @@ static json_object *event(const char *name, const char *id)
 	return o;
 }
 
-char *status_format_started(const char *id, pid_t pid, const struct brig_config *c)
+/* One limit: under "limits" when enforced (null when not set), under
+ * "limits_dropped" with the reason when the host could not enforce it. */
+static void add_limit(json_object *limits, json_object *dropped, const char *name, json_object *value,
+		      bool was_dropped, const char *reason)
+{
+	if (!value || !was_dropped) {
+		json_object_object_add(limits, name, value);
+		return;
+	}
+	json_object_object_add(limits, name, NULL);
+	json_object *d = json_object_new_object();
+	json_object_object_add(d, "requested", value);
+	json_object_object_add(d, "reason", json_object_new_string(reason));
+	json_object_object_add(dropped, name, d);
+}
+
+char *status_format_started(const char *id, pid_t pid, const struct brig_config *c, const struct cgroup_job *cg)
 {
 	_cleanup_json_ json_object *o = event("started", id);
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "pid", json_object_new_int(pid));
-	json_object *limits = json_object_new_object();
+	json_object *limits = json_object_new_object(), *dropped = json_object_new_object();
 	const struct cgroup_limits *l = &c->limits;
+	unsigned gone = cg ? cg->dropped : 0;
+	const char *why = cg ? cg->dropped_reason : "";
 	json_object_object_add(limits, "timeout_ms",
 			       c->timeout_ms ? json_object_new_int64((int64_t)c->timeout_ms) : NULL);
-	json_object_object_add(limits, "memory_bytes", l->memory ? json_object_new_int64((int64_t)l->memory) : NULL);
-	json_object_object_add(limits, "pids", l->pids ? json_object_new_int64((int64_t)l->pids) : NULL);
-	json_object_object_add(limits, "cpus",
-			       l->cpu_quota_us ? json_decimal((double)l->cpu_quota_us / CGROUP_CPU_PERIOD_US) : NULL);
+	add_limit(limits, dropped, "memory_bytes", l->memory ? json_object_new_int64((int64_t)l->memory) : NULL,
+		  gone & CG_MEMORY, why);
+	add_limit(limits, dropped, "pids", l->pids ? json_object_new_int64((int64_t)l->pids) : NULL, gone & CG_PIDS,
+		  why);
+	add_limit(limits, dropped, "cpus",
+		  l->cpu_quota_us ? json_decimal((double)l->cpu_quota_us / CGROUP_CPU_PERIOD_US) : NULL, gone & CG_CPU, why);
+	/* Limits "limits" never lists: named only when dropped. */
+	json_object *scratch = json_object_new_object();
+	if (l->cpu_weight)
+		add_limit(scratch, dropped, "cpu_weight", json_object_new_int((int)l->cpu_weight), gone & CG_CPU, why);
+	if (l->n_io)
+		add_limit(scratch, dropped, "io", json_object_new_int64((int64_t)l->n_io), gone & CG_IO, why);
+	json_object_put(scratch);
 	json_object_object_add(o, "limits", limits);
+	json_object_object_add(o, "limits_dropped", dropped);
 	return json_line(o);
 }
 

@@ -14,7 +14,12 @@ struct cgroup_usage {
 	uint64_t oom_kills;
 };
 
+/* Controllers, as bits of cgroup_needed and cgroup_job.dropped. */
+enum { CG_MEMORY = 1 << 0, CG_PIDS = 1 << 1, CG_CPU = 1 << 2, CG_IO = 1 << 3 };
+
 struct cgroup_job {
+	unsigned dropped; /* controllers whose limits run without (best-effort) */
+	char dropped_reason[200];
 	int fd;      /* the job's directory, O_DIRECTORY: for CLONE_INTO_CGROUP */
 	int parent;  /* its parent, for the final rmdir */
 	char name[32];

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "brig/cgroup/cgroup.h"
 #include "brig/config/config.h"
 #include "brig/net/firewall.h"
 #include "brig/seccomp/seccomp_notify.h"
@@ -29,7 +30,10 @@ struct status_exit {
 int status_open(const struct brig_config *c, int *fd);
 
 /* The lines themselves, for tests: malloc'ed, newline-terminated. */
-char *status_format_started(const char *id, pid_t pid, const struct brig_config *c);
+/* cg: the job's cgroup, whose dropped limits (best-effort, controller
+ * missing) are left out of "limits" and listed in "limits_dropped" with
+ * the reason; NULL when there is none to tell. */
+char *status_format_started(const char *id, pid_t pid, const struct brig_config *c, const struct cgroup_job *cg);
 char *status_format_exited(const char *id, const struct status_exit *e);
 /* brig could not set the job up; nothing of it ran. */
 char *status_format_failed(const char *id, const char *message);

@@ -92,7 +92,7 @@ static void assert_double(json_object *o, const char *key, double want)
 
 Test(status, started_names_the_event_id_and_pid)
 {
-	line = status_format_started("job-1", 4242, &cfg);
+	line = status_format_started("job-1", 4242, &cfg, NULL);
 	obj = parse_line(line);
 	assert_string(obj, "event", "started");
 	assert_string(obj, "id", "job-1");
@@ -101,7 +101,7 @@ Test(status, started_names_the_event_id_and_pid)
 
 Test(status, started_without_a_time_limit_has_a_null_timeout)
 {
-	line = status_format_started("job-1", 1, &cfg);
+	line = status_format_started("job-1", 1, &cfg, NULL);
 	obj = parse_line(line);
 	assert_null(field(obj, "limits"), "timeout_ms");
 }
@@ -109,7 +109,7 @@ Test(status, started_without_a_time_limit_has_a_null_timeout)
 Test(status, started_reports_the_time_limit_in_ms)
 {
 	cfg.timeout_ms = 90000;
-	line = status_format_started("job-1", 1, &cfg);
+	line = status_format_started("job-1", 1, &cfg, NULL);
 	obj = parse_line(line);
 	assert_int(field(obj, "limits"), "timeout_ms", 90000);
 }
@@ -117,9 +117,39 @@ Test(status, started_reports_the_time_limit_in_ms)
 Test(status, id_is_escaped_and_the_line_stays_one_line)
 {
 	const char *id = "a\"b\\c\nd\te";
-	line = status_format_started(id, 1, &cfg);
+	line = status_format_started(id, 1, &cfg, NULL);
 	obj = parse_line(line);
 	assert_string(obj, "id", id);
+}
+
+/* A limit the host could not enforce (best-effort) is not in "limits" but
+ * in "limits_dropped", with the reason; enforced ones stay. */
+Test(status, started_tells_dropped_limits_apart)
+{
+	cfg.limits.memory = 1 << 30;
+	cfg.limits.pids = 100;
+	cfg.limits.cpu_quota_us = 50000;
+	struct cgroup_job cg = { .dropped = CG_MEMORY | CG_PIDS };
+	snprintf(cg.dropped_reason, sizeof cg.dropped_reason, "no cgroup v2 controller in /x");
+	line = status_format_started("job-1", 1, &cfg, &cg);
+	obj = parse_line(line);
+	json_object *limits = field(obj, "limits"), *dropped = field(obj, "limits_dropped");
+	assert_null(limits, "memory_bytes");
+	assert_null(limits, "pids");
+	assert_double(limits, "cpus", 0.5);
+	assert_int(field(dropped, "memory_bytes"), "requested", 1 << 30);
+	assert_string(field(dropped, "pids"), "reason", "no cgroup v2 controller in /x");
+	cr_assert_not(json_object_object_get_ex(dropped, "cpus", NULL), "cpus was enforced");
+}
+
+Test(status, started_without_dropped_limits_has_an_empty_list)
+{
+	cfg.limits.memory = 1 << 30;
+	struct cgroup_job cg = { 0 };
+	line = status_format_started("job-1", 1, &cfg, &cg);
+	obj = parse_line(line);
+	assert_int(field(obj, "limits"), "memory_bytes", 1 << 30);
+	cr_assert_eq(json_object_object_length(field(obj, "limits_dropped")), 0);
 }
 
 /* exited */
