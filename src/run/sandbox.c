@@ -100,7 +100,7 @@ static int load_policy(struct job *j, struct brig_err *e)
 	int r = seccomp_policy_load(j->c, &j->policy);
 	if (r < 0)
 		return err_reported(e, r);
-	if ((r = seccomp_notifier_init(&j->notifier, &j->policy, report_denial, j, j->c->quiet)) < 0)
+	if ((r = seccomp_notifier_init(&j->notifier, &j->policy, report_denial, j, j->status_fd, j->c->quiet)) < 0)
 		return err_set(e, r, "cannot set up the seccomp listener: %s", strerror(-r));
 	return 0;
 }
