@@ -20,6 +20,8 @@
 #include "brig/run/init.h"
 #include "brig/run/janitor.h"
 #include "brig/lib/log.h"
+#include "brig/fs/handback.h"
+#include "brig/run/caps.h"
 #include "brig/fs/mount.h"
 #include "brig/net/net.h"
 #include "brig/run/net_egress.h"
@@ -44,6 +46,7 @@ struct job {
 	pid_t pid;
 	int pidfd, sync, status_fd, sigfd, timerfd;
 	struct mount_plan plan;
+	struct handback handback;
 	struct rootfs_job rootfs;
 	struct seccomp_policy policy;
 	struct seccomp_notifier notifier;
@@ -436,6 +439,11 @@ int sandbox_run(const struct brig_config *c)
 		log_error("%s", err);
 		goto out;
 	}
+	int kept[64];
+	if ((r = handback_prepare(c, kept, caps_effective_list(c, kept, 64), &j.handback)) < 0) {
+		log_error("cannot open the workspace: %s", strerror(-r));
+		goto out;
+	}
 	if (cgroup_create(&c->limits, j.id, c->rootless, &j.cg) < 0 || net_prepare(&j) < 0)
 		goto out;
 	if ((r = block_signals(&set)) < 0 || (j.sigfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0 ||
@@ -478,6 +486,9 @@ int sandbox_run(const struct brig_config *c)
 out:
 	/* Whatever happened above: nothing of the job survives this. */
 	teardown_host_state(&j);
+	/* No process of the job is left to race the walk. */
+	(void)handback_run(&j.handback);
+	handback_free(&j.handback);
 	job_egress_stop(&j.egress);
 	janitor_stop(&j.janitor);
 	pty_relay_finish(&j.relay);

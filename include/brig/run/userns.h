@@ -16,6 +16,12 @@ int userns_write_maps(pid_t child, const struct brig_config *c);
  * pair appear owned by the second to whoever uses the mount. */
 int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid);
 
+/* For a read-write tree (the workspace): its owner appears as the job's
+ * user, and every other id of the job's range as itself on disk, so the
+ * job can give files to any of its ids (tar, chown); handback_run gives
+ * them back to the owner after the job. */
+int userns_idmap_owner_range_fd(uid_t owner_uid, gid_t owner_gid, const struct brig_config *c);
+
 /* The same for a range: host ids host_base.. appear as to_base.. (uids
  * and gids alike), count of them. A prepared tree's owners become the
  * job's own ids this way. */
