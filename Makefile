@@ -134,7 +134,7 @@ $(BUILD)/bench/syscalls: tests/bench/syscalls.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
 bench: deps
-	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/syscalls
+	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/syscalls $(BUILD)/tests/helpers/dns-ask
 	BUILD=$(BUILD) tests/bench/run.sh $(BUILD)/brig
 
 # libFuzzer target for the profile reader (clang). `make fuzz` runs it for
@@ -157,7 +157,17 @@ $(BUILD)/fuzz/fuzz_gha_input: tests/fuzz/fuzz_gha_input.c src/ci/gha_input.c $(s
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_gha_input.c src/ci/gha_input.c src/lib/util.c $(LDLIBS)
 
-fuzz: $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_gha_input
+# The ClientHello and HTTP Host parsers (src/net/tls_sni.c), seeded with a
+# ClientHello and a request that tests/fuzz/sni-seeds.py writes.
+$(BUILD)/fuzz/fuzz_sni: tests/fuzz/fuzz_sni.c src/net/tls_sni.c include/brig/net/tls_sni.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_sni.c src/net/tls_sni.c
+
+fuzz: $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_gha_input $(BUILD)/fuzz/fuzz_sni
+	@mkdir -p $(BUILD)/fuzz/sni-corpus
+	python3 tests/fuzz/sni-seeds.py $(BUILD)/fuzz/sni-corpus
+	$(BUILD)/fuzz/fuzz_sni -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=20000 \
+	  -artifact_prefix=$(BUILD)/fuzz/sni- $(BUILD)/fuzz/sni-corpus
 	@mkdir -p $(BUILD)/fuzz/gha-corpus
 	cp tests/fuzz/gha/*.json $(BUILD)/fuzz/gha-corpus/
 	$(BUILD)/fuzz/fuzz_gha_input -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=16384 \

@@ -46,6 +46,14 @@ struct pending {
 	long long sent_ms;
 };
 
+/* What the responder put in the sets, and until when. */
+struct placed {
+	struct cidr addr;
+	int group;
+	long long expires_ms;
+};
+#define PLACED_MAX 1024
+
 struct tcp_conn {
 	int fd;
 	unsigned gen;
@@ -71,6 +79,7 @@ struct dns_responder {
 	unsigned long suppressed;
 	uint8_t rnd[256];
 	size_t rnd_used;
+	struct placed placed[PLACED_MAX];
 };
 
 static long long now_ms(void)
@@ -339,6 +348,9 @@ static void on_query(struct dns_responder *r, const uint8_t *msg, size_t len, in
 
 /* ---- the resolvers' answers ---- */
 
+static bool needs_placing(struct dns_responder *r, const struct cidr *addr, int group, uint32_t ttl_s);
+static void forget_placed(struct dns_responder *r, const struct cidr *addrs, size_t n, int group);
+
 static bool same_question(const ldns_pkt *a, const struct pending *p)
 {
 	ldns_rr_list *question = ldns_pkt_question(a);
@@ -404,8 +416,14 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 		ttl = EGRESS_TTL_MAX_S;
 	int group = r->group_of[p->host];
 	dns_allow_fn allow = r->j->allow ? r->j->allow : firewall_job_allow_addrs;
+	size_t fresh = 0;
+	for (size_t i = 0; i < n; i++)
+		if (needs_placing(r, &addrs[i], group, ttl))
+			addrs[fresh++] = addrs[i];
 	/* The addresses are in the set before the job learns them. */
-	if (n && group >= 0 && allow(r->j->id, (unsigned)group, addrs, n, ((uint64_t)ttl + EGRESS_GRACE_S) * 1000) < 0) {
+	if (fresh && group >= 0 &&
+	    allow(r->j->id, (unsigned)group, addrs, fresh, ((uint64_t)ttl + EGRESS_GRACE_S) * 1000) < 0) {
+		forget_placed(r, addrs, fresh, group);
 		ldns_pkt_set_id(a, p->client_id);
 		answer_rcode(r, a, LDNS_RCODE_SERVFAIL, p->client_fd, &p->client, p->client_len, p->tcp);
 		ldns_pkt_free(a);
@@ -416,6 +434,39 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 	msg[1] = (uint8_t)p->client_id;
 	send_to_client(r, p->client_fd, &p->client, p->client_len, p->tcp, msg, len);
 	ldns_pkt_free(a);
+}
+
+/* Whether ADDR must go (back) into GROUP's set for TTL_S: not when it is
+ * there for at least TTL_S + EGRESS_GRACE_MIN_S more. Notes the new
+ * expiry, which the caller makes true. */
+static bool needs_placing(struct dns_responder *r, const struct cidr *addr, int group, uint32_t ttl_s)
+{
+	long long now = now_ms(), until = now + ((long long)ttl_s + EGRESS_GRACE_S) * 1000;
+	struct placed *slot = &r->placed[0];
+	for (size_t i = 0; i < PLACED_MAX; i++) {
+		struct placed *p = &r->placed[i];
+		if (p->expires_ms > now && p->group == group && p->addr.family == addr->family &&
+		    memcmp(p->addr.addr, addr->addr, sizeof addr->addr) == 0) {
+			if (p->expires_ms - now >= ((long long)ttl_s + EGRESS_GRACE_MIN_S) * 1000)
+				return false;
+			p->expires_ms = until;
+			return true;
+		}
+		if (p->expires_ms < slot->expires_ms)
+			slot = p; /* the free or soonest-gone slot */
+	}
+	*slot = (struct placed){ .addr = *addr, .group = group, .expires_ms = until };
+	return true;
+}
+
+/* The set refused them: nothing of them is known to be there. */
+static void forget_placed(struct dns_responder *r, const struct cidr *addrs, size_t n, int group)
+{
+	for (size_t i = 0; i < PLACED_MAX; i++)
+		for (size_t k = 0; k < n; k++)
+			if (r->placed[i].group == group && r->placed[i].addr.family == addrs[k].family &&
+			    memcmp(r->placed[i].addr.addr, addrs[k].addr, sizeof addrs[k].addr) == 0)
+				r->placed[i].expires_ms = 0;
 }
 
 /* ---- TCP ---- */

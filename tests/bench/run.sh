@@ -21,7 +21,7 @@ ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
 # Benchmarks in the order they run.
-BENCHMARKS=(launch seccomp veth throughput)
+BENCHMARKS=(launch seccomp veth throughput egress)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -155,6 +155,39 @@ bench_throughput() {
 	median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 	echo "median: brig job $(median "${jobs[@]}") Gbit/s, bare namespace $(median "${bares[@]}") Gbit/s"
 	echo "paired ratio job/bare: $(median "${ratios[@]}")x (median of per-run ratios)"
+}
+
+# Egress by name (brig answers the job's DNS; the names' addresses enter
+# the job's set): the time a name costs through brig's responder against
+# the same question asked of the lab's resolver directly from a plain veth
+# job, and iperf3 throughput to an allowed name against a plain veth job.
+bench_egress() {
+	lab_up || return 0
+	local brig ask runs=${THROUGHPUT_RUNS:-5} secs=${THROUGHPUT_SECONDS:-3} n=${DNS_QUERIES:-2000} i
+	brig=$(readlink -f "$BRIG")
+	ask=$(readlink -f "$BUILD/tests/helpers/dns-ask")
+	[[ -x $ask ]] || { echo "skip: egress (make $BUILD/tests/helpers/dns-ask)"; return 0; }
+	local run=(ip netns exec "$LAB-h" "$brig" run --ro-bind "$ask:/opt/dns-ask" --net veth)
+	local named=(--egress-default deny --egress-allow-host ok.test)
+	local ns="\$(awk '/^nameserver/{print \$2; exit}' /etc/resolv.conf)"
+	echo
+	echo "== egress: $n sequential A questions for ok.test, in microseconds per answer"
+	echo "direct to the lab resolver: $("${run[@]}" -- /bin/sh -c "/opt/dns-ask bench 198.51.100.53 ok.test $n")"
+	echo "through brig's responder:   $("${run[@]}" "${named[@]}" -- /bin/sh -c "/opt/dns-ask bench $ns ok.test $n")"
+	command -v iperf3 >/dev/null || { echo "skip: egress throughput (iperf3 not found)"; return 0; }
+	local gbps='import json,sys; print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))'
+	echo "== egress: iperf3 TCP for ${secs}s to an allowed name and, from a plain veth job, to its address; $runs interleaved runs, Gbit/s"
+	local ratios=()
+	for ((i = 0; i < runs; i++)); do
+		local e p
+		e=$("${run[@]}" "${named[@]}" -- /bin/sh -c \
+			"iperf3 -c \$(getent ahostsv4 ok.test | awk 'NR==1{print \$1}') -t $secs -J" | python3 -c "$gbps")
+		p=$("${run[@]}" -- iperf3 -c 198.51.100.10 -t "$secs" -J | python3 -c "$gbps")
+		ratios+=("$(awk -v a="$e" -v b="$p" 'BEGIN { printf "%.3f", a / b }')")
+		echo "run $((i + 1)): by name $e, plain veth $p"
+	done
+	printf '%s\n' "${ratios[@]}" | sort -g |
+		awk '{ v[NR] = $1 } END { printf "paired ratio by-name/plain: %.3fx (median of per-run ratios)\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 echo "brig bench: $("$BRIG" --version), kernel $(uname -r), $(nproc) CPUs, $ROUNDS rounds, running as uid $(id -u)"

@@ -6,6 +6,8 @@
  *       f<i>.flood.test, at most 256 unanswered at a time (those still
  *       unanswered after 200 ms count as lost); prints
  *       "sent=N answered=M ms=T"
+ *   dns-ask bench SERVER NAME N          N A questions one after the other
+ *       over UDP; prints "mean_us=M median_us=D failed=F"
  * SERVER is an IPv4 address. Test code: the answers are trusted to be
  * well formed enough to walk. */
 #include <arpa/inet.h>
@@ -167,8 +169,45 @@ static int flood(const char *server, long count)
 	return 0;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return (x > y) - (x < y);
+}
+
+static int bench(const char *server, const char *name, long count)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(53) };
+	if (inet_pton(AF_INET, server, &to.sin_addr) != 1 || count <= 0)
+		return 2;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct timeval tv = { .tv_sec = 2 };
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	long long *t = calloc((size_t)count, sizeof *t), sum = 0;
+	long failed = 0;
+	uint8_t q[600], a[4096];
+	for (long i = 0; i < count; i++) {
+		size_t qlen = build(q, (uint16_t)i, name, 1);
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		sendto(s, q, qlen, 0, (struct sockaddr *)&to, sizeof to);
+		ssize_t n = recv(s, a, sizeof a, 0);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (n < 12 || (a[3] & 0xf) != 0)
+			failed++;
+		t[i] = (t1.tv_sec - t0.tv_sec) * 1000000LL + (t1.tv_nsec - t0.tv_nsec) / 1000;
+		sum += t[i];
+	}
+	qsort(t, (size_t)count, sizeof *t, cmp_ll);
+	printf("mean_us=%lld median_us=%lld failed=%ld\n", sum / count, t[count / 2], failed);
+	free(t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[1], "bench") == 0)
+		return bench(argv[2], argv[3], atol(argv[4]));
 	if (argc == 4 && strcmp(argv[1], "flood") == 0)
 		return flood(argv[2], atol(argv[3]));
 	if (argc >= 4 && (strcmp(argv[1], "udp") == 0 || strcmp(argv[1], "tcp") == 0))

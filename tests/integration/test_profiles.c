@@ -9,9 +9,9 @@
 
 BRIG_SUITE(profiles);
 
-/* `network` is here for `profile check` only: it changes the host's
+/* `network` and `registries` are here for `profile check` only: they change the host's
  * firewall and forwarding, so its jobs run in the network lab (test_net.c). */
-static const char *const shipped[] = { "default", "strict", "permissive", "network", "buildkite", "gitlab" };
+static const char *const shipped[] = { "default", "strict", "permissive", "network", "registries", "buildkite", "gitlab" };
 static const char *const runnable[] = { "default", "strict", "permissive", "buildkite", "gitlab" };
 
 static const char *profile_path(const char *name)

@@ -21,7 +21,8 @@
 #           - a DNS server at 198.51.100.53 resolving lab.test, ok.test and
 #             wild.test with every name below it to 198.51.100.10 and
 #             2001:db8::10, meta.test to 169.254.169.254, priv.test to
-#             10.0.0.5, all with a TTL of 2 s (egress by name).
+#             10.0.0.5, deb.debian.org (for the registries profile) to
+#             198.51.100.10, all with a TTL of 2 s (egress by name).
 #   NAME-b  a bare namespace behind NAME-h (veth, 192.0.2.2/30, NAT by the
 #           lab's own table `ip lab`): the path a job takes, without brig,
 #           for the throughput benchmark.
@@ -108,7 +109,8 @@ up() {
 		--listen-address=198.51.100.53 --address=/lab.test/198.51.100.10 --pid-file= --local-ttl=2 \
 		--address=/ok.test/198.51.100.10 --address=/ok.test/2001:db8::10 \
 		--address=/wild.test/198.51.100.10 --address=/wild.test/2001:db8::10 \
-		--address=/meta.test/169.254.169.254 --address=/priv.test/10.0.0.5
+		--address=/meta.test/169.254.169.254 --address=/priv.test/10.0.0.5 \
+		--address=/deb.debian.org/198.51.100.10
 	serve "$h" hostlo socat TCP4-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo host-loopback"
 	serve "$h" hostany socat TCP6-LISTEN:8081,ipv6only=0,reuseaddr,fork SYSTEM:"echo host-service"
 	echo "nameserver 198.51.100.53" >"/etc/netns/$h/resolv.conf"

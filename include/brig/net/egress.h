@@ -15,8 +15,13 @@
 #include "brig/lib/util.h"
 
 /* How long an address outlives its record's TTL in the set: a resolver
- * or program that caches the answer to its last second still connects. */
-#define EGRESS_GRACE_S 60u
+ * or program that caches the answer to its last second still connects.
+ * An address asked again is put back in the set (a netlink round trip)
+ * only when less than TTL + EGRESS_GRACE_MIN_S of it is left, so every
+ * answer holds for its TTL plus at least a minute while a busy name costs
+ * one update a minute. */
+#define EGRESS_GRACE_S 120u
+#define EGRESS_GRACE_MIN_S 60u
 /* A TTL longer than this is cut down: a name that moves is looked up again. */
 #define EGRESS_TTL_MAX_S 86400u
 

@@ -407,7 +407,7 @@ Test(profile_render, round_trip_of_the_defaults)
 	assert_round_trip(&cfg);
 }
 
-static const char *const shipped[] = { "default", "strict", "permissive", "network", "buildkite", "gitlab" };
+static const char *const shipped[] = { "default", "strict", "permissive", "network", "registries", "buildkite", "gitlab" };
 
 Test(profile_render, round_trip_of_every_shipped_profile)
 {

@@ -185,9 +185,16 @@ Test(dns_responder, an_allowed_name_is_resolved_and_its_address_allowed_first)
 	char text[64];
 	format_cidr(&allowed.addrs[0], text, sizeof text);
 	cr_expect_str_eq(text, "198.51.100.10/32");
+	/* Asked again while the address has TTL + a minute left in the set:
+	 * answered without a new trip to the firewall. */
+	ask(&g, "ok.test", 0x1235);
+	resolver_answers(&g, (const char *const[]){ "ok.test. 30 IN A 198.51.100.10", NULL });
+	cr_assert(pump_until(&g, g.job), "no second answer");
+	ldns_pkt_free(receive(g.job));
+	cr_expect_eq(allowed.calls, 1, "the set was updated again for an address it holds long enough");
 	const struct dns_name_count *c;
 	size_t n = dns_responder_counts(g.r, &c);
-	cr_expect(n == 1 && strcmp(c[0].name, "ok.test") == 0 && c[0].allowed == 1);
+	cr_expect(n == 1 && strcmp(c[0].name, "ok.test") == 0 && c[0].allowed == 2);
 	rig_down(&g);
 }
 
