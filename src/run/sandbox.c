@@ -171,10 +171,15 @@ static void on_message(struct job *j, const struct sync_msg *m)
 			log_warn("cannot relay the job's terminal");
 		return;
 	case SYNC_LISTENER:
-		if (j->notifier.fd < 0 && m->fd >= 0)
+		if (j->notifier.fd < 0 && m->fd >= 0) {
 			j->notifier.fd = m->fd;
-		else if (m->fd >= 0)
+			/* Refusals are the job's cost: answered in its cgroup. */
+			int r = seccomp_notifier_start(&j->notifier, j->cg.fd);
+			if (r < 0)
+				log_warn("seccomp listener in the job's cgroup: %s; answering here", strerror(-r));
+		} else if (m->fd >= 0) {
 			close(m->fd);
+		}
 		return;
 	}
 	if (m->fd >= 0)
@@ -472,6 +477,8 @@ int sandbox_run(const struct brig_config *c)
 	if (j.pid > 0) {
 		struct rusage ru = { 0 };
 		int st = wait_job(&j, &ru);
+		/* Its counts are the exited event's; it ends with the job. */
+		seccomp_notifier_finish(&j.notifier, 5000);
 		/* The job's last output before brig's own lines. */
 		pty_relay_finish(&j.relay);
 		/* A failed start was reported where it failed. */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <limits.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -56,6 +57,9 @@ static const struct {
 	/* The kernel's bit alone: glibc's O_TMPFILE adds O_DIRECTORY, which
 	 * on its own never makes open read its mode. */
 	{ "__O_TMPFILE", 020000000 },
+	/* socket(AF_NETLINK, ..., protocol): the families the host owns. */
+	{ "NETLINK_KOBJECT_UEVENT", NETLINK_KOBJECT_UEVENT },
+	{ "NETLINK_AUDIT", NETLINK_AUDIT },
 };
 
 static const struct {

@@ -1,26 +1,42 @@
-/* The supervisor's listener for the job's refused system calls. */
+/* The listener for the job's refused system calls. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "brig/seccomp/seccomp.h"
 
-struct seen;
+struct seccomp_notif;
+struct seccomp_notif_resp;
+struct notify_counts;
 
 struct seccomp_notifier {
-	int fd; /* the listener the job sent; -1 until then */
+	int fd; /* the listener the job sent; -1 until then, and once the handler has it */
 	const struct seccomp_policy *policy;
 	const char *job_id;
 	int status_fd;
 	bool quiet;
 	size_t req_size, resp_size;
-	struct seen *seen; /* per syscall: how often refused */
-	size_t n_seen;
+	struct seccomp_notif *req; /* one of each for every notification */
+	struct seccomp_notif_resp *resp;
+	struct notify_counts *counts; /* shared with the handler process */
+	pid_t handler;
+	int handler_pidfd;
 };
 
 int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, const char *job_id,
 			  int status_fd, bool quiet);
-/* Reads, decides, answers and reports one notification. */
+/* Reads, decides, answers and reports one notification, in this process. */
 int seccomp_notifier_handle(struct seccomp_notifier *n);
+/* Hands n->fd to a handler process of its own, in the cgroup cgroup_fd
+ * (when >= 0), so that what refusals cost is charged to the job: it
+ * answers until the last filtered process is gone. n->fd is -1 after
+ * success; on failure it stays, for seccomp_notifier_handle. */
+int seccomp_notifier_start(struct seccomp_notifier *n, int cgroup_fd);
+/* Once the job has ended: waits for the handler (which ends with the
+ * job's last process), at most timeout_ms, then kills it. */
+void seccomp_notifier_finish(struct seccomp_notifier *n, int timeout_ms);
 unsigned long seccomp_notifier_total(const struct seccomp_notifier *n);
+/* The handler's own CPU time, in ms (-1: no handler ran). */
+double seccomp_notifier_cpu_ms(const struct seccomp_notifier *n);
 void seccomp_notifier_free(struct seccomp_notifier *n);
