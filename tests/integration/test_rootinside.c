@@ -64,6 +64,8 @@ Test(rootinside, overlay_root_directory_is_writable_and_vanishes)
 		 name, name);
 	struct brig_result r;
 	BRIG(&r, "run", "--rootfs", "host", "--rootfs-mode", "overlay", "--", "/bin/sh", "-c", script);
+	if (r.status == 125 && strstr(r.err, "idmapped mount"))
+		harness_not_on_this_host("the host's /usr cannot be idmapped: %s", r.err);
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
 	cr_expect(strstr(r.out, "hi\n"), RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_eq(kv_count(r.out, "ok"), 6, "package directories missing or read-only" RESULT_FMT, RESULT_ARGS(r));
