@@ -1,6 +1,7 @@
 /* The supervisor. It stays in the host's namespaces, owns every piece of
  * host state a job has, and is the one place that tears it down. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include "brig/cgroup/cgroup.h"
 #include "brig/net/firewall.h"
 #include "brig/run/child.h"
+#include "brig/run/gc.h"
+#include "brig/lib/rmtree.h"
 #include "brig/run/init.h"
 #include "brig/run/janitor.h"
 #include "brig/lib/log.h"
@@ -56,6 +59,8 @@ struct job {
 	struct job_egress egress; /* egress by name: the job's DNS responder */
 	bool pty;               /* the job gets a terminal: see brig/run/pty.h */
 	struct pty_relay relay;
+	struct pty_guard tty;   /* the caller's terminal, for the janitor */
+	int state_fd;           /* gc's record of the overlay-dir directory */
 	struct timespec start;
 	/* What the wait learnt. */
 	bool setup_failed, exec_failed, have_final, timed_out;
@@ -109,22 +114,34 @@ static int start(struct job *j)
 		args.cgroup = (uint64_t)j->cg.fd;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	struct userns_owner owner;
+	int r = userns_owner_begin(c, &owner);
+	if (r < 0) {
+		close(sv[1]);
+		return r;
+	}
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0) {
+		userns_owner_child(&owner);
 		close(sv[0]);
 		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1],
 					.pty = j->pty };
 		child_main(&a);
 	}
+	userns_owner_end(&owner);
 	close(sv[1]);
 	if (pid < 0)
 		return pid;
 	j->pid = pid;
 	/* The trees are in the child now; the supervisor needs none of them. */
 	mount_plan_free(&j->plan);
-	int r = userns_write_maps(pid, c);
+	r = userns_write_maps(pid, c);
 	if (r < 0) {
 		log_error("cannot write the user namespace's id maps: %s", strerror(-r));
+		return r;
+	}
+	if (!c->rootless && (r = userns_set_limits(pid, c)) < 0) {
+		log_error("cannot set the user namespace's limits (/proc/sys/user): %s", strerror(-r));
 		return r;
 	}
 	if ((r = sync_send(j->sync, SYNC_GO, 0, 0, NULL)) < 0)
@@ -389,6 +406,13 @@ static void teardown_host_state(void *ctx)
 {
 	struct job *j = ctx;
 	cgroup_destroy(&j->cg);
+	/* The job's --overlay-dir directory: its overlay is gone with it. */
+	if (j->rootfs.overlay_job_dir && !j->rootfs.keep_overlay &&
+	    rmtree_at(AT_FDCWD, j->rootfs.overlay_job_dir, NULL, NULL) == 0) {
+		gc_record_drop(j->id, j->state_fd);
+		j->state_fd = -1;
+	}
+	pty_guard_restore(&j->tty);
 	if (j->firewall) {
 		int r = firewall_job_remove(j->id);
 		if (r < 0)
@@ -402,7 +426,7 @@ int sandbox_run(const struct brig_config *c)
 {
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
-			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT };
+			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT, .tty = PTY_GUARD_INIT, .state_fd = -1 };
 	char err[512];
 	sigset_t set;
 	int code = EXIT_BRIG, r;
@@ -435,6 +459,9 @@ int sandbox_run(const struct brig_config *c)
 	if (rootfs_prepare(c, j.id, &j.rootfs) < 0)
 		goto out;
 	j.plan.overlay_job_dir = j.rootfs.overlay_job_dir;
+	/* Should supervisor and janitor both die, gc finds it from this. */
+	if (j.rootfs.overlay_job_dir && !j.rootfs.keep_overlay)
+		j.state_fd = gc_record(j.id, j.rootfs.overlay_job_dir);
 	/* As root, only the supervisor can read every host path the caller
 	 * named and create idmapped mounts, so it opens the trees. */
 	if (!c->rootless && mount_plan_open(c, &j.plan, err, sizeof err) < 0) {
@@ -449,12 +476,13 @@ int sandbox_run(const struct brig_config *c)
 		goto out;
 	}
 	/* After the last piece of host state, before anything runs in it. */
-	const int keep[] = { j.cg.fd, j.cg.parent, j.lease.fd4, j.lease.fd6 };
+	j.pty = pty_wanted(c);
+	pty_guard_take(&j.tty, j.pty);
+	const int keep[] = { j.cg.fd, j.cg.parent, j.lease.fd4, j.lease.fd6, j.tty.fd, j.state_fd };
 	if ((r = janitor_start(&j.janitor, teardown_host_state, &j, keep, ARRAY_SIZE(keep))) < 0) {
 		log_error("cannot start the janitor: %s", strerror(-r));
 		goto out;
 	}
-	j.pty = pty_wanted(c);
 	if ((r = start(&j)) < 0) {
 		if (!j.pid)
 			log_error("cannot create the namespaces (clone3): %s", strerror(-r));
@@ -488,6 +516,9 @@ out:
 	job_egress_stop(&j.egress);
 	janitor_stop(&j.janitor);
 	pty_relay_finish(&j.relay);
+	pty_guard_release(&j.tty);
+	if (j.state_fd >= 0)
+		close(j.state_fd);
 	mount_plan_free(&j.plan);
 	rootfs_release(&j.rootfs);
 	seccomp_notifier_free(&j.notifier);

@@ -20,3 +20,25 @@ int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid);
  * and gids alike), count of them. A prepared tree's owners become the
  * job's own ids this way. */
 int userns_idmap_range_fd(uid_t host_base, uid_t to_base, uint32_t count);
+
+/* Whose the job's user namespace is. The kernel charges the per-user
+ * counts of /proc/sys/user (inotify instances and watches, fanotify groups,
+ * namespaces) at each level to the namespace's owner: made by root, a job
+ * could use up root's inotify instances for the whole host. So as root the
+ * namespace is made with the job's own first host id as effective id
+ * (capabilities kept: SECBIT_NO_SETUID_FIXUP), an id no host process uses.
+ * begin before clone3, end after it in the parent; the child calls
+ * userns_owner_child to give up the securebit it inherited. Unprivileged,
+ * all three do nothing: the namespace is the caller's already. */
+struct userns_owner {
+	bool active;
+	int securebits;
+};
+int userns_owner_begin(const struct brig_config *c, struct userns_owner *o);
+void userns_owner_end(struct userns_owner *o);
+void userns_owner_child(const struct userns_owner *o);
+
+/* The namespace's own ceilings on those counts (its /proc/sys/user/max_*),
+ * written from a helper that joins it: a job gets at most these, whatever
+ * the host's are. The defaults: see USERNS_LIMITS in userns.c and brig(1). */
+int userns_set_limits(pid_t child, const struct brig_config *c);
