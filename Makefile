@@ -37,7 +37,7 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
             libmnl-dev libnftnl-dev libldns-dev nftables socat dnsmasq-base iperf3 \
             debootstrap dpkg-dev debian-archive-keyring nodejs
 
-.PHONY: all deps test unit integration vm-test demo bench install clean man probe-compare
+.PHONY: all deps check test unit integration vm-test demo bench install clean man probe-compare
 all: $(BUILD)/brig
 
 # -MMD -MP: each object's header dependencies, read back below.
@@ -71,8 +71,8 @@ $(BUILD)/obj/cli/profile.o $(BUILD)/obj/seccomp/seccomp_policy.o: $(BUILD)/obj/p
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/tests/unit: $(UNIT) $(LIBOBJS) $(shell find include -name '*.h') | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(UNIT) $(LIBOBJS) $(LDLIBS) -lcriterion
+$(BUILD)/tests/unit: $(UNIT) $(LIBOBJS) $(shell find include tests/unit -name '*.h') | $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(UNIT) $(LIBOBJS) $(LDLIBS) -lcriterion
 
 $(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(INTEG) -lcriterion $(shell pkg-config --libs json-c 2>/dev/null)
@@ -95,14 +95,19 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Everything: both suites, the unit suite again under ASan and UBSan, the
+# Everything: the layering check, both suites, the unit suite again under ASan and UBSan, the
 # profile reader fuzzed for a minute, and the integration suite inside a
 # cgroup v2 guest kernel (tests/vm).
-test: deps
+test: deps check
 	$(MAKE) unit integration
 	$(MAKE) unit SANITIZE=1
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	$(MAKE) vm-test
+
+# The folders depend on each other one way only (docs/architecture.md).
+check:
+	python3 tests/check-layers.py
+	tests/check-layers-test.sh
 
 # The integration suite on a Debian kernel booted under qemu with cgroup v2
 # as its only hierarchy (tests/vm/README.md): the limits this host's cgroup

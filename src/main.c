@@ -7,13 +7,12 @@
 #include "brig/run/gc.h"
 #include "brig/ci/gha.h"
 #include "brig/ci/gitlab.h"
+#include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/probe/probe.h"
 #include "brig/cli/profile.h"
 #include "brig/run/sandbox.h"
 #include "brig/lib/util.h"
-
-#define EXIT_BRIG 125
 
 struct command {
 	const char *name;

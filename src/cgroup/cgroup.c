@@ -459,14 +459,3 @@ int cgroup_destroy(struct cgroup_job *job)
 	job->path = job->parent_path = NULL;
 	return r;
 }
-
-void cgroup_limits_free(struct cgroup_limits *l)
-{
-	for (size_t i = 0; i < l->n_io; i++)
-		free(l->io[i].dev);
-	free(l->io);
-	free(l->parent);
-	l->io = NULL;
-	l->n_io = 0;
-	l->parent = NULL;
-}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "brig/ci/ci.h"
+#include "brig/lib/exit.h"
 #include "brig/lib/util.h"
 
 #define STATUS_MAX (1 << 20)
@@ -28,18 +30,18 @@ int ci_job_code(int fd)
 			if (json_object_object_get_ex(o, "exit_code", &v) && json_object_is_type(v, json_type_int))
 				code = json_object_get_int(v);
 			else
-				code = 128 + 9; /* a signal: the status-less end the runner would see */
+				code = EXIT_SIGNAL_BASE + SIGKILL; /* a signal: the status-less end the runner would see */
 			if (json_object_object_get_ex(o, "signal", &v) && json_object_is_type(v, json_type_string)) {
 				int sig = 0;
 				for (int s = 1; s < 65; s++)
 					if (sigabbrev_np(s) && strcmp(json_object_get_string(v) + 3, sigabbrev_np(s)) == 0)
 						sig = s;
 				if (sig)
-					code = 128 + sig;
+					code = EXIT_SIGNAL_BASE + sig;
 			}
 			/* brig's own time limit: 124, as `brig run` says it. */
 			if (json_object_object_get_ex(o, "timed_out", &v) && json_object_get_boolean(v))
-				code = 124;
+				code = EXIT_TIMEOUT;
 		}
 		json_object_put(o);
 	}

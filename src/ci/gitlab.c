@@ -37,6 +37,8 @@
 #include "brig/fs/etc.h"
 #include "brig/ci/ci.h"
 #include "brig/ci/gitlab.h"
+#include "brig/lib/exit.h"
+#include "brig/lib/json.h"
 #include "brig/lib/log.h"
 #include "brig/lib/rmtree.h"
 #include "brig/cli/profile.h"
@@ -135,11 +137,10 @@ static int cmd_config(struct gitlab *g)
 	 * --state-dir in every *_args of config.toml. */
 	json_object_object_add(env, "BRIG_GITLAB_STATE_DIR", json_object_new_string(g->state));
 	json_object_object_add(o, "job_env", env);
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	int ok = s && printf("%s\n", s) >= 0 && fflush(stdout) == 0;
+	int r = json_print_pretty(o, stdout);
 	json_object_put(o);
-	if (!ok) {
-		log_error("gitlab config: cannot write the configuration: %s", strerror(errno));
+	if (r < 0) {
+		log_error("gitlab config: cannot write the configuration: %s", strerror(-r));
 		return system_failure();
 	}
 	return 0;

@@ -16,7 +16,6 @@
 #include "brig/cli/cli_rootfs.h"
 #include "brig/lib/log.h"
 #include "brig/cli/profile.h"
-#include "brig/run/pty.h"
 #include "brig/lib/util.h"
 
 static int push(void *arrp, size_t *n, size_t size, const void *el)
@@ -476,6 +475,31 @@ static int show_env_pass(const struct brig_config *c, size_t i, char **out)
 #define REPEAT(n, m, h, s, fn, l, d)                                                                     \
 	{ .name = n, .metavar = m, .help = h, .short_name = s, .list = l, .set = set_##fn, .show = show_##fn, \
 	  .dflt = d }
+
+/* The `pty` option (enum pty_mode in brig/config/config.h). */
+static const char *const pty_mode_names[] = { [PTY_AUTO] = "auto", [PTY_ALWAYS] = "always", [PTY_NEVER] = "never" };
+
+static int cli_set_pty(struct brig_config *c, const char *a, const char **why)
+{
+	*why = "expected auto, always or never";
+	for (size_t i = 0; i < ARRAY_SIZE(pty_mode_names); i++)
+		if (strcmp(a, pty_mode_names[i]) == 0) {
+			c->pty = (enum pty_mode)i;
+			c->pty_set = true;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int cli_show_pty(const struct brig_config *c, size_t i, char **out)
+{
+	(void)i;
+	*out = NULL;
+	if (!c->pty_set)
+		return 0;
+	*out = strdup(pty_mode_names[c->pty]);
+	return *out ? 0 : -ENOMEM;
+}
 
 /* Options whose setters live in their own module (cli_limits.c). */
 #define EXT_SCALAR(n, m, h, fn, d) \

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include "brig/cli/cli.h"
-#include "brig/run/env.h"
 #include "brig/lib/log.h"
 #include "brig/cli/profile.h"
 #include "brig/lib/util.h"
@@ -155,7 +154,7 @@ static int env_var(struct reader *rd, const char *where, const char *s, size_t n
 		return problem(rd, -EINVAL, "%s: ${env:...} needs a variable name", where);
 	memcpy(name, s, n);
 	name[n] = '\0';
-	if (!env_passes(rd->c, name))
+	if (!config_env_passes(rd->c, name))
 		return problem(rd, -EINVAL, "%s: ${env:%s}: the profile does not pass %s (add env-pass %s before this line)",
 			       where, name, name, name);
 	const char *v = getenv(name);

@@ -11,7 +11,6 @@
 
 #include "brig/config/config.h"
 #include "brig/lib/log.h"
-#include "brig/fs/rootfs.h"
 #include "brig/lib/util.h"
 
 void config_init(struct brig_config *c)
@@ -507,7 +506,7 @@ int config_finish(struct brig_config *c)
 	}
 	c->rootless = geteuid() != 0;
 	if ((r = check_identity(c)) < 0 || (r = config_check(c, NULL)) < 0 || (r = check_host_paths(c)) < 0 ||
-	    (r = rootfs_check(c)) < 0 || (r = config_finish_net(c)) < 0)
+	    (r = config_check_rootfs(c)) < 0 || (r = config_finish_net(c)) < 0)
 		return r;
 	return check_fds(c);
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "brig/config/config.h"
-#include "brig/net/dns.h"
+#include "brig/config/dns.h"
 #include "brig/lib/log.h"
 
 /* egress-default is not among them: `strict` sets it so that a job given

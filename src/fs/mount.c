@@ -35,15 +35,8 @@ struct builder {
 	int root; /* the new root's tmpfs */
 	int stage; /* STAGE_DIR, while overlays are being made */
 	unsigned n_overlays;
-	char *err;
-	size_t errlen;
+	struct brig_err *err;
 };
-
-static int fail(struct builder *b, int r, const char *what, const char *detail)
-{
-	snprintf(b->err, b->errlen, "%s: %s%s%s", what, detail ? detail : "", detail ? ": " : "", strerror(-r));
-	return r;
-}
 
 /* Opens path (absolute, inside the job) relative to the new root. */
 static int open_in_root(int root, const char *path, uint64_t flags)
@@ -96,9 +89,9 @@ static int attach(struct builder *b, int tree, const char *dst, bool dir, const 
 {
 	_cleanup_close_ int target = make_target(b->root, dst, dir);
 	if (target < 0)
-		return fail(b, target, what, "cannot create the mount point");
+		return err_at(b->err, target, what, "cannot create the mount point");
 	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail(b, -errno, what, "cannot attach");
+		return err_at(b->err, -errno, what, "cannot attach");
 	return 0;
 }
 
@@ -121,7 +114,7 @@ static int mount_fs(struct builder *b, const char *type, const char *dst, const 
 {
 	_cleanup_close_ int mnt = fs_new(type, opts, attrs);
 	if (mnt < 0)
-		return fail(b, mnt, dst, type);
+		return err_at(b->err, mnt, dst, type);
 	return attach(b, mnt, dst, true, dst);
 }
 
@@ -141,9 +134,9 @@ static int make_symlink(struct builder *b, const char *target, const char *dst)
 	*base = '\0';
 	_cleanup_close_ int dir = *parent ? make_target(b->root, parent, true) : open_in_root(b->root, "/", O_PATH);
 	if (dir < 0)
-		return fail(b, dir, dst, "cannot create the parent directory");
+		return err_at(b->err, dir, dst, "cannot create the parent directory");
 	if (symlinkat(target, dir, base + 1) < 0 && errno != EEXIST)
-		return fail(b, -errno, dst, "cannot create the link");
+		return err_at(b->err, -errno, dst, "cannot create the link");
 	return 0;
 }
 
@@ -151,16 +144,16 @@ static int copy_file(struct builder *b, int src, const char *dst)
 {
 	_cleanup_close_ int target = make_target(b->root, dst, false);
 	if (target < 0)
-		return fail(b, target, dst, "cannot create");
+		return err_at(b->err, target, dst, "cannot create");
 	_cleanup_close_ int out = open_in_root(b->root, dst, O_WRONLY | O_TRUNC | O_NOFOLLOW);
 	struct stat st;
 	if (out < 0 || fstat(src, &st) < 0)
-		return fail(b, -errno, dst, "cannot open");
+		return err_at(b->err, -errno, dst, "cannot open");
 	off_t off = 0;
 	while (off < st.st_size) {
 		ssize_t n = sendfile(out, src, &off, (size_t)(st.st_size - off));
 		if (n <= 0)
-			return fail(b, n < 0 ? -errno : -EIO, dst, "cannot copy");
+			return err_at(b->err, n < 0 ? -errno : -EIO, dst, "cannot copy");
 	}
 	return 0;
 }
@@ -175,17 +168,17 @@ static int stage_open(struct builder *b, const struct mount_plan *p)
 	if (tree < 0) {
 		tree = tmp = fs_new("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 		if (tmp < 0)
-			return fail(b, tmp, "overlay", "cannot create the tmpfs for the upper layers");
+			return err_at(b->err, tmp, "overlay", "cannot create the tmpfs for the upper layers");
 	}
 	int r = attach(b, tree, STAGE_DIR, true, p->upper_fd >= 0 ? "overlay-dir" : "overlay");
 	if (r < 0)
 		return r;
 	b->stage = open_in_root(b->root, STAGE_DIR, O_RDONLY | O_DIRECTORY);
 	if (b->stage < 0)
-		return fail(b, b->stage, "overlay", "cannot open the upper layers");
+		return err_at(b->err, b->stage, "overlay", "cannot open the upper layers");
 	if ((mkdirat(b->stage, "upper", 0755) < 0 && errno != EEXIST) ||
 	    (mkdirat(b->stage, "work", 0755) < 0 && errno != EEXIST))
-		return fail(b, -errno, "overlay", "cannot make the upper layers");
+		return err_at(b->err, -errno, "overlay", "cannot make the upper layers");
 	return 0;
 }
 
@@ -200,10 +193,10 @@ static int stage_close(struct builder *b)
 	close(b->stage);
 	b->stage = -1;
 	if (r < 0)
-		return fail(b, r, "overlay", "cannot detach the upper layers");
+		return err_at(b->err, r, "overlay", "cannot detach the upper layers");
 	_cleanup_close_ int top = open_in_root(b->root, "/", O_RDONLY | O_DIRECTORY);
 	if (top < 0 || unlinkat(top, MOUNT_STAGE_NAME, AT_REMOVEDIR) < 0)
-		return fail(b, top < 0 ? top : -errno, "overlay", "cannot remove the stage");
+		return err_at(b->err, top < 0 ? top : -errno, "overlay", "cannot remove the stage");
 	return 0;
 }
 
@@ -233,7 +226,7 @@ static int overlay_entry(struct builder *b, const struct mount_entry *e)
 	_cleanup_close_ int upper = layer_dir(b, "upper", n);
 	_cleanup_close_ int work = layer_dir(b, "work", n);
 	if (lower < 0 || upper < 0 || work < 0)
-		return fail(b, lower < 0 ? lower : upper < 0 ? upper : work, e->what, "cannot prepare the overlay");
+		return err_at(b->err, lower < 0 ? lower : upper < 0 ? upper : work, e->what, "cannot prepare the overlay");
 	char l[32], u[32], w[32];
 	snprintf(l, sizeof l, "/proc/self/fd/%d", lower);
 	snprintf(u, sizeof u, "/proc/self/fd/%d", upper);
@@ -241,9 +234,9 @@ static int overlay_entry(struct builder *b, const struct mount_entry *e)
 	const char *opts[] = { "lowerdir", l, "upperdir", u, "workdir", w, "userxattr", NULL, NULL };
 	_cleanup_close_ int ovl = fs_new("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (ovl < 0)
-		return fail(b, ovl, e->what, "cannot mount the overlay");
+		return err_at(b->err, ovl, e->what, "cannot mount the overlay");
 	if (move_mount(ovl, "", lower, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail(b, -errno, e->what, "cannot attach the overlay");
+		return err_at(b->err, -errno, e->what, "cannot attach the overlay");
 	return 0;
 }
 
@@ -334,9 +327,9 @@ static int proc_cover(struct builder *b, const char *name, int tree, const char 
 	if (target == -ENOENT)
 		return 0;
 	if (target < 0)
-		return fail(b, target, dst, why);
+		return err_at(b->err, target, dst, why);
 	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return fail(b, -errno, dst, why);
+		return err_at(b->err, -errno, dst, why);
 	return 0;
 }
 
@@ -365,7 +358,7 @@ static int build_proc(struct builder *b)
 	for (const char *const *n = proc_masked; *n; n++) {
 		_cleanup_close_ int null = clone_in_root(b, "/dev/null", 0);
 		if (null < 0)
-			return fail(b, null, "/dev/null", "cannot clone");
+			return err_at(b->err, null, "/dev/null", "cannot clone");
 		if ((r = proc_cover(b, *n, null, "cannot mask")) < 0)
 			return r;
 	}
@@ -373,7 +366,7 @@ static int build_proc(struct builder *b)
 		const char *opts[] = { "mode", "0555", "size", "4096", NULL };
 		_cleanup_close_ int empty = fs_new("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 		if (empty < 0)
-			return fail(b, empty, "/proc", "cannot create a mask");
+			return err_at(b->err, empty, "/proc", "cannot create a mask");
 		if ((r = proc_cover(b, *n, empty, "cannot mask")) < 0)
 			return r;
 	}
@@ -384,7 +377,7 @@ static int build_proc(struct builder *b)
 		if (ro == -ENOENT)
 			continue;
 		if (ro < 0)
-			return fail(b, ro, path, "cannot make read-only");
+			return err_at(b->err, ro, path, "cannot make read-only");
 		if ((r = proc_cover(b, *n, ro, "cannot make read-only")) < 0)
 			return r;
 	}
@@ -398,7 +391,7 @@ static int build_home(struct builder *b, const char *home)
 		return r;
 	_cleanup_close_ int fd = open_in_root(b->root, home, O_RDONLY | O_DIRECTORY);
 	if (fd < 0 || fchown(fd, b->c->user, b->c->group) < 0)
-		return fail(b, fd < 0 ? fd : -errno, home, "cannot hand over the home directory");
+		return err_at(b->err, fd < 0 ? fd : -errno, home, "cannot hand over the home directory");
 	return 0;
 }
 
@@ -406,10 +399,10 @@ static int write_etc(struct builder *b, const struct mount_plan *p, const char *
 {
 	_cleanup_close_ int etc = make_target(b->root, "/etc", true);
 	if (etc < 0)
-		return fail(b, etc, "/etc", "cannot create");
+		return err_at(b->err, etc, "/etc", "cannot create");
 	_cleanup_close_ int dir = open_in_root(b->root, "/etc", O_RDONLY | O_DIRECTORY);
 	if (dir < 0)
-		return fail(b, dir, "/etc", "cannot open");
+		return err_at(b->err, dir, "/etc", "cannot open");
 	int r = etc_generate(dir, b->c, hostname);
 	if (r >= 0 && p->resolv_conf)
 		r = etc_write_resolv(dir, p->resolv_conf);
@@ -417,7 +410,7 @@ static int write_etc(struct builder *b, const struct mount_plan *p, const char *
 		r = etc_add_system_accounts(dir, "passwd", p->passwd_fd);
 	if (r >= 0 && p->group_fd >= 0)
 		r = etc_add_system_accounts(dir, "group", p->group_fd);
-	return r < 0 ? fail(b, r, "/etc", "cannot write") : 0;
+	return r < 0 ? err_at(b->err, r, "/etc", "cannot write") : 0;
 }
 
 /* What package tools expect to find writable under an overlay; in a
@@ -430,7 +423,7 @@ static int package_dirs(struct builder *b)
 	for (const char *const *d = package_dirs_list; *d; d++) {
 		_cleanup_close_ int fd = make_target(b->root, *d, true);
 		if (fd < 0)
-			return fail(b, fd, *d, "cannot create");
+			return err_at(b->err, fd, *d, "cannot create");
 	}
 	return 0;
 }
@@ -439,7 +432,7 @@ static int set_readonly(struct builder *b, const char *path)
 {
 	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 	if (mount_setattr(AT_FDCWD, path, 0, &a, sizeof a) < 0)
-		return fail(b, -errno, path, "cannot make read-only");
+		return err_at(b->err, -errno, path, "cannot make read-only");
 	return 0;
 }
 
@@ -448,14 +441,14 @@ static int set_readonly(struct builder *b, const char *path)
 static int pivot(struct builder *b)
 {
 	if (fchdir(b->root) < 0)
-		return fail(b, -errno, "pivot_root", "cannot enter the new root");
+		return err_at(b->err, -errno, "pivot_root", "cannot enter the new root");
 	int r = sys_pivot_root(".", ".");
 	if (r < 0)
-		return fail(b, r, "pivot_root", NULL);
+		return err_at(b->err, r, "pivot_root", NULL);
 	if (umount2(".", MNT_DETACH) < 0)
-		return fail(b, -errno, "pivot_root", "cannot detach the old root");
+		return err_at(b->err, -errno, "pivot_root", "cannot detach the old root");
 	if (chdir("/") < 0)
-		return fail(b, -errno, "/", NULL);
+		return err_at(b->err, -errno, "/", NULL);
 	return 0;
 }
 
@@ -470,21 +463,21 @@ static int build_sys(struct builder *b)
 	_cleanup_close_ int tree = open_tree(AT_FDCWD, "/sys", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	struct mount_attr a = { .attr_set = ro };
 	if (tree < 0)
-		return fail(b, -errno, "/sys", "cannot copy the host's /sys");
+		return err_at(b->err, -errno, "/sys", "cannot copy the host's /sys");
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
-		return fail(b, -errno, "/sys", "cannot make the copy of /sys read-only");
+		return err_at(b->err, -errno, "/sys", "cannot make the copy of /sys read-only");
 	return attach(b, tree, "/sys", true, "/sys");
 }
 
-int mount_build_root(const struct brig_config *c, const struct mount_plan *p, const char *hostname, char *err,
-		     size_t errlen)
+int mount_build_root(const struct brig_config *c, const struct mount_plan *p, const char *hostname,
+		     struct brig_err *e)
 {
-	struct builder b = { .c = c, .root = -1, .stage = -1, .err = err, .errlen = errlen };
+	struct builder b = { .c = c, .root = -1, .stage = -1, .err = e };
 	int r;
 
 	/* Nothing done below may propagate back to the host's mounts. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return fail(&b, -errno, "/", "cannot make mounts private");
+		return err_at(e, -errno, "/", "cannot make mounts private");
 	/* Under an overlay the root directory is writable like the rest of
 	 * the tree (`mkdir /app`), as large as the overlay's writes may be;
 	 * otherwise it holds only mount points and is made read-only. */
@@ -494,9 +487,9 @@ int mount_build_root(const struct brig_config *c, const struct mount_plan *p, co
 	const char *root_opts[] = { "mode", "0755", (!overlay || p->overlay_size) ? "size" : NULL, root_size, NULL };
 	_cleanup_close_ int root = fs_new("tmpfs", root_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (root < 0)
-		return fail(&b, root, "/", "cannot create the root tmpfs");
+		return err_at(e, root, "/", "cannot create the root tmpfs");
 	if (move_mount(root, "", AT_FDCWD, BUILD_DIR, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return fail(&b, -errno, "/", "cannot attach the root tmpfs");
+		return err_at(e, -errno, "/", "cannot attach the root tmpfs");
 	b.root = root;
 
 	const char *home = etc_home(c);

@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "brig/fs/etc.h"
+#include "brig/fs/idmap.h"
 #include "brig/fs/mount.h"
 #include "brig/fs/rootfs.h"
 #include "brig/lib/sys.h"
-#include "brig/run/userns.h"
 #include "brig/lib/util.h"
 
 /* With a host /usr, these are what makes the loader and /bin/sh work:
@@ -33,8 +33,7 @@ static const char *const dev_nodes[] = { "null", "zero", "full", "random", "uran
 struct planner {
 	const struct brig_config *c;
 	struct mount_plan *p;
-	char *err;
-	size_t errlen;
+	struct brig_err *err;
 	/* One idmap namespace serves every rw tree of the same host owner. */
 	uid_t idmap_uid;
 	gid_t idmap_gid;
@@ -50,12 +49,6 @@ static bool in_list(const char *const *list, const char *s)
 	return false;
 }
 
-static int fail(struct planner *pl, int r, const char *what, const char *detail)
-{
-	snprintf(pl->err, pl->errlen, "%s: %s%s%s", what, detail ? detail : "", detail ? ": " : "", strerror(-r));
-	return r;
-}
-
 static int push(struct planner *pl, struct mount_entry *e, const char *what)
 {
 	struct mount_plan *p = pl->p;
@@ -69,7 +62,7 @@ static int push(struct planner *pl, struct mount_entry *e, const char *what)
 		free(e->link);
 		if (e->fd >= 0)
 			close(e->fd);
-		return fail(pl, -ENOMEM, what, NULL);
+		return err_at(pl->err, -ENOMEM, what, NULL);
 	}
 	p->v[p->n++] = *e;
 	return 0;
@@ -85,7 +78,7 @@ static int idmap_for(struct planner *pl, const struct stat *st)
 	if (pl->idmap_fd >= 0)
 		close(pl->idmap_fd);
 	const struct brig_config *c = pl->c;
-	pl->idmap_fd = userns_idmap_fd(st->st_uid, st->st_gid, c->uid_base + c->user, c->uid_base + c->group);
+	pl->idmap_fd = idmap_fd_for(st->st_uid, st->st_gid, c->uid_base + c->user, c->uid_base + c->group);
 	pl->idmap_uid = st->st_uid;
 	pl->idmap_gid = st->st_gid;
 	return pl->idmap_fd;
@@ -105,7 +98,7 @@ enum tree_flags {
 static int tree_idmap(struct planner *pl)
 {
 	if (pl->tree_idmap_fd < 0)
-		pl->tree_idmap_fd = userns_idmap_range_fd(0, pl->c->uid_base, pl->c->uid_count);
+		pl->tree_idmap_fd = idmap_range_fd(0, pl->c->uid_base, pl->c->uid_count);
 	return pl->tree_idmap_fd;
 }
 
@@ -113,10 +106,10 @@ static int add_tree(struct planner *pl, const char *src, const char *dst, unsign
 {
 	struct stat st;
 	if (stat(src, &st) < 0)
-		return fail(pl, -errno, what, NULL);
+		return err_at(pl->err, -errno, what, NULL);
 	int fd = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (fd < 0)
-		return fail(pl, -errno, what, "cannot clone the mount");
+		return err_at(pl->err, -errno, what, "cannot clone the mount");
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID };
 	if (flags & T_RO)
 		attr.attr_set |= MOUNT_ATTR_RDONLY;
@@ -126,7 +119,7 @@ static int add_tree(struct planner *pl, const char *src, const char *dst, unsign
 		int ns = tree_idmap(pl);
 		if (ns < 0) {
 			close(fd);
-			return fail(pl, ns, what, "cannot create the id mapping");
+			return err_at(pl->err, ns, what, "cannot create the id mapping");
 		}
 		attr.attr_set |= MOUNT_ATTR_IDMAP;
 		attr.userns_fd = (uint64_t)ns;
@@ -134,7 +127,7 @@ static int add_tree(struct planner *pl, const char *src, const char *dst, unsign
 		int ns = idmap_for(pl, &st);
 		if (ns < 0) {
 			close(fd);
-			return fail(pl, ns, what, "cannot create the id mapping");
+			return err_at(pl->err, ns, what, "cannot create the id mapping");
 		}
 		attr.attr_set |= MOUNT_ATTR_IDMAP;
 		attr.userns_fd = (uint64_t)ns;
@@ -152,7 +145,7 @@ static int add_tree(struct planner *pl, const char *src, const char *dst, unsign
 	if (r < 0) {
 		int e = errno;
 		close(fd);
-		return fail(pl, -e, what,
+		return err_at(pl->err, -e, what,
 			    (attr.attr_set & MOUNT_ATTR_IDMAP) ? "cannot map ownership (idmapped mount)" : "cannot set mount flags");
 	}
 	struct mount_entry e = { .type = ME_TREE, .fd = fd, .is_dir = S_ISDIR(st.st_mode),
@@ -166,7 +159,7 @@ static int add_symlink(struct planner *pl, const char *src, const char *dst)
 	char target[PATH_MAX];
 	ssize_t n = readlink(src, target, sizeof target - 1);
 	if (n < 0)
-		return fail(pl, -errno, src, "cannot read link");
+		return err_at(pl->err, -errno, src, "cannot read link");
 	target[n] = '\0';
 	struct mount_entry e = { .type = ME_SYMLINK, .fd = -1, .dst = strdup(dst), .link = strdup(target) };
 	return push(pl, &e, src);
@@ -176,7 +169,7 @@ static int add_copy(struct planner *pl, const char *src, const char *dst)
 {
 	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return fail(pl, -errno, src, NULL);
+		return err_at(pl->err, -errno, src, NULL);
 	struct mount_entry e = { .type = ME_COPY, .fd = fd, .dst = strdup(dst) };
 	return push(pl, &e, src);
 }
@@ -187,7 +180,7 @@ static int add_host_entry(struct planner *pl, const char *src, const char *dst, 
 {
 	struct stat st;
 	if (lstat(src, &st) < 0)
-		return errno == ENOENT ? 0 : fail(pl, -errno, src, NULL);
+		return errno == ENOENT ? 0 : err_at(pl->err, -errno, src, NULL);
 	if (S_ISLNK(st.st_mode))
 		return add_symlink(pl, src, dst);
 	if (S_ISREG(st.st_mode) && may_copy && st.st_size <= (1 << 20))
@@ -211,7 +204,7 @@ static unsigned mode_flags(const struct brig_config *c)
 static int join(struct planner *pl, char *buf, size_t len, const char *a, const char *b)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s", strcmp(a, "/") == 0 ? "" : a, b) >= len)
-		return fail(pl, -ENAMETOOLONG, a, NULL);
+		return err_at(pl->err, -ENAMETOOLONG, a, NULL);
 	return 0;
 }
 
@@ -235,7 +228,7 @@ static int add_root_entries(struct planner *pl)
 	}
 	_cleanup_(closedirp) DIR *d = opendir(root);
 	if (!d)
-		return fail(pl, -errno, "--rootfs", root);
+		return err_at(pl->err, -errno, "--rootfs", root);
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (in_list(rootfs_skipped, de->d_name))
@@ -254,7 +247,7 @@ static int add_mask(struct planner *pl, const char *src, const char *dst)
 {
 	struct stat st;
 	if (lstat(src, &st) < 0)
-		return errno == ENOENT ? 0 : fail(pl, -errno, src, NULL);
+		return errno == ENOENT ? 0 : err_at(pl->err, -errno, src, NULL);
 	if (S_ISDIR(st.st_mode)) {
 		struct mount_entry e = { .type = ME_TMPFS, .fd = -1, .is_dir = true, .dst = strdup(dst), .size = 4096 };
 		return push(pl, &e, src);
@@ -329,7 +322,7 @@ static int add_user_entries(struct planner *pl)
 	char root[PATH_MAX], dir[2 * PATH_MAX];
 	for (size_t i = 0; i < c->n_caches; i++) {
 		if ((r = rootfs_cache_root(c, root, sizeof root)) < 0)
-			return fail(pl, r, "cache-dir", NULL);
+			return err_at(pl->err, r, "cache-dir", NULL);
 		snprintf(dir, sizeof dir, "%s/%s", root, c->caches[i].dir);
 		snprintf(what, sizeof what, "--cache %s", c->caches[i].key);
 		if ((r = add_tree(pl, dir, c->caches[i].dst, T_IDMAP | T_USER, what)) < 0)
@@ -363,10 +356,10 @@ static int add_upper(struct planner *pl)
 		return 0;
 	p->upper_fd = open_tree(AT_FDCWD, p->overlay_job_dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (p->upper_fd < 0)
-		return fail(pl, -errno, "overlay-dir", p->overlay_job_dir);
+		return err_at(pl->err, -errno, "overlay-dir", p->overlay_job_dir);
 	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
 	if (mount_setattr(p->upper_fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
-		return fail(pl, -errno, "overlay-dir", p->overlay_job_dir);
+		return err_at(pl->err, -errno, "overlay-dir", p->overlay_job_dir);
 	return 0;
 }
 
@@ -379,7 +372,7 @@ static int open_accounts(struct planner *pl)
 		return 0;
 	_cleanup_close_ int root = open(c->rootfs ? c->rootfs : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return fail(pl, -errno, "rootfs", c->rootfs);
+		return err_at(pl->err, -errno, "rootfs", c->rootfs);
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	int *slot[] = { &p->passwd_fd, &p->group_fd };
@@ -396,9 +389,9 @@ static int open_accounts(struct planner *pl)
 	return 0;
 }
 
-int mount_plan_open(const struct brig_config *c, struct mount_plan *p, char *err, size_t errlen)
+int mount_plan_open(const struct brig_config *c, struct mount_plan *p, struct brig_err *e)
 {
-	struct planner pl = { .c = c, .p = p, .err = err, .errlen = errlen, .idmap_fd = -1, .tree_idmap_fd = -1 };
+	struct planner pl = { .c = c, .p = p, .err = e, .idmap_fd = -1, .tree_idmap_fd = -1 };
 	int r;
 
 	const char *overlay_job_dir = p->overlay_job_dir;

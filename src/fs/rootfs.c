@@ -16,66 +16,6 @@
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
 
-/* The job's PATH (env.c), where a bare command name is looked for. */
-static const char *const job_path[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin", NULL };
-
-/* A regular file at path inside the tree, links resolved as the job would. */
-static bool tree_has_file(int tree, const char *path)
-{
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	while (*path == '/')
-		path++;
-	_cleanup_close_ int fd = sys_openat2(tree, path, &how);
-	struct stat st;
-	return fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-}
-
-static bool tree_has_command(int tree, const char *cmd)
-{
-	char path[4096];
-	if (strchr(cmd, '/'))
-		return cmd[0] == '/' && tree_has_file(tree, cmd);
-	for (const char *const *d = job_path; *d; d++) {
-		snprintf(path, sizeof path, "%s/%s", *d, cmd);
-		if (tree_has_file(tree, path))
-			return true;
-	}
-	return false;
-}
-
-int rootfs_check(const struct brig_config *c)
-{
-	char where[512];
-	struct stat st;
-	if (!c->rootfs)
-		return 0;
-	config_where(config_last_origin(c, "rootfs"), "rootfs", where, sizeof where);
-	_cleanup_close_ int tree = open(c->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (tree < 0 || fstat(tree, &st) < 0) {
-		int e = errno;
-		log_error("%s %s: %s", where, c->rootfs, strerror(e));
-		return -e;
-	}
-	uid_t me = geteuid();
-	if (st.st_uid != 0 && !(c->rootless && st.st_uid == me)) {
-		log_error("%s %s: owned by uid %u; a tree must belong to root%s", where, c->rootfs, (unsigned)st.st_uid,
-			  c->rootless ? " or to you" : "");
-		return -EPERM;
-	}
-	if (st.st_mode & S_IWOTH) {
-		log_error("%s %s: writable by others; anyone could change what the job runs (chmod o-w)", where,
-			  c->rootfs);
-		return -EPERM;
-	}
-	const char *cmd = c->argv && c->argv[0] ? c->argv[0] : "/bin/sh";
-	if (!tree_has_file(tree, "/bin/sh") && !tree_has_command(tree, cmd)) {
-		log_error("%s %s: has neither /bin/sh nor %s; not a root file system (see rootfs/mkrootfs)", where,
-			  c->rootfs, cmd);
-		return -ENOEXEC;
-	}
-	return 0;
-}
-
 int rootfs_cache_root(const struct brig_config *c, char *buf, size_t len)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");

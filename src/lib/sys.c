@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,4 +26,16 @@ int sys_openat2(int dirfd, const char *path, const struct open_how *how)
 {
 	long r = syscall(SYS_openat2, dirfd, path, how, sizeof *how);
 	return r < 0 ? -errno : (int)r;
+}
+
+int sys_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(text);
+	ssize_t n = write(fd, text, len);
+	int r = n < 0 ? -errno : (size_t)n == len ? 0 : -EIO;
+	close(fd);
+	return r;
 }

@@ -173,7 +173,7 @@ static int setup_job_end(pid_t pid, const struct net_addrs *a, const char **what
 	return 0;
 }
 
-int net_veth_setup(const char *ifname, pid_t pid, const struct net_addrs *a, char *err, size_t errlen)
+int net_veth_setup(const char *ifname, pid_t pid, const struct net_addrs *a, struct brig_err *e)
 {
 	_cleanup_(nl_sockp) struct nl_sock *s = route_socket();
 	const char *what = "cannot open a netlink socket";
@@ -191,8 +191,7 @@ int net_veth_setup(const char *ifname, pid_t pid, const struct net_addrs *a, cha
 		goto fail;
 	return 0;
 fail:
-	snprintf(err, errlen, "net veth: %s (%s): %s", what, ifname, strerror(-r));
-	return r;
+	return err_set(e, r, "net veth: %s (%s): %s", what, ifname, strerror(-r));
 }
 
 static int read_int(const char *path, int *v)
@@ -213,16 +212,14 @@ static int write_str(const char *path, const char *v)
 	return write(fd, v, strlen(v)) == (ssize_t)strlen(v) ? 0 : -errno;
 }
 
-int net_host_forwarding(char *err, size_t errlen)
+int net_host_forwarding(struct brig_err *err)
 {
 	static const char v4[] = "/proc/sys/net/ipv4/ip_forward", v6[] = "/proc/sys/net/ipv6/conf/all/forwarding";
 	int on = 0, r;
 	if ((r = read_int(v4, &on)) == 0 && !on)
 		r = write_str(v4, "1");
-	if (r < 0) {
-		snprintf(err, errlen, "net veth: cannot turn on IPv4 forwarding (%s): %s", v4, strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return err_set(err, r, "net veth: cannot turn on IPv4 forwarding (%s): %s", v4, strerror(-r));
 	on = 0;
 	if (read_int(v6, &on) < 0 || on)
 		return 0; /* no IPv6 on this host, or already forwarding */
@@ -237,9 +234,7 @@ int net_host_forwarding(char *err, size_t errlen)
 		if (read_int(path, &ra) == 0 && ra == 1)
 			write_str(path, "2");
 	}
-	if ((r = write_str(v6, "1")) < 0) {
-		snprintf(err, errlen, "net veth: cannot turn on IPv6 forwarding (%s): %s", v6, strerror(-r));
-		return r;
-	}
+	if ((r = write_str(v6, "1")) < 0)
+		return err_set(err, r, "net veth: cannot turn on IPv6 forwarding (%s): %s", v6, strerror(-r));
 	return 0;
 }

@@ -59,21 +59,6 @@ const char *env_get(char *const *env, const char *name)
 	return NULL;
 }
 
-bool env_passes(const struct brig_config *c, const char *name)
-{
-	bool pass = false;
-	for (size_t p = 0; p < c->n_env_pass; p++) {
-		const char *pat = c->env_pass[p];
-		if (pat[0] == '!') {
-			if (env_name_matches(pat + 1, name))
-				return false;
-		} else if (env_name_matches(pat, name)) {
-			pass = true;
-		}
-	}
-	return pass;
-}
-
 int env_build(const struct brig_config *c, char *const *host, const char *home, char ***out)
 {
 	static const char *const from_host[] = { "TERM", "LANG" };
@@ -96,7 +81,7 @@ int env_build(const struct brig_config *c, char *const *host, const char *home, 
 			continue;
 		memcpy(name, *h, len);
 		name[len] = '\0';
-		if (env_passes(c, name) && (r = put(&e, strdup(*h))) < 0)
+		if (config_env_passes(c, name) && (r = put(&e, strdup(*h))) < 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < c->n_env_set; i++)

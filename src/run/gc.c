@@ -15,6 +15,7 @@
 #include "brig/cgroup/cgroup.h"
 #include "brig/net/firewall.h"
 #include "brig/run/gc.h"
+#include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/lib/rmtree.h"
 #include "brig/net/net_pool.h"
@@ -135,11 +136,11 @@ int gc_main(int argc, char **argv)
 	(void)argv;
 	if (argc > 1) {
 		log_error("gc: takes no arguments");
-		return 125;
+		return EXIT_BRIG;
 	}
 	if (geteuid() != 0) {
 		log_error("gc: needs root (leases, firewall rules and brig's cgroups are root's)");
-		return 125;
+		return EXIT_BRIG;
 	}
 	/* Leases no process holds: the jobs they name are dead. */
 	int r = net_lease_sweep(remove_job_firewall, &g);

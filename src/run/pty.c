@@ -20,30 +20,6 @@
 #include "brig/run/pty.h"
 #include "brig/lib/util.h"
 
-static const char *const mode_names[] = { [PTY_AUTO] = "auto", [PTY_ALWAYS] = "always", [PTY_NEVER] = "never" };
-
-int cli_set_pty(struct brig_config *c, const char *a, const char **why)
-{
-	*why = "expected auto, always or never";
-	for (size_t i = 0; i < ARRAY_SIZE(mode_names); i++)
-		if (strcmp(a, mode_names[i]) == 0) {
-			c->pty = (enum pty_mode)i;
-			c->pty_set = true;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-int cli_show_pty(const struct brig_config *c, size_t i, char **out)
-{
-	(void)i;
-	*out = NULL;
-	if (!c->pty_set)
-		return 0;
-	*out = strdup(mode_names[c->pty]);
-	return *out ? 0 : -ENOMEM;
-}
-
 bool pty_wanted(const struct brig_config *c)
 {
 	switch (c->pty) {

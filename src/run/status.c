@@ -1,19 +1,15 @@
 /* JSON status events, one object per line, written with json-c. */
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "brig/lib/exit.h"
+#include "brig/lib/json.h"
 #include "brig/run/status.h"
 #include "brig/lib/util.h"
-
-static void json_putp(json_object **o)
-{
-	json_object_put(*o);
-}
 
 int status_open(const struct brig_config *c, int *fd)
 {
@@ -28,24 +24,6 @@ int status_open(const struct brig_config *c, int *fd)
 		return *fd < 0 ? -errno : 0;
 	}
 	return 0;
-}
-
-static char *finish(json_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	char *line = NULL;
-	if (!s || asprintf(&line, "%s\n", s) < 0)
-		return NULL;
-	return line;
-}
-
-static json_object *decimal(double v)
-{
-	/* Microseconds: as fine as these clocks honestly are, and printed as
-	 * such rather than as the nearest binary fraction. */
-	char s[32];
-	snprintf(s, sizeof s, "%.3f", v);
-	return json_object_new_double_s(v, s);
 }
 
 static json_object *event(const char *name, const char *id)
@@ -76,7 +54,7 @@ static void add_limit(json_object *limits, json_object *dropped, const char *nam
 
 char *status_format_started(const char *id, pid_t pid, const struct brig_config *c, const struct cgroup_job *cg)
 {
-	__attribute__((cleanup(json_putp))) json_object *o = event("started", id);
+	_cleanup_json_ json_object *o = event("started", id);
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "pid", json_object_new_int(pid));
@@ -91,7 +69,7 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 	add_limit(limits, dropped, "pids", l->pids ? json_object_new_int64((int64_t)l->pids) : NULL, gone & CG_PIDS,
 		  why);
 	add_limit(limits, dropped, "cpus",
-		  l->cpu_quota_us ? decimal((double)l->cpu_quota_us / CGROUP_CPU_PERIOD_US) : NULL, gone & CG_CPU, why);
+		  l->cpu_quota_us ? json_decimal((double)l->cpu_quota_us / CGROUP_CPU_PERIOD_US) : NULL, gone & CG_CPU, why);
 	/* Limits "limits" never lists: named only when dropped. */
 	json_object *scratch = json_object_new_object();
 	if (l->cpu_weight)
@@ -101,13 +79,13 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 	json_object_put(scratch);
 	json_object_object_add(o, "limits", limits);
 	json_object_object_add(o, "limits_dropped", dropped);
-	return finish(o);
+	return json_line(o);
 }
 
 
 char *status_format_exited(const char *id, const struct status_exit *e)
 {
-	__attribute__((cleanup(json_putp))) json_object *o = event("exited", id);
+	_cleanup_json_ json_object *o = event("exited", id);
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "exit_code", e->signal ? NULL : json_object_new_int(e->exit_code));
@@ -120,9 +98,9 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	json_object_object_add(o, "signal", e->signal ? json_object_new_string(signame) : NULL);
 	json_object_object_add(o, "timed_out", json_object_new_boolean(e->timed_out));
 	json_object_object_add(o, "oom_killed", json_object_new_boolean(e->oom_killed));
-	json_object_object_add(o, "wall_time_ms", decimal(e->wall_ms));
-	json_object_object_add(o, "cpu_user_ms", decimal(e->cpu_user_ms));
-	json_object_object_add(o, "cpu_system_ms", decimal(e->cpu_system_ms));
+	json_object_object_add(o, "wall_time_ms", json_decimal(e->wall_ms));
+	json_object_object_add(o, "cpu_user_ms", json_decimal(e->cpu_user_ms));
+	json_object_object_add(o, "cpu_system_ms", json_decimal(e->cpu_system_ms));
 	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
 	json_object_object_add(o, "denials", json_object_new_int64((int64_t)e->denials));
 	json_object_object_add(o, "memory_peak_bytes",
@@ -152,17 +130,17 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	}
 	if (names)
 		json_object_object_add(o, "egress_names", names);
-	return finish(o);
+	return json_line(o);
 }
 
 char *status_format_failed(const char *id, const char *message)
 {
-	__attribute__((cleanup(json_putp))) json_object *o = event("failed", id);
+	_cleanup_json_ json_object *o = event("failed", id);
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "message", json_object_new_string(message));
-	json_object_object_add(o, "exit_code", json_object_new_int(125));
-	return finish(o);
+	json_object_object_add(o, "exit_code", json_object_new_int(EXIT_BRIG));
+	return json_line(o);
 }
 
 /* A job names its processes as it likes (PR_SET_NAME takes any bytes),
@@ -176,11 +154,11 @@ static void printable(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-char *status_format_denied(const char *id, const struct status_denial *d)
+char *status_format_denied(const char *id, const struct seccomp_denial *d)
 {
 	char comm[64];
 	printable(d->comm, comm, sizeof comm);
-	__attribute__((cleanup(json_putp))) json_object *o = event("denied", id);
+	_cleanup_json_ json_object *o = event("denied", id);
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "kind", json_object_new_string("seccomp"));
@@ -191,12 +169,12 @@ char *status_format_denied(const char *id, const struct status_denial *d)
 	json_object_object_add(o, "action", json_object_new_string(d->action));
 	const char *err = d->err ? strerrorname_np(d->err) : NULL;
 	json_object_object_add(o, "errno", err ? json_object_new_string(err) : NULL);
-	return finish(o);
+	return json_line(o);
 }
 
 char *status_format_egress_denied(const char *id, const struct dns_event *e)
 {
-	__attribute__((cleanup(json_putp))) json_object *o = event("egress-denied", id);
+	_cleanup_json_ json_object *o = event("egress-denied", id);
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "name", json_object_new_string(e->name));
@@ -206,7 +184,7 @@ char *status_format_egress_denied(const char *id, const struct dns_event *e)
 	json_object_object_add(o, "reason", json_object_new_string(e->reason));
 	json_object_object_add(o, "count", json_object_new_int64((int64_t)e->count));
 	json_object_object_add(o, "suppressed", json_object_new_int64((int64_t)e->suppressed));
-	return finish(o);
+	return json_line(o);
 }
 
 int status_write(int fd, const char *line)

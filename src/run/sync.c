@@ -1,5 +1,4 @@
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,18 +18,11 @@ int sync_send(int fd, enum sync_type type, int err, int status, const char *text
 	return n < 0 ? -errno : 0;
 }
 
-/* Setup failures in the child: the text is the whole line the supervisor
- * prints, the errno is appended the way perror would. */
-int sync_sendf(int fd, int err, const char *fmt, ...)
+/* Setup failures in the child: the error's line is the whole line the
+ * supervisor prints. */
+int sync_send_err(int fd, const struct brig_err *e)
 {
-	char buf[sizeof(((struct sync_msg *)0)->text)];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (err && n >= 0 && (size_t)n < sizeof buf)
-		snprintf(buf + n, sizeof buf - (size_t)n, ": %s", strerror(err));
-	return sync_send(fd, SYNC_SETUP_FAILED, err, 0, buf);
+	return sync_send(fd, SYNC_SETUP_FAILED, -e->code, 0, err_message(e));
 }
 
 int sync_send_fd(int fd, enum sync_type type, int passed)

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "brig/lib/sys.h"
 #include "brig/run/userns.h"
 #include "brig/lib/util.h"
 
@@ -16,13 +17,7 @@ static int write_file(pid_t pid, const char *name, const char *text)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t len = (ssize_t)strlen(text);
-	if (write(fd, text, (size_t)len) != len)
-		return -errno;
-	return 0;
+	return sys_write_file(path, text);
 }
 
 int userns_write_maps(pid_t child, const struct brig_config *c)
@@ -44,60 +39,6 @@ int userns_write_maps(pid_t child, const struct brig_config *c)
 	if (c->rootless && (r = write_file(child, "setgroups", "deny")) < 0)
 		return r;
 	return write_file(child, "gid_map", gmap);
-}
-
-static int idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid, uint32_t count)
-{
-	int ready[2];
-	if (pipe2(ready, O_CLOEXEC) < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(ready[0]);
-		close(ready[1]);
-		return -e;
-	}
-	if (pid == 0) {
-		/* Only lives long enough for its namespace to be described. */
-		char ok = unshare(CLONE_NEWUSER) == 0 ? 1 : 0;
-		(void)!write(ready[1], &ok, 1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	char ok = 0;
-	int r = read(ready[0], &ok, 1) == 1 && ok ? 0 : -EPERM;
-	close(ready[0]);
-	char map[64], path[64];
-	if (r == 0) {
-		snprintf(map, sizeof map, "%u %u %u\n", (unsigned)host_uid, (unsigned)to_uid, (unsigned)count);
-		r = write_file(pid, "uid_map", map);
-	}
-	if (r == 0) {
-		snprintf(map, sizeof map, "%u %u %u\n", (unsigned)host_gid, (unsigned)to_gid, (unsigned)count);
-		r = write_file(pid, "gid_map", map);
-	}
-	if (r == 0) {
-		snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
-		r = open(path, O_RDONLY | O_CLOEXEC);
-		if (r < 0)
-			r = -errno;
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return r;
-}
-
-int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid)
-{
-	return idmap_fd(host_uid, host_gid, to_uid, to_gid, 1);
-}
-
-int userns_idmap_range_fd(uid_t host_base, uid_t to_base, uint32_t count)
-{
-	return idmap_fd(host_base, host_base, to_base, to_base, count);
 }
 
 int userns_owner_begin(const struct brig_config *c, struct userns_owner *o)

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "brig/seccomp/seccomp.h"
-#include "brig/run/sync.h"
 #include "brig/lib/util.h"
 
 static void ctx_releasep(scmp_filter_ctx *c)
@@ -233,17 +232,16 @@ void seccomp_program_free(struct seccomp_program *prog)
 	memset(prog, 0, sizeof *prog);
 }
 
-int seccomp_load_job(const struct seccomp_program *prog, int sync_fd)
+int seccomp_load_job(const struct seccomp_program *prog, int *listener)
 {
+	*listener = -1;
 	if (!prog->known.filter)
 		return 0;
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog->known) < 0)
 		return -errno;
-	long listener = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-				&prog->refusals);
-	if (listener < 0)
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog->refusals);
+	if (fd < 0)
 		return -errno;
-	int r = sync_send_fd(sync_fd, SYNC_LISTENER, (int)listener);
-	close((int)listener);
-	return r;
+	*listener = (int)fd;
+	return 0;
 }

@@ -28,7 +28,6 @@
 
 #include "brig/lib/log.h"
 #include "brig/seccomp/seccomp_notify.h"
-#include "brig/run/status.h"
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
 
@@ -51,12 +50,12 @@ struct notify_counts {
 	double cpu_ms;
 };
 
-int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, const char *job_id,
-			  int status_fd, bool quiet)
+int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, seccomp_denial_fn *on_denial,
+			  void *ctx, int sink_fd, bool quiet)
 {
 	struct seccomp_notif_sizes sizes;
-	*n = (struct seccomp_notifier){ .fd = -1, .policy = p, .job_id = job_id, .status_fd = status_fd,
-					.quiet = quiet, .handler_pidfd = -1 };
+	*n = (struct seccomp_notifier){ .fd = -1, .policy = p, .on_denial = on_denial, .ctx = ctx,
+					.sink_fd = sink_fd, .quiet = quiet, .handler_pidfd = -1 };
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
 		return -errno;
 	/* The kernel may know a larger struct than these headers. */
@@ -140,7 +139,7 @@ static void report(struct seccomp_notifier *n, const struct seccomp_notif *req, 
 	char comm[64];
 	describe((pid_t)req->pid, &tgid, &pid, comm, sizeof comm);
 	_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(req->data.arch, req->data.nr);
-	struct status_denial d = {
+	struct seccomp_denial d = {
 		.syscall = name ? name : "?",
 		.nr = req->data.nr,
 		.pid = pid,
@@ -148,8 +147,8 @@ static void report(struct seccomp_notifier *n, const struct seccomp_notif *req, 
 		.action = action_name(r),
 		.err = r->action == SC_ERRNO ? r->err : 0,
 	};
-	_cleanup_free_ char *line = status_format_denied(n->job_id, &d);
-	status_write(n->status_fd, line);
+	if (n->on_denial)
+		n->on_denial(n->ctx, &d);
 	if (count == 1 && !n->quiet)
 		log_warn("%s %s(2) to pid %d (%s)", r->action == SC_LOG ? "logged" : "denied", d.syscall, (int)pid,
 			 comm);
@@ -211,7 +210,7 @@ __attribute__((noreturn)) static void handler_main(struct seccomp_notifier *n)
 {
 	/* Nothing of the supervisor's but the listener, the status and
 	 * stderr: a copy of the janitor's pipe would keep it waiting. */
-	int keep[] = { 2, n->fd, n->status_fd };
+	int keep[] = { 2, n->fd, n->sink_fd };
 	for (int i = 0; i < 3; i++)
 		for (int k = i + 1; k < 3; k++)
 			if (keep[k] < keep[i]) {

@@ -1076,4 +1076,12 @@ Test(gha_lab, a_step_reaches_allowed_names_never_metadata_or_the_host)
 	}
 	cr_expect_str_eq(kv_get(h.o.data, "ok") ?: "?", "ok hello", "the allowed name is not reachable" HOOK_FMT, HOOK_ARGS(h));
 	cleanup(&r);
+	/* Nothing of the steps' networks is left on the runner's host: no
+	 * firewall chain of a job, no brig-JOB veth end. */
+	snprintf(cmd, sizeof cmd,
+		 "ip netns exec %s nft list table inet brig 2>/dev/null | grep -c 'chain job' || true; "
+		 "ip -n %s -o link | grep -c ': brig-' || true",
+		 host_ns, host_ns);
+	char *left = command_output(cmd, NULL);
+	cr_expect_str_eq(left, "0\n0\n", "job chains, then links, left on the host after cleanup_job:\n%s", left);
 }

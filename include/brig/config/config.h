@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "brig/cgroup/cgroup.h"
+#include "brig/config/limits.h"
 #include "brig/config/net_config.h"
 
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
@@ -150,12 +150,21 @@ int config_finish(struct brig_config *c);
 int config_check(const struct brig_config *c, struct brig_reporter *rep);
 /* The network directives' part of config_check (config_net.c). */
 int config_check_net(const struct brig_config *c, struct brig_reporter *rep);
+/* The tree exists, is a directory owned by root (or by the caller when
+ * unprivileged), is not writable by others, and holds /bin/sh or the
+ * command: the rootfs directive's part of config_finish (config_rootfs.c).
+ * Logs one line naming the problem; -errno. */
+int config_check_rootfs(const struct brig_config *c);
 /* The network's part of config_finish: root for veth, the resolvers. */
 int config_finish_net(struct brig_config *c);
 
 /* The mode that applies: ROOTFS_MODE_DEFAULT resolved. */
 enum rootfs_mode config_rootfs_mode(const struct brig_config *c);
 
+/* Whether --env-pass lets the host variable name through: it matches a
+ * pattern and no negated one ("!NAME", "!PREFIX_*"), whatever their order,
+ * so a profile can pass a family of variables but one secret of it. */
+bool config_env_passes(const struct brig_config *c, const char *name);
 /* A random job id in c->job_id. */
 int config_new_job_id(struct brig_config *c);
 /* Records where a setting came from (copies o->file). */

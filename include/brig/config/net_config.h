@@ -4,8 +4,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "brig/net/firewall.h"
+#include <stdint.h>
+
 #include "brig/lib/util.h"
+
+/* One egress-allow or egress-deny rule, as the firewall applies it. */
+struct fw_rule {
+	struct cidr dst;
+	uint16_t port_lo, port_hi; /* 0, 0: every port */
+	uint8_t proto;             /* 0: tcp and udp (or any protocol without ports); IPPROTO_TCP; IPPROTO_UDP */
+	bool allow;                /* egress-allow; false: egress-deny */
+};
 
 enum net_mode { NET_NONE, NET_VETH, NET_HOST };
 

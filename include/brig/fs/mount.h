@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "brig/config/config.h"
+#include "brig/lib/err.h"
 
 /* The top-level name under which the child stages overlay layers; never
  * taken from a tree. */
@@ -52,11 +53,11 @@ struct mount_plan {
 };
 #define MOUNT_PLAN_INIT { .upper_fd = -1, .passwd_fd = -1, .group_fd = -1 }
 
-/* On failure writes one line naming the problem to err. */
-int mount_plan_open(const struct brig_config *c, struct mount_plan *p, char *err, size_t errlen);
+/* On failure fills e with one line naming the problem (brig/lib/err.h). */
+int mount_plan_open(const struct brig_config *c, struct mount_plan *p, struct brig_err *e);
 void mount_plan_free(struct mount_plan *p);
 
 /* Child side, in the new user and mount namespaces with all capabilities
  * there: builds the root, pivots into it, detaches the host's root. */
-int mount_build_root(const struct brig_config *c, const struct mount_plan *p, const char *hostname, char *err,
-		     size_t errlen);
+int mount_build_root(const struct brig_config *c, const struct mount_plan *p, const char *hostname,
+		     struct brig_err *e);

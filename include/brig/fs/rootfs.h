@@ -1,16 +1,11 @@
-/* Root trees and caches on the host side: the checks a prepared tree must
- * pass before a job may use it, and the host state a job's root needs (a
- * lock on the tree, the per-job overlay directory, the cache
- * directories), created before the job and removed after it. */
+/* Root trees and caches on the host side: the host state a job's root
+ * needs (a lock on the tree, the per-job overlay directory, the cache
+ * directories), created before the job and removed after it. The checks a
+ * prepared tree must pass are config_check_rootfs (brig/config/config.h). */
 #pragma once
 #include <stddef.h>
 
 #include "brig/config/config.h"
-
-/* The tree exists, is a directory owned by root (or by the caller when
- * unprivileged), is not writable by others, and holds /bin/sh or the
- * command. Logs one line naming the problem; -errno. */
-int rootfs_check(const struct brig_config *c);
 
 /* Where the caches live: cache-dir, else BRIG_DEFAULT_CACHE_DIR as root,
  * else $XDG_CACHE_HOME/brig or $HOME/.cache/brig. -ENOENT when unknown. */

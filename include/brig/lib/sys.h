@@ -10,3 +10,7 @@ int sys_pivot_root(const char *new_root, const char *put_old);
 int sys_pidfd_send_signal(int pidfd, int sig);
 /* openat2(); returns the fd. */
 int sys_openat2(int dirfd, const char *path, const struct open_how *how);
+
+/* Writes text to an existing file (procfs, cgroupfs) in one write(2);
+ * a short write is -EIO. */
+int sys_write_file(const char *path, const char *text);

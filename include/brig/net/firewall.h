@@ -25,16 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "brig/config/net_config.h"
 #include "brig/lib/util.h"
 
 #define FIREWALL_TABLE "brig"
-
-struct fw_rule {
-	struct cidr dst;
-	uint16_t port_lo, port_hi; /* 0, 0: every port */
-	uint8_t proto;             /* 0: tcp and udp (or any protocol without ports); IPPROTO_TCP; IPPROTO_UDP */
-	bool allow;                /* egress-allow; false: egress-deny */
-};
 
 struct fw_job {
 	const char *id;            /* names the job's chains and counters */

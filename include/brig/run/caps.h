@@ -1,6 +1,7 @@
 /* Capabilities and the other per-process privileges of the job. */
 #pragma once
 #include "brig/config/config.h"
+#include "brig/lib/err.h"
 
 /* The capabilities of `caps container-root`: what CI images expect of root
  * in a container (chown, DAC, setuid/setgid, kill, low ports...), never
@@ -15,8 +16,8 @@ size_t caps_effective_list(const struct brig_config *c, int *out, size_t max);
 /* Drops every capability the config does not keep, from all five sets
  * (bounding and ambient included), switches to the job's user and sets
  * no_new_privs. Kept capabilities survive the execve that follows.
- * Writes one line to err on failure. */
-int caps_enter_job_identity(const struct brig_config *c, char *err, size_t errlen);
+ * Fills e on failure (brig/lib/err.h). */
+int caps_enter_job_identity(const struct brig_config *c, struct brig_err *e);
 
 /* For brig's init once the job runs: no capability at all, not dumpable
  * (so the job cannot ptrace it), no_new_privs. */

@@ -10,9 +10,5 @@
  * Pure: host is an environ-style vector. Free with env_free. */
 int env_build(const struct brig_config *c, char *const *host, const char *home, char ***out);
 void env_free(char **env);
-/* Whether --env-pass lets the host variable name through: it matches a
- * pattern and no negated one ("!NAME", "!PREFIX_*"), whatever their order,
- * so a profile can pass a family of variables but one secret of it. */
-bool env_passes(const struct brig_config *c, const char *name);
 /* The value of name in a "K=V" vector, or NULL. */
 const char *env_get(char *const *env, const char *name);

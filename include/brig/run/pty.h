@@ -8,10 +8,6 @@
 
 #include "brig/config/config.h"
 
-/* The `pty` option: the table's setter and formatter. */
-int cli_set_pty(struct brig_config *c, const char *a, const char **why);
-int cli_show_pty(const struct brig_config *c, size_t i, char **out);
-
 /* Supervisor: whether this job gets a terminal (auto: brig's stdin and
  * stdout are both terminals, as under an agent that runs it on a pty). */
 bool pty_wanted(const struct brig_config *c);

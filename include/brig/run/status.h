@@ -1,11 +1,13 @@
 /* JSON status events (one object per line) on --status-fd/--status-file. */
 #pragma once
-#include "brig/net/firewall.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "brig/cgroup/cgroup.h"
 #include "brig/config/config.h"
+#include "brig/net/firewall.h"
+#include "brig/seccomp/seccomp_notify.h"
 #include "brig/net/dns_responder.h"
 
 struct status_exit {
@@ -24,15 +26,6 @@ struct status_exit {
 	size_t n_egress_names;
 };
 
-struct status_denial {
-	const char *syscall;
-	int nr;
-	pid_t pid; /* as the job sees it */
-	const char *comm;
-	const char *action; /* errno, kill, log */
-	int err;            /* for errno */
-};
-
 /* Opens the sink the config names; -1 in *fd when there is none. */
 int status_open(const struct brig_config *c, int *fd);
 
@@ -44,7 +37,7 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 char *status_format_exited(const char *id, const struct status_exit *e);
 /* brig could not set the job up; nothing of it ran. */
 char *status_format_failed(const char *id, const char *message);
-char *status_format_denied(const char *id, const struct status_denial *d);
+char *status_format_denied(const char *id, const struct seccomp_denial *d);
 
 /* egress by name: a name or an answer the job's DNS responder refused. */
 char *status_format_egress_denied(const char *id, const struct dns_event *e);

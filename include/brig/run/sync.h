@@ -4,6 +4,8 @@
 #pragma once
 #include <stdbool.h>
 
+#include "brig/lib/err.h"
+
 enum sync_type {
 	SYNC_GO = 1,       /* supervisor -> init: identity maps written, carry on */
 	SYNC_SETUP_FAILED, /* init -> supervisor: err + text; nothing of the job ran */
@@ -24,7 +26,8 @@ struct sync_msg {
 };
 
 int sync_send(int fd, enum sync_type type, int err, int status, const char *text);
-__attribute__((format(printf, 3, 4))) int sync_sendf(int fd, int err, const char *fmt, ...);
+/* SYNC_SETUP_FAILED with the error's errno and line (brig/lib/err.h). */
+int sync_send_err(int fd, const struct brig_err *e);
 /* Sends a message of type with fd attached (none when passed < 0). */
 int sync_send_fd(int fd, enum sync_type type, int passed);
 /* 1: a message was read; 0: EOF; -errno on error. A passed fd arrives

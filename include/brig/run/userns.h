@@ -1,5 +1,4 @@
-/* User namespaces: the job's id maps, and helper namespaces whose only use
- * is to describe an idmapped mount. */
+/* The job's user namespace: its id maps (idmapped mounts: brig/fs/idmap.h). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,16 +9,6 @@
 /* Parent side: writes uid_map, setgroups and gid_map of the child. Root:
  * 0..count-1 -> base..; unprivileged: 0 -> the caller's own ids. */
 int userns_write_maps(pid_t child, const struct brig_config *c);
-
-/* A user namespace fd mapping host id (host_uid, host_gid) -> (to_uid,
- * to_gid), for MOUNT_ATTR_IDMAP: files the host sees owned by the first
- * pair appear owned by the second to whoever uses the mount. */
-int userns_idmap_fd(uid_t host_uid, gid_t host_gid, uid_t to_uid, gid_t to_gid);
-
-/* The same for a range: host ids host_base.. appear as to_base.. (uids
- * and gids alike), count of them. A prepared tree's owners become the
- * job's own ids this way. */
-int userns_idmap_range_fd(uid_t host_base, uid_t to_base, uint32_t count);
 
 /* Whose the job's user namespace is. The kernel charges the per-user
  * counts of /proc/sys/user (inotify instances and watches, fanotify groups,
@@ -40,5 +29,5 @@ void userns_owner_child(const struct userns_owner *o);
 
 /* The namespace's own ceilings on those counts (its /proc/sys/user/max_*),
  * written from a helper that joins it: a job gets at most these, whatever
- * the host's are. The defaults: see USERNS_LIMITS in userns.c and brig(1). */
+ * the host's are. The values: the limits[] table in userns.c, and brig(1). */
 int userns_set_limits(pid_t child, const struct brig_config *c);

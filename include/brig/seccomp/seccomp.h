@@ -75,9 +75,9 @@ int seccomp_compile_cached(const struct seccomp_policy *p, int *fd);
 /* Reads the programs back from such a memfd. */
 int seccomp_program_read(int fd, struct seccomp_program *prog);
 void seccomp_program_free(struct seccomp_program *prog);
-/* Job side, last step: loads both filters and hands the listener to the
- * supervisor over sync_fd. */
-int seccomp_load_job(const struct seccomp_program *prog, int sync_fd);
+/* Job side, last step: loads both filters; *listener is the refusal
+ * filter's notification fd for the supervisor (-1 for `seccomp none`). */
+int seccomp_load_job(const struct seccomp_program *prog, int *listener);
 
 /* Builtin copies of profiles/seccomp/NAME.policy (generated at build). */
 const char *seccomp_builtin_policy(const char *name);

@@ -10,11 +10,23 @@ struct seccomp_notif;
 struct seccomp_notif_resp;
 struct notify_counts;
 
+/* One refused call, as the supervisor reports it. */
+struct seccomp_denial {
+	const char *syscall;
+	int nr;
+	pid_t pid; /* as the job sees it */
+	const char *comm;
+	const char *action; /* errno, kill, log */
+	int err;            /* for errno */
+};
+typedef void seccomp_denial_fn(void *ctx, const struct seccomp_denial *d);
+
 struct seccomp_notifier {
 	int fd; /* the listener the job sent; -1 until then, and once the handler has it */
 	const struct seccomp_policy *policy;
-	const char *job_id;
-	int status_fd;
+	seccomp_denial_fn *on_denial; /* the status event; NULL: none */
+	void *ctx;
+	int sink_fd; /* what on_denial writes to: the handler process keeps it */
 	bool quiet;
 	size_t req_size, resp_size;
 	struct seccomp_notif *req; /* one of each for every notification */
@@ -24,8 +36,8 @@ struct seccomp_notifier {
 	int handler_pidfd;
 };
 
-int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, const char *job_id,
-			  int status_fd, bool quiet);
+int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, seccomp_denial_fn *on_denial,
+			  void *ctx, int sink_fd, bool quiet);
 /* Reads, decides, answers and reports one notification, in this process. */
 int seccomp_notifier_handle(struct seccomp_notifier *n);
 /* Hands n->fd to a handler process of its own, in the cgroup cgroup_fd

@@ -11,6 +11,7 @@
 #include "brig/cli/cli.h"
 #include "brig/config/config.h"
 #include "brig/cli/profile.h"
+#include "helpers/unit.h"
 
 static struct brig_config cfg;
 static char dir[256];
@@ -23,9 +24,7 @@ static void setup(void)
 	cr_redirect_stderr();
 	config_init(&cfg);
 	n_made = 0;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 }
 
 static void teardown(void)
@@ -77,15 +76,6 @@ static const char *put_bytes(const char *rel, const char *text, size_t len)
 static const char *put_file(const char *rel, const char *text)
 {
 	return put_bytes(rel, text, strlen(text));
-}
-
-static char *stderr_text(void)
-{
-	static char text[8192];
-	fflush(stderr);
-	size_t n = fread(text, 1, sizeof text - 1, cr_get_redirected_stderr());
-	text[n] = '\0';
-	return text;
 }
 
 static void assert_stderr_is(const char *fmt, const char *path)

@@ -16,6 +16,7 @@
 #include "brig/cli/cli.h"
 #include "brig/config/config.h"
 #include "brig/cli/profile.h"
+#include "helpers/unit.h"
 
 static struct brig_config cfg;
 static char dir[256];
@@ -24,9 +25,7 @@ static void setup(void)
 {
 	cr_redirect_stderr();
 	config_init(&cfg);
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 }
 
 static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -92,15 +91,6 @@ static char *expand_at(const char *want)
 			buf[n++] = *w;
 	buf[n] = '\0';
 	return buf;
-}
-
-static char *stderr_text(void)
-{
-	static char text[16384];
-	fflush(stderr);
-	size_t n = fread(text, 1, sizeof text - 1, cr_get_redirected_stderr());
-	text[n] = '\0';
-	return text;
 }
 
 static void assert_stderr(const char *want)

@@ -15,6 +15,7 @@
 #include "brig/cli/cli.h"
 #include "brig/config/config.h"
 #include "brig/cli/profile.h"
+#include "helpers/unit.h"
 
 static struct brig_config cfg;
 static char dir[256];
@@ -23,9 +24,7 @@ static void setup(void)
 {
 	cr_redirect_stderr();
 	config_init(&cfg);
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 }
 
 static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -79,15 +78,6 @@ static char *expand_at(const char *want)
 			buf[n++] = *w;
 	buf[n] = '\0';
 	return buf;
-}
-
-static char *stderr_text(void)
-{
-	static char text[8192];
-	fflush(stderr);
-	size_t n = fread(text, 1, sizeof text - 1, cr_get_redirected_stderr());
-	text[n] = '\0';
-	return text;
 }
 
 static int parse_into(struct brig_config *c, char **argv)

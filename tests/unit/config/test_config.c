@@ -10,6 +10,7 @@
 
 #include "brig/cli/cli.h"
 #include "brig/config/config.h"
+#include "helpers/unit.h"
 
 static struct brig_config cfg;
 static char *command[] = { "true", NULL };
@@ -20,9 +21,7 @@ static void setup(void)
 	cr_redirect_stderr();
 	config_init(&cfg);
 	cfg.argv = command;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 	snprintf(file, sizeof file, "%s/file", dir);
 	snprintf(subdir, sizeof subdir, "%s/dir", dir);
 	snprintf(missing, sizeof missing, "%s/missing", dir);
@@ -84,15 +83,6 @@ static int closed_fd(void)
 	cr_assert_geq(fd, 0);
 	close(fd);
 	return fd;
-}
-
-static char *stderr_text(void)
-{
-	static char text[4096];
-	fflush(stderr);
-	size_t n = fread(text, 1, sizeof text - 1, cr_get_redirected_stderr());
-	text[n] = '\0';
-	return text;
 }
 
 /* config_init / config_free */

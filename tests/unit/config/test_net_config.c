@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "brig/net/dns.h"
+#include "brig/config/dns.h"
 #include "brig/config/net_config.h"
 #include "brig/net/net_pool.h"
 

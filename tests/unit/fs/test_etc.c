@@ -9,6 +9,7 @@
 
 #include "brig/config/config.h"
 #include "brig/fs/etc.h"
+#include "helpers/unit.h"
 
 #define ROOT_PASSWD "root:x:0:0:root:/root:/bin/sh\n"
 #define NOBODY_PASSWD "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
@@ -184,9 +185,7 @@ static int dirfd_ = -1;
 static void gen_setup(void)
 {
 	config_init(&cfg);
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 	dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cr_assert_geq(dirfd_, 0);
 }
@@ -305,9 +304,7 @@ Test(etc_generate, fails_on_a_closed_directory_fd)
 Test(etc, only_system_accounts_of_the_tree_are_added)
 {
 	char dir[512];
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-etc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cr_assert_geq(d, 0);
 	int out = openat(d, "passwd", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

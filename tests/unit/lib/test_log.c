@@ -4,17 +4,9 @@
 #include <string.h>
 
 #include "brig/lib/log.h"
+#include "helpers/unit.h"
 
 TestSuite(log, .init = cr_redirect_stderr);
-
-static char *stderr_text(void)
-{
-	static char text[8192];
-	fflush(stderr);
-	size_t n = fread(text, 1, sizeof text - 1, cr_get_redirected_stderr());
-	text[n] = '\0';
-	return text;
-}
 
 Test(log, error_is_one_prefixed_line)
 {

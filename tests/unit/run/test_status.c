@@ -11,6 +11,7 @@
 
 #include "brig/config/config.h"
 #include "brig/run/status.h"
+#include "helpers/unit.h"
 
 static struct brig_config cfg;
 static char *line;
@@ -343,9 +344,7 @@ static char dir[256], path[300];
 static void file_setup(void)
 {
 	setup();
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/status.jsonl", dir);
 }
 
@@ -400,7 +399,7 @@ Test(status, failed_carries_the_message_and_exit_code_125)
 	assert_int(obj, "exit_code", 125);
 }
 
-static const struct status_denial denial = {
+static const struct seccomp_denial denial = {
 	.syscall = "mount", .nr = 165, .pid = 7, .comm = "make", .action = "errno", .err = EPERM,
 };
 
@@ -421,7 +420,7 @@ Test(status, denied_names_the_call_the_process_and_the_answer)
 
 Test(status, denied_without_errno_has_a_null_errno)
 {
-	struct status_denial d = denial;
+	struct seccomp_denial d = denial;
 	d.action = "kill";
 	d.err = 0;
 	line = status_format_denied("j", &d);
@@ -435,7 +434,7 @@ Test(status, denied_without_errno_has_a_null_errno)
  * JSON text, which is UTF-8. */
 Test(status, denied_line_is_utf8_whatever_the_job_calls_itself)
 {
-	struct status_denial d = denial;
+	struct seccomp_denial d = denial;
 	d.comm = "ev\xff\xfeil\n";
 	line = status_format_denied("j", &d);
 	obj = parse_line(line);

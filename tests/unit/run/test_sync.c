@@ -190,55 +190,48 @@ Test(sync, recv_on_a_non_socket_is_an_error)
 	close(fd);
 }
 
-/* sync_sendf */
+/* sync_send_err */
 
-Test(sync_sendf, sends_a_setup_failure_with_the_errno_appended, .init = setup, .fini = teardown)
+Test(sync_send_err, sends_a_setup_failure_with_the_errors_line, .init = setup, .fini = teardown)
 {
 	struct sync_msg m;
-	cr_assert_eq(sync_sendf(sv[0], ENOENT, "--bind %s", "/nope"), 0);
+	struct brig_err e = BRIG_ERR_INIT;
+	err_at(&e, -ENOENT, "--bind /nope", NULL);
+	cr_assert_eq(sync_send_err(sv[0], &e), 0);
 	cr_assert_eq(sync_recv(sv[1], &m), 1);
 	cr_assert_eq(m.type, SYNC_SETUP_FAILED);
 	cr_assert_eq(m.err, ENOENT);
 	cr_assert_str_eq(m.text, "--bind /nope: No such file or directory");
 }
 
-Test(sync_sendf, without_errno_sends_the_text_alone, .init = setup, .fini = teardown)
+Test(sync_send_err, a_bare_code_sends_strerror, .init = setup, .fini = teardown)
 {
 	struct sync_msg m;
-	cr_assert_eq(sync_sendf(sv[0], 0, "hostname %s too long", "x"), 0);
+	struct brig_err e = { .code = -EPERM };
+	cr_assert_eq(sync_send_err(sv[0], &e), 0);
 	cr_assert_eq(sync_recv(sv[1], &m), 1);
-	cr_assert_eq(m.type, SYNC_SETUP_FAILED);
-	cr_assert_eq(m.err, 0);
-	cr_assert_str_eq(m.text, "hostname x too long");
+	cr_assert_eq(m.err, EPERM);
+	cr_assert_str_eq(m.text, strerror(EPERM));
 }
 
-Test(sync_sendf, long_text_is_truncated_without_the_errno, .init = setup, .fini = teardown)
+Test(sync_send_err, long_text_is_truncated, .init = setup, .fini = teardown)
 {
 	char text[600];
 	memset(text, 'c', sizeof text - 1);
 	text[sizeof text - 1] = '\0';
 	struct sync_msg m;
-	cr_assert_eq(sync_sendf(sv[0], EPERM, "%s", text), 0);
+	struct brig_err e = BRIG_ERR_INIT;
+	err_set(&e, -EPERM, "%s", text);
+	cr_assert_eq(sync_send_err(sv[0], &e), 0);
 	cr_assert_eq(sync_recv(sv[1], &m), 1);
 	cr_assert_eq(m.err, EPERM);
 	cr_assert_eq(strlen(m.text), TEXT_MAX);
 	cr_assert(strspn(m.text, "c") == TEXT_MAX);
 }
 
-Test(sync_sendf, errno_suffix_is_cut_at_the_end_of_the_text, .init = setup, .fini = teardown)
+Test(sync_send_err, send_failure_is_returned, .init = setup, .fini = teardown)
 {
-	char text[TEXT_MAX - 5 + 1];
-	memset(text, 'd', sizeof text - 1);
-	text[sizeof text - 1] = '\0';
-	struct sync_msg m;
-	cr_assert_eq(sync_sendf(sv[0], ENOENT, "%s", text), 0);
-	cr_assert_eq(sync_recv(sv[1], &m), 1);
-	cr_assert_eq(strlen(m.text), TEXT_MAX);
-	cr_assert_str_eq(m.text + sizeof text - 1, ": No ");
-}
-
-Test(sync_sendf, send_failure_is_returned, .init = setup, .fini = teardown)
-{
+	struct brig_err e = { .code = -EIO };
 	close_end(1);
-	cr_assert_eq(sync_sendf(sv[0], EIO, "x"), -EPIPE);
+	cr_assert_eq(sync_send_err(sv[0], &e), -EPIPE);
 }

@@ -21,6 +21,7 @@
 
 #include "brig/config/config.h"
 #include "brig/seccomp/seccomp.h"
+#include "helpers/unit.h"
 
 static struct seccomp_policy pol;
 static struct brig_config cfg;
@@ -34,9 +35,7 @@ static void setup(void)
 	config_init(&cfg);
 	pol = (struct seccomp_policy){ 0 };
 	n_made = 0;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(dir, sizeof dir, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 	/* Only what a test puts here is found by name (then the built-in
 	 * copies), whatever the machine has installed elsewhere first. */
 	setenv("BRIG_PROFILE_PATH", dir, 1);
@@ -78,15 +77,6 @@ static const char *put_file(const char *rel, const char *text)
 	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	return p;
-}
-
-static char *stderr_text(void)
-{
-	static char text[8192];
-	fflush(stderr);
-	size_t n = fread(text, 1, sizeof text - 1, cr_get_redirected_stderr());
-	text[n] = '\0';
-	return text;
 }
 
 static int parse(const char *text)

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "brig/net/dns.h"
+#include "brig/config/dns.h"
 
 static char *slurp(const char *path);
 

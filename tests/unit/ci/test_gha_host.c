@@ -1,0 +1,105 @@
+/* The host-facing checks of the GitHub hook that need no privileges:
+ * isAlpine read from a tree, the response file opened only below the
+ * work directory and never through a link. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "brig/ci/gha_images.h"
+#include "brig/ci/gha_response.h"
+#include "brig/lib/log.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/brig-unit-gha-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir));
+	brig_log_quiet = true;
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(gha_host, .init = setup, .fini = teardown);
+
+static void put(const char *rel, const char *text)
+{
+	char path[256], cmd[512];
+	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
+	cr_assert_eq(system(cmd), 0);
+	FILE *f = fopen(path, "we");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *at(const char *rel)
+{
+	char *p = NULL;
+	cr_assert_geq(asprintf(&p, "%s/%s", dir, rel), 0);
+	return p;
+}
+
+Test(gha_host, is_alpine_comes_from_the_trees_os_release)
+{
+	put("alpine/usr/lib/os-release", "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.20.0\n");
+	cr_assert_eq(symlink("../usr/lib/os-release", at("alpine/etc/os-release")) == 0 ||
+			     (mkdir(at("alpine/etc"), 0755) == 0 && symlink("../usr/lib/os-release", at("alpine/etc/os-release")) == 0),
+		     true);
+	put("debian/etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12\"\nID=debian\n");
+	put("quoted/etc/os-release", "ID=\"alpine\"\n");
+	put("liar/etc/os-release", "ID_LIKE=alpine\nID=wolfi\n");
+	/* A link out of the tree is read inside it, not on the host. */
+	cr_assert_eq(mkdir(at("escape"), 0755), 0);
+	cr_assert_eq(mkdir(at("escape/etc"), 0755), 0);
+	put("elsewhere/os-release", "ID=alpine\n");
+	char *target = at("elsewhere/os-release");
+	cr_assert_eq(symlink(target, at("escape/etc/os-release")), 0);
+	cr_expect(gha_rootfs_is_alpine(at("alpine")));
+	cr_expect(gha_rootfs_is_alpine(at("quoted")));
+	cr_expect_not(gha_rootfs_is_alpine(at("debian")));
+	cr_expect_not(gha_rootfs_is_alpine(at("liar")));
+	cr_expect_not(gha_rootfs_is_alpine(at("escape")), "followed a link out of the tree");
+	cr_expect_not(gha_rootfs_is_alpine(at("missing")));
+}
+
+Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
+{
+	put("_work/_temp/_runner_hook_responses/a.json", "");
+	put("outside.json", "");
+	char *work = at("_work");
+	int fd = gha_response_open(work, at("_work/_temp/_runner_hook_responses/a.json"));
+	cr_assert_geq(fd, 0, "%s", strerror(-fd));
+	cr_expect_eq(gha_response_prepare(fd, "0123456789ab", true), 0);
+	FILE *f = fopen(at("_work/_temp/_runner_hook_responses/a.json"), "re");
+	char line[512] = "";
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof line, f));
+	fclose(f);
+	cr_expect_str_eq(line, "{\"state\":{\"brig\":{\"job\":\"0123456789ab\"}},\"context\":{\"container\":{\"id\":\"0123456789ab\"},"
+			       "\"services\":[]},\"isAlpine\":true}\n");
+	cr_expect_eq(gha_response_open(work, NULL), -EINVAL);
+	cr_expect_eq(gha_response_open(work, at("outside.json")), -EPERM);
+	cr_expect_eq(gha_response_open(work, at("_work/../outside.json")), -EPERM);
+	cr_expect_eq(gha_response_open(work, work), -EPERM);
+	cr_expect_eq(gha_response_open(work, at("_work/_temp/_runner_hook_responses/missing.json")), -ENOENT);
+	cr_expect_eq(gha_response_open(work, at("_work/_temp")), -EISDIR);
+	/* A step replaced the responses directory with a link out. */
+	cr_assert_eq(symlink(dir, at("_work/_temp/linked")), 0);
+	int r = gha_response_open(work, at("_work/_temp/linked/outside.json"));
+	cr_expect(r == -ELOOP || r == -EXDEV, "through a link: %d", r);
+	cr_assert_eq(symlink(at("outside.json"), at("_work/_temp/file-link.json")), 0);
+	r = gha_response_open(work, at("_work/_temp/file-link.json"));
+	cr_expect(r == -ELOOP || r == -EXDEV, "a linked file: %d", r);
+}

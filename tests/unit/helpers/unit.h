@@ -1,0 +1,10 @@
+/* Helpers every unit test file may use: one copy of each. */
+#pragma once
+#include <stddef.h>
+
+/* What the code under test wrote to stderr since the last call; the test
+ * suite must have called cr_redirect_stderr(). A static buffer. */
+char *stderr_text(void);
+
+/* A fresh, empty directory under $TMPDIR (or /tmp) into dir; asserts. */
+void unit_tmpdir(char *dir, size_t len);
