@@ -78,7 +78,7 @@ static int idmap_for(struct planner *pl, const struct stat *st)
 	if (pl->idmap_fd >= 0)
 		close(pl->idmap_fd);
 	const struct brig_config *c = pl->c;
-	pl->idmap_fd = idmap_fd_for(st->st_uid, st->st_gid, c->uid_base + c->user, c->uid_base + c->group);
+	pl->idmap_fd = idmap_owner_range_fd(st->st_uid, st->st_gid, c->uid_base, c->uid_count, c->user, c->group);
 	pl->idmap_uid = st->st_uid;
 	pl->idmap_gid = st->st_gid;
 	return pl->idmap_fd;

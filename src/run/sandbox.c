@@ -23,6 +23,7 @@
 #include "brig/lib/util.h"
 #include "brig/net/firewall.h"
 #include "brig/net/net.h"
+#include "brig/run/caps.h"
 #include "brig/run/child.h"
 #include "brig/run/gc.h"
 #include "brig/lib/rmtree.h"
@@ -132,6 +133,15 @@ static int prepare_rootfs(struct job *j, struct brig_err *e)
 static int open_trees(struct job *j, struct brig_err *e)
 {
 	return j->c->rootless ? 0 : mount_plan_open(j->c, &j->plan, e);
+}
+
+/* Records the read-write trees' owners, to give them back what the job
+ * leaves to its other ids. */
+static int open_handback(struct job *j, struct brig_err *e)
+{
+	int kept[64];
+	int r = handback_prepare(j->c, kept, caps_effective_list(j->c, kept, 64), &j->handback);
+	return r < 0 ? err_set(e, r, "cannot open the workspace: %s", strerror(-r)) : 0;
 }
 
 static int create_cgroup(struct job *j, struct brig_err *e)
@@ -318,6 +328,9 @@ static void close_fd(int *fd)
 static void tear_down(struct job *j)
 {
 	teardown_host_state(j);
+	/* No process of the job is left to race the walk. */
+	(void)handback_run(&j->handback);
+	handback_free(&j->handback);
 	job_egress_stop(&j->egress);
 	janitor_stop(&j->janitor);
 	pty_relay_finish(&j->relay);
@@ -358,6 +371,7 @@ int sandbox_run(const struct brig_config *c)
 		{ "policy", load_policy },
 		{ "rootfs", prepare_rootfs },
 		{ "trees", open_trees },
+		{ "handback", open_handback },
 		{ "cgroup", create_cgroup },
 		{ "network", lease_and_firewall },
 		{ "signals", catch_signals },

@@ -79,3 +79,36 @@ Test(rootinside, overlay_root_directory_is_writable_and_vanishes)
 	cr_expect_str_neq(kv_get(r.out, "rc") ?: "?", "0", "the root is writable without an overlay" RESULT_FMT,
 			  RESULT_ARGS(r));
 }
+
+/* Files the job gives to other ids of its range in the workspace (tar x of
+ * foreign owners, chown -R) work inside and belong to the workspace's
+ * owner on the host afterwards; a link is changed itself, never its
+ * target. */
+Test(rootinside, workspace_files_of_other_ids_go_back_to_the_owner)
+{
+	harness_need_root("idmapped workspaces need root");
+	char *ws = tmpdir_make("handback");
+	char *outside = tmpdir_make("handback-target");
+	char *target = file_write(outside, "target", "x\n", 0644);
+	struct stat before;
+	cr_assert_eq(stat(target, &before), 0);
+	char script[2048];
+	snprintf(script, sizeof script,
+		 "set -e; mkdir -p src/d && echo hi > src/d/f && "
+		 "tar --owner=1000 --group=1000 -cf t.tar -C src . && mkdir out && tar xf t.tar -C out && "
+		 "stat -c in=%%u:%%g out/d/f && chown -R 4242:4343 src && mkdir -m 700 priv && touch priv/x && "
+		 "chown -R 555:555 priv && ln -s %s link && chown -h 77:77 link && echo done=1",
+		 target);
+	struct brig_result r;
+	BRIG(&r, "run", "--caps", "container-root", "--workspace", ws, "--", "/bin/sh", "-c", script);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "in") ?: "?", "1000:1000", RESULT_FMT, RESULT_ARGS(r));
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd, "find '%s' -printf '%%U:%%G %%p\\n' | grep -v '^%u:%u '", ws,
+		 (unsigned)harness_dir_owner(), (unsigned)harness_dir_group());
+	char *left = command_output(cmd, NULL);
+	cr_expect_str_eq(left, "", "files still owned by the job's ids:\n%s", left);
+	struct stat after;
+	cr_assert_eq(stat(target, &after), 0);
+	cr_expect(after.st_uid == before.st_uid && after.st_gid == before.st_gid, "the link's target changed owner");
+}

@@ -8,6 +8,7 @@
 #include "brig/cgroup/cgroup.h"
 #include "brig/config/config.h"
 #include "brig/fs/mount.h"
+#include "brig/fs/handback.h"
 #include "brig/fs/rootfs.h"
 #include "brig/lib/err.h"
 #include "brig/net/net_pool.h"
@@ -24,6 +25,7 @@ struct job {
 	pid_t pid;
 	int pidfd, sync, status_fd, sigfd, timerfd;
 	struct mount_plan plan;
+	struct handback handback; /* the job's files back to the trees' owners */
 	struct rootfs_job rootfs;
 	struct seccomp_policy policy;
 	struct seccomp_notifier notifier;
