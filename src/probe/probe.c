@@ -222,7 +222,7 @@ static bool category_known(const char *name)
 static void probe_usage(FILE *f)
 {
 	fprintf(f, "Usage: brig probe [--json] [--only CATEGORY] [--network]\n"
-		   "       brig probe --compare A.json B.json [--json]\n"
+		   "       brig probe [--json] --compare A.json B.json\n"
 		   "Try, from here, what sandbox escapes use, and report what is blocked.\n\n"
 		   "  --json            one JSON document instead of the table\n"
 		   "  --only CATEGORY   only these checks: identity, privileges, syscalls,\n"

@@ -498,7 +498,13 @@ ENV_TEST(brig_permissive_profile, PERMISSIVE)
 ENV_TEST(brig_seccomp_none, SECCOMP_NONE)
 ENV_TEST(brig_cap_add, CAP_ADD)
 ENV_TEST(user_namespace_owned_by_host_root, USERNS)
-ENV_TEST(under_landlock, LANDLOCK)
+static void need_landlock(void)
+{
+	if (system("\"$BRIG_HELPERS/probe-env\" landlock true 2>/dev/null") != 0)
+		harness_unavailable("this kernel does not enable Landlock");
+}
+
+ENV_TEST(under_landlock, LANDLOCK, need_landlock())
 ENV_TEST(with_a_key_of_another_user, FOREIGN_KEY)
 
 static void need_bwrap(void)
@@ -588,6 +594,12 @@ Test(probe, exit_status_follows_high_severity_exposure)
 	cr_expect(strstr(r.err, "brig: probe: --bogus") != NULL, RESULT_FMT, RESULT_ARGS(r));
 	BRIG(&r, "audit", "--bogus");
 	cr_expect_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "probe", "--compare", "/nonexistent/a.json");
+	cr_expect_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect(strstr(r.err, "brig: probe: --compare takes two files") != NULL, RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "probe", "--compare", "/nonexistent/a.json", "/nonexistent/b.json");
+	cr_expect_eq(r.status, 125, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect(strstr(r.err, "/nonexistent/a.json") != NULL, RESULT_FMT, RESULT_ARGS(r));
 	BRIG(&r, "probe", "--only", "identity", "--json");
 	cr_expect_eq(r.status, 1, RESULT_FMT, RESULT_ARGS(r));
 	cr_expect(strstr(r.out, "identity.host-root") && !strstr(r.out, "syscalls."), RESULT_FMT, RESULT_ARGS(r));
