@@ -13,7 +13,19 @@ PKGS     := libseccomp libcap json-c libmnl libnftnl libnl-3.0 libnl-route-3.0 l
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
             -DBRIG_VERSION=\"$(VERSION)\" -DBRIG_DATADIR=\"$(PREFIX)/share/brig\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# The libraries Debian ships as static archives are linked into the binary:
+# the dynamic loader then maps and relocates two libraries at each launch
+# instead of eight (about 7 % of a launch, measured with make bench).
+# libmnl has no archive, ldns needs the whole of libcrypto; STATIC_LIBS=0
+# links everything dynamically.
+STATIC_LIBS ?= 1
+STATIC_PKGS := libseccomp libcap json-c libnftnl libnl-route-3.0 libnl-3.0
+ifeq ($(STATIC_LIBS),1)
+LDLIBS   += -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -Wl,-Bdynamic \
+            $(shell pkg-config --libs $(filter-out $(STATIC_PKGS),$(PKGS)) 2>/dev/null) -lpthread -lm
+else
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+endif
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
