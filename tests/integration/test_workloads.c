@@ -4,6 +4,8 @@
  * meets would be noise in every job's log, or a build that fails. */
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -184,4 +186,56 @@ Test(workloads, find_sed_awk_sort, .timeout = 120)
 	expect_kv(&w, "sorted", "1 2 3");
 	expect_kv(&w, "sum", "6");
 	expect_kv(&w, "renamed", "t/b/z.txt");
+}
+
+/* ---- what CI scripts do as root, compared with the same command bare ---- */
+
+/* Runs script bare (sh -c in a fresh directory, as the test's user) and in
+ * brig (the default profile, the same script in a fresh workspace): same
+ * exit status and output. */
+static void same_as_bare(const char *script)
+{
+	char *bare_dir = tmpdir_make("bare");
+	char cmd[8192];
+	int bare_status = 0;
+	snprintf(cmd, sizeof cmd, "cd '%s' && sh -c '%s' 2>&1", bare_dir, script);
+	char *bare = command_output(cmd, &bare_status);
+	char *ws = tmpdir_make("inbrig");
+	char profile[512];
+	snprintf(profile, sizeof profile, "%s/default", getenv("BRIG_PROFILES") ?: "profiles");
+	struct brig_result r;
+	struct brig_opts o = { .limit_s = 120 };
+	brig_run(&r, &o, BRIG_ARGS("run", "--profile", profile, "--quiet", "--workspace", ws, "--", "/bin/sh", "-c",
+				   script));
+	cr_assert_eq(r.status, WEXITSTATUS(bare_status), "bare exited %d:\n%s" RESULT_FMT, WEXITSTATUS(bare_status),
+		     bare, RESULT_ARGS(r));
+	cr_assert_str_eq(r.out, bare, "output differs from bare" RESULT_FMT, RESULT_ARGS(r));
+}
+
+Test(workloads, tarball_with_foreign_owners_as_bare, .timeout = 120)
+{
+	harness_need_root("bare, only root restores other owners");
+	same_as_bare("set -e; mkdir -p s/d; echo x > s/d/f; tar --owner=1000 --group=1000 -czf t.tgz -C s .; "
+		     "mkdir o; tar xzf t.tgz -C o; stat -c \"%u:%g %n\" o/d o/d/f; mkdir /tmp/o$$; "
+		     "tar xzf t.tgz -C /tmp/o$$; stat -c \"%u:%g\" /tmp/o$$/d/f; rm -rf /tmp/o$$");
+}
+
+Test(workloads, chown_recursive_as_bare, .timeout = 120)
+{
+	harness_need_root("bare, only root gives files away");
+	same_as_bare("set -e; mkdir -p a/b; touch a/b/c; chown -R 4242:4243 a; find a -printf \"%U:%G %p\\n\" | sort");
+}
+
+Test(workloads, setpriv_to_an_unprivileged_user_as_bare, .timeout = 120)
+{
+	harness_need_root("bare, only root switches users");
+	need("setpriv");
+	same_as_bare("setpriv --reuid=1000 --regid=1000 --clear-groups id -u; "
+		     "setpriv --reuid=1000 --regid=1000 --clear-groups sh -c \"touch /root/x\" 2>/dev/null; echo rc=$?");
+}
+
+Test(workloads, python_multiprocessing_as_bare, .timeout = 120)
+{
+	need("python3");
+	same_as_bare("python3 -c \"import multiprocessing as m\nwith m.Pool(4) as p: print(sum(p.map(abs, range(-1000, 1000))))\"");
 }
