@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "brig/cgroup/cgroup.h"
@@ -16,6 +17,7 @@
 #include "brig/run/gc.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
+#include "brig/lib/rmtree.h"
 #include "brig/net/net_pool.h"
 #include "brig/lib/util.h"
 
@@ -58,6 +60,76 @@ static bool lease_alive(const char *id)
 	return false;
 }
 
+int gc_record(const char *id, const char *path)
+{
+	char file[256];
+	if (mkdir("/run/brig", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mkdir(GC_STATE_DIR, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(file, sizeof file, "%s/%s", GC_STATE_DIR, id);
+	int fd = open(file, O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(path);
+	if (flock(fd, LOCK_SH) < 0 || write(fd, path, len) != (ssize_t)len || write(fd, "\n", 1) != 1) {
+		int e = errno;
+		close(fd);
+		unlink(file);
+		return -e;
+	}
+	return fd;
+}
+
+void gc_record_drop(const char *id, int fd)
+{
+	char file[256];
+	if (fd < 0)
+		return;
+	snprintf(file, sizeof file, "%s/%s", GC_STATE_DIR, id);
+	unlink(file);
+	close(fd);
+}
+
+static void report_left(const char *rel, int err, void *ctx)
+{
+	(void)ctx;
+	log_error("gc: %s stays: %s", rel, strerror(err));
+}
+
+/* Records no live supervisor or janitor locks: their job is gone. Only a
+ * directory named for the job (brig-ID) is removed, whatever the record
+ * says. */
+static void sweep_records(struct gc_state *g)
+{
+	_cleanup_(closedirp) DIR *d = opendir(GC_STATE_DIR);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		_cleanup_close_ int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+			continue;
+		char path[4200] = "", want[300];
+		ssize_t n = read(fd, path, sizeof path - 1);
+		path[n > 0 ? n : 0] = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		snprintf(want, sizeof want, "/brig-%s", e->d_name);
+		size_t pl = strlen(path), wl = strlen(want);
+		if (path[0] == '/' && pl > wl && strcmp(path + pl - wl, want) == 0) {
+			int r = rmtree_at(AT_FDCWD, path, report_left, NULL);
+			if (r != 0) {
+				g->failed++;
+				continue;
+			}
+			if (access(path, F_OK) != 0)
+				printf("removed %s of job %s\n", path, e->d_name);
+			g->removed++;
+		}
+		unlinkat(dirfd(d), e->d_name, 0);
+	}
+}
+
 int gc_main(int argc, char **argv)
 {
 	struct gc_state g = { 0 };
@@ -86,6 +158,7 @@ int gc_main(int argc, char **argv)
 		free(ids[i]);
 	}
 	free(ids);
+	sweep_records(&g);
 	char root[4096], path[4200];
 	if (cgroup_v2_root(root, sizeof root) == 0 && root[0]) {
 		snprintf(path, sizeof path, "%s/brig", root);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "brig/run/init.h"
+#include "brig/run/proctitle.h"
 #include "brig/run/sync.h"
 #include "brig/lib/util.h"
 
@@ -38,6 +39,8 @@ int init_supervise(pid_t job, int sync_fd)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	_cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	int status = 0;
+	/* The job reads /proc/1/cmdline: the caller's arguments are not its. */
+	proctitle_set("brig-init");
 
 	while (!reap(job, &status)) {
 		struct signalfd_siginfo si;

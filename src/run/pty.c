@@ -225,3 +225,24 @@ void pty_relay_finish(struct pty_relay *p)
 		close(p->stop);
 	p->master = p->stop = -1;
 }
+
+void pty_guard_take(struct pty_guard *g, bool pty)
+{
+	g->fd = -1;
+	if (!pty || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &g->saved) < 0)
+		return;
+	g->fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
+void pty_guard_restore(const struct pty_guard *g)
+{
+	if (g->fd >= 0)
+		tcsetattr(g->fd, TCSANOW, &g->saved);
+}
+
+void pty_guard_release(struct pty_guard *g)
+{
+	if (g->fd >= 0)
+		close(g->fd);
+	g->fd = -1;
+}

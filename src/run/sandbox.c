@@ -3,6 +3,7 @@
  * sandbox_run at the bottom is the whole story: two tables of named steps
  * (docs/architecture.md), the wait and report (job_wait.c), the teardown. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,8 @@
 #include "brig/net/net.h"
 #include "brig/run/caps.h"
 #include "brig/run/child.h"
+#include "brig/run/gc.h"
+#include "brig/lib/rmtree.h"
 #include "brig/run/init.h"
 #include "brig/run/janitor.h"
 #include "brig/run/job.h"
@@ -51,6 +54,13 @@ static void teardown_host_state(void *ctx)
 {
 	struct job *j = ctx;
 	cgroup_destroy(&j->cg);
+	/* The job's --overlay-dir directory: its overlay is gone with it. */
+	if (j->rootfs.overlay_job_dir && !j->rootfs.keep_overlay &&
+	    rmtree_at(AT_FDCWD, j->rootfs.overlay_job_dir, NULL, NULL) == 0) {
+		gc_record_drop(j->id, j->state_fd);
+		j->state_fd = -1;
+	}
+	pty_guard_restore(&j->tty);
 	if (j->firewall) {
 		int r = firewall_job_remove(j->id);
 		if (r < 0)
@@ -112,6 +122,9 @@ static int prepare_rootfs(struct job *j, struct brig_err *e)
 	if (r < 0)
 		return err_reported(e, r);
 	j->plan.overlay_job_dir = j->rootfs.overlay_job_dir;
+	/* Should supervisor and janitor both die, gc finds it from this. */
+	if (j->rootfs.overlay_job_dir && !j->rootfs.keep_overlay)
+		j->state_fd = gc_record(j->id, j->rootfs.overlay_job_dir);
 	return 0;
 }
 
@@ -206,7 +219,9 @@ static int catch_signals(struct job *j, struct brig_err *e)
 /* After the last piece of host state, before anything runs in it. */
 static int start_janitor(struct job *j, struct brig_err *e)
 {
-	const int keep[] = { j->cg.fd, j->cg.parent, j->lease.fd4, j->lease.fd6 };
+	j->pty = pty_wanted(j->c);
+	pty_guard_take(&j->tty, j->pty);
+	const int keep[] = { j->cg.fd, j->cg.parent, j->lease.fd4, j->lease.fd6, j->tty.fd, j->state_fd };
 	int r = janitor_start(&j->janitor, teardown_host_state, j, keep, ARRAY_SIZE(keep));
 	return r < 0 ? err_set(e, r, "cannot start the janitor: %s", strerror(-r)) : 0;
 }
@@ -230,15 +245,23 @@ static int spawn_child(struct job *j, struct brig_err *e)
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)j->cg.fd;
 	}
-	j->pty = pty_wanted(c);
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	/* The namespace is owned by the job's own host id: see userns.h. */
+	struct userns_owner owner;
+	int r = userns_owner_begin(c, &owner);
+	if (r < 0) {
+		close(sv[1]);
+		return err_set(e, r, "cannot take the job's id to create its namespace: %s", strerror(-r));
+	}
 	pid_t pid = sys_clone3(&args);
 	if (pid == 0) {
+		userns_owner_child(&owner);
 		close(sv[0]);
 		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1],
 					.pty = j->pty };
 		child_main(&a);
 	}
+	userns_owner_end(&owner);
 	close(sv[1]);
 	if (pid < 0)
 		return err_set(e, pid, "cannot create the namespaces (clone3): %s", strerror(-pid));
@@ -251,7 +274,11 @@ static int spawn_child(struct job *j, struct brig_err *e)
 static int write_id_maps(struct job *j, struct brig_err *e)
 {
 	int r = userns_write_maps(j->pid, j->c);
-	return r < 0 ? err_set(e, r, "cannot write the user namespace's id maps: %s", strerror(-r)) : 0;
+	if (r < 0)
+		return err_set(e, r, "cannot write the user namespace's id maps: %s", strerror(-r));
+	if (!j->c->rootless && (r = userns_set_limits(j->pid, j->c)) < 0)
+		return err_set(e, r, "cannot set the user namespace's limits (/proc/sys/user): %s", strerror(-r));
+	return 0;
 }
 
 static int release_child(struct job *j, struct brig_err *e)
@@ -307,6 +334,8 @@ static void tear_down(struct job *j)
 	job_egress_stop(&j->egress);
 	janitor_stop(&j->janitor);
 	pty_relay_finish(&j->relay);
+	pty_guard_release(&j->tty);
+	close_fd(&j->state_fd);
 	mount_plan_free(&j->plan);
 	rootfs_release(&j->rootfs);
 	seccomp_notifier_free(&j->notifier);
@@ -359,7 +388,7 @@ int sandbox_run(const struct brig_config *c)
 	};
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
-			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT };
+			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT, .tty = PTY_GUARD_INIT, .state_fd = -1 };
 	struct brig_err e = BRIG_ERR_INIT;
 	int code = EXIT_BRIG;
 

@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/securebits.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,4 +39,104 @@ int userns_write_maps(pid_t child, const struct brig_config *c)
 	if (c->rootless && (r = write_file(child, "setgroups", "deny")) < 0)
 		return r;
 	return write_file(child, "gid_map", gmap);
+}
+
+int userns_owner_begin(const struct brig_config *c, struct userns_owner *o)
+{
+	*o = (struct userns_owner){ 0 };
+	if (c->rootless || geteuid() != 0)
+		return 0;
+	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	if (bits < 0)
+		return -errno;
+	/* Without it the effective capabilities would go with the effective
+	 * id, and clone3 could not put the child in its cgroup. */
+	if (prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		return -errno;
+	if (setresuid((uid_t)-1, c->uid_base, (uid_t)-1) < 0) {
+		int e = errno;
+		prctl(PR_SET_SECUREBITS, bits, 0, 0, 0);
+		return -e;
+	}
+	o->active = true;
+	o->securebits = bits;
+	return 0;
+}
+
+void userns_owner_end(struct userns_owner *o)
+{
+	if (!o->active)
+		return;
+	/* Root again: the saved id is 0. */
+	(void)!setresuid((uid_t)-1, 0, (uid_t)-1);
+	prctl(PR_SET_SECUREBITS, o->securebits, 0, 0, 0);
+	o->active = false;
+}
+
+void userns_owner_child(const struct userns_owner *o)
+{
+	/* Root of its own namespace: allowed, and nothing of the host's. */
+	if (o->active)
+		prctl(PR_SET_SECUREBITS, o->securebits, 0, 0, 0);
+}
+
+/* name, default, value with allow-userns (0: the default) */
+static const struct {
+	const char *name;
+	int value, with_userns;
+} limits[] = {
+	/* A file watcher per tool (editors, test runners, webpack) is a
+	 * handful each; the host's default is 128 for every user. */
+	{ "max_inotify_instances", 64, 0 },
+	{ "max_inotify_watches", 65536, 0 },
+	{ "max_fanotify_groups", 16, 0 },
+	{ "max_fanotify_marks", 8192, 0 },
+	/* The policy refuses new namespaces; the kernel does too, unless
+	 * allow-userns lets the job nest containers. Mount namespaces are
+	 * the exception: every fsmount and open_tree clone makes a short-lived
+	 * anonymous one, and brig's own setup makes those in the namespace. */
+	{ "max_user_namespaces", 0, 256 },
+	{ "max_mnt_namespaces", 256, 1024 },
+	{ "max_pid_namespaces", 0, 1024 },
+	{ "max_net_namespaces", 0, 1024 },
+	{ "max_ipc_namespaces", 0, 1024 },
+	{ "max_uts_namespaces", 0, 1024 },
+	{ "max_cgroup_namespaces", 0, 1024 },
+	{ "max_time_namespaces", 0, 1024 },
+};
+
+int userns_set_limits(pid_t child, const struct brig_config *c)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)child);
+	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		/* /proc/sys/user shows the values of the reader's namespace,
+		 * writable with CAP_SYS_RESOURCE in it: joining gives both. */
+		if (setns(ns, CLONE_NEWUSER) < 0)
+			_exit(1);
+		for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+			char file[96], text[16];
+			int v = c->allow_userns && limits[i].with_userns ? limits[i].with_userns : limits[i].value;
+			snprintf(file, sizeof file, "/proc/sys/user/%s", limits[i].name);
+			int fd = open(file, O_WRONLY | O_CLOEXEC);
+			/* An older kernel without the file has no such count. */
+			if (fd < 0 && errno == ENOENT)
+				continue;
+			int len = snprintf(text, sizeof text, "%d\n", v);
+			if (fd < 0 || write(fd, text, (size_t)len) != len)
+				_exit(2);
+			close(fd);
+		}
+		_exit(0);
+	}
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : WIFEXITED(st) && WEXITSTATUS(st) == 1 ? -EPERM : -EIO;
 }

@@ -21,7 +21,7 @@ ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
 # Benchmarks in the order they run.
-BENCHMARKS=(launch seccomp veth throughput egress)
+BENCHMARKS=(launch seccomp refusals veth throughput egress)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -97,6 +97,40 @@ bench_seccomp() {
 	measure "seccomp: a syscall loop under the default filter and with none, in ms"
 	paired default no-filter
 	ROUNDS=$saved
+}
+
+# What refused system calls cost brig: REFUSALS (default 1 000 000) mount
+# calls from tests/helpers/deny-flood. brig's CPU is its handler's (in the
+# job's cgroup: the cgroup's CPU less the caller's own) plus what the
+# supervisor spent outside the cgroup (brig's and its children's CPU less
+# the cgroup's); both per million refusals and as a fraction of the
+# caller's own CPU. Needs root and cgroup v2 (the cgroup's CPU figure).
+bench_refusals() {
+	local prog=$BUILD/tests/helpers/deny-flood n=${REFUSALS:-1000000}
+	[[ -x $prog ]] || { echo "skip: refusals (make $prog)"; return 0; }
+	((EUID == 0)) || { echo "skip: refusals (the job's cgroup needs root)"; return 0; }
+	echo
+	echo "== refusals: $n refused mount(2) calls in one job, brig's CPU"
+	python3 - "$BRIG" "$(readlink -f "$prog")" "$n" <<'PY'
+import json, os, resource, subprocess, sys, tempfile
+brig, prog, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+status = tempfile.mktemp(prefix="brig-bench-refusals-")
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+out = subprocess.run([brig, "run", "--quiet", "--ro-bind", prog + ":/opt/deny-flood", "--status-file", status,
+                      "--", "/opt/deny-flood", str(n)], capture_output=True, text=True, check=True).stdout
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+ex = [json.loads(l) for l in open(status) if '"exited"' in l][0]
+os.unlink(status)
+total = (after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1e3
+job = ex["cpu_user_ms"] + ex["cpu_system_ms"]
+own = float(dict(l.split("=") for l in out.split())["cpu_ms"])
+outside, handler = total - job, job - own
+scale = 1e6 / n
+print("caller's own CPU %.0f ms; brig %.0f ms (handler in the job's cgroup %.0f ms, supervisor outside it %.0f ms)"
+      % (own * scale, (handler + outside) * scale, handler * scale, outside * scale))
+print("per 1 000 000 refusals: brig %.2f s, %.2fx the caller's own CPU; outside the job's cgroup %.3f s"
+      % ((handler + outside) * scale / 1e3, (handler + outside) / own, outside * scale / 1e3))
+PY
 }
 
 # The network benchmarks run in the test suite's lab (tests/net/lab.sh):

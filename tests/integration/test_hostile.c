@@ -3,9 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include "harness.h"
+#include <dirent.h>
+#include <termios.h>
+
+#include "agent_driver.h"
 
 BRIG_SUITE(hostile);
 
@@ -124,4 +131,165 @@ Test(hostile, vmsplice_and_pidfd_getfd_decided)
 	BRIG(&r, "run", "--allow-ptrace", "--", "python3", "-c", getfd_script);
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
 	cr_expect_str_eq(kv_get(r.out, "getfd") ?: "?", "OK", "allow-ptrace" RESULT_FMT, RESULT_ARGS(r));
+}
+
+/* A job that opens every inotify instance it can: it gets its own
+ * namespace's ceiling (64), charged to its own host id, and host root can
+ * still open one while the job holds them. Before, the job's namespace was
+ * root's, and 128 instances there left every root process on the host
+ * with EMFILE. */
+Test(hostile, inotify_instances_are_the_jobs_not_roots, .timeout = 60)
+{
+	harness_need_root("the namespace is made by root only when brig runs as root");
+	static const char script[] = "import ctypes, time\n"
+				     "l = ctypes.CDLL(None)\n"
+				     "fds = [l.inotify_init1(0) for _ in range(200)]\n"
+				     "print('held=%d' % sum(1 for f in fds if f >= 0), flush=True)\n"
+				     "time.sleep(30)\n";
+	struct brig_proc p;
+	brig_start(&p, NULL, BRIG_ARGS("run", "--", "python3", "-c", script));
+	bool held = brig_wait_stdout(&p, "held=", 30);
+	int host[4], ok = 0;
+	for (size_t i = 0; i < 4; i++)
+		if ((host[i] = inotify_init1(IN_CLOEXEC)) >= 0)
+			ok++;
+	for (size_t i = 0; i < 4; i++)
+		if (host[i] >= 0)
+			close(host[i]);
+	brig_kill_and_reap(&p, SIGTERM);
+	cr_assert(held, "the job never printed held=\n%s\n%s", p.out.data ?: "", p.err.data ?: "");
+	cr_expect_eq(ok, 4, "host root could open %d of 4 inotify instances while the job held its own", ok);
+	char *n = kv_get(p.out.data, "held");
+	cr_expect_str_eq(n ?: "?", "64", "the job's ceiling:\n%s", p.out.data);
+	/* Its own /proc/sys/user says so, and it cannot raise it. */
+	struct brig_result r;
+	BRIG(&r, "run", "--", "sh", "-c",
+	     "echo limit=$(cat /proc/sys/user/max_inotify_instances); "
+	     "echo 100000 > /proc/sys/user/max_inotify_instances 2>/dev/null && echo raised=yes || echo raised=no; "
+	     "echo userns=$(cat /proc/sys/user/max_user_namespaces)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "limit") ?: "?", "64", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "raised") ?: "?", "no", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "userns") ?: "?", "0", RESULT_FMT, RESULT_ARGS(r));
+}
+
+/* PID 1 of the job is a copy of brig: its command line was the caller's
+ * (paths, status file names, -e values). The job sees a name only. */
+Test(hostile, pid_1_shows_nothing_of_the_caller)
+{
+	char *dir = tmpdir_make("caller-secret"), status[4200];
+	snprintf(status, sizeof status, "%s/status-of-the-caller.jsonl", dir);
+	struct brig_result r;
+	BRIG(&r, "run", "-e", "TOKEN=value-of-the-caller", "--status-file", status, "--", "sh", "-c",
+	     "printf 'cmdline=%s\\n' \"$(tr '\\0' '|' < /proc/1/cmdline)\"; "
+	     "printf 'environ=%s\\n' \"$(tr -d '\\0' < /proc/1/environ 2>/dev/null)\"");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "cmdline") ?: "?", "brig-init|", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "environ") ?: "?", "", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_null(strstr(r.out, "caller"), RESULT_FMT, RESULT_ARGS(r));
+}
+
+/* A child of pid named comm (brig's janitor), or 0. */
+static pid_t child_named(pid_t parent, const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+	while (d && !found && (e = readdir(d))) {
+		char path[300], buf[512];
+		snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+		if (!open || !close)
+			continue;
+		int ppid = 0;
+		if (sscanf(close + 2, "%*c %d", &ppid) == 1 && ppid == parent && (size_t)(close - open - 1) == strlen(comm) &&
+		    strncmp(open + 1, comm, strlen(comm)) == 0)
+			found = (pid_t)atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static size_t entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static bool wait_empty(const char *dir, long long ms)
+{
+	for (long long end = now_ms() + ms; entries(dir) && now_ms() < end;)
+		usleep(50 * 1000);
+	return entries(dir) == 0;
+}
+
+/* --overlay-dir: brig-ID goes with a supervisor killed by SIGKILL (its
+ * janitor removes it), and when the janitor is killed too, brig gc finds
+ * it from the job's record. */
+Test(hostile, overlay_dir_leftovers_go_after_sigkill, .timeout = 90)
+{
+	harness_need_root("an overlay of the host's /usr needs root");
+	char *dir = tmpdir_make("overlay-dir");
+	for (int round = 0; round < 2; round++) {
+		struct brig_proc p;
+		brig_start(&p, NULL,
+			   BRIG_ARGS("run", "--rootfs-mode", "overlay", "--overlay-dir", dir, "--", "sh", "-c",
+				     "echo started; sleep 60"));
+		cr_assert(brig_wait_stdout(&p, "started", 30), "the job never started\n%s", p.err.data ?: "");
+		cr_assert_eq(entries(dir), 1, "no brig-ID in %s while the job runs", dir);
+		pid_t janitor = round ? child_named(p.pid, "brig-janitor") : 0;
+		if (round)
+			cr_assert_gt(janitor, 0, "no janitor under brig %d", (int)p.pid);
+		if (janitor)
+			kill(janitor, SIGKILL);
+		brig_kill_and_reap(&p, SIGKILL);
+		if (!round) {
+			/* Measured: well under a second; 10 s for a loaded host. */
+			cr_expect(wait_empty(dir, 10000), "the janitor left %zu entries in %s", entries(dir), dir);
+			continue;
+		}
+		usleep(300 * 1000);
+		cr_expect_eq(entries(dir), 1, "with its janitor killed, nothing should have removed it yet");
+		struct brig_result r;
+		BRIG(&r, "gc");
+		cr_expect_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+		cr_expect(wait_empty(dir, 5000), "brig gc left %zu entries in %s" RESULT_FMT, entries(dir), dir,
+			  RESULT_ARGS(r));
+	}
+}
+
+/* --pty on the caller's terminal makes that terminal raw while the job
+ * runs; after SIGKILL of brig, its janitor gives the settings back. */
+Test(hostile, the_callers_terminal_is_restored_after_sigkill, .timeout = 60)
+{
+	struct agent_proc p;
+	static char *env[] = { "PATH=/usr/bin:/bin", "TERM=xterm", NULL };
+	char *argv[] = { getenv("BRIG"), "run", "--", "/bin/sh", "-c", "echo ready; sleep 60", NULL };
+	agent_start(&p, argv, env, "/", true);
+	struct termios before, raw, after;
+	bool ready = agent_wait_log(&p, "ready", 30);
+	cr_assert(ready, "the job never started\n%s", p.log.data);
+	cr_assert_eq(tcgetattr(p.out, &raw), 0);
+	cr_assert_eq(raw.c_lflag & ICANON, 0, "the relay did not make the caller's terminal raw: nothing to test");
+	kill(p.pid, SIGKILL);
+	waitpid(p.pid, NULL, 0);
+	bool restored = false;
+	for (long long end = now_ms() + 5000; !restored && now_ms() < end; usleep(50 * 1000))
+		restored = tcgetattr(p.out, &after) == 0 && (after.c_lflag & (ICANON | ECHO)) == (ICANON | ECHO);
+	(void)before;
+	close(p.out);
+	cr_expect(restored, "the caller's terminal stayed raw after SIGKILL of brig");
 }

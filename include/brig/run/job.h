@@ -38,6 +38,8 @@ struct job {
 	struct job_egress egress; /* egress by name: the job's DNS responder */
 	bool pty;               /* the job gets a terminal: see brig/run/pty.h */
 	struct pty_relay relay;
+	struct pty_guard tty;   /* the caller's terminal, for the janitor */
+	int state_fd;           /* gc's record of the --overlay-dir directory */
 	struct timespec start;
 	/* What the wait learnt. */
 	bool setup_failed, exec_failed, have_final, timed_out;

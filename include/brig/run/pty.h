@@ -35,3 +35,16 @@ int pty_relay_start(struct pty_relay *p, int master);
 /* After the job's init has exited: relays what the job wrote last, stops
  * the thread and gives the outer terminal its settings back. Idempotent. */
 void pty_relay_finish(struct pty_relay *p);
+
+/* The caller's terminal settings, taken before the relay makes it raw and
+ * before the janitor forks, so that a janitor whose supervisor was killed
+ * (SIGKILL runs no code) gives the terminal back: a descriptor of it and
+ * its settings. fd is -1 when there is no terminal to guard. */
+struct pty_guard {
+	int fd;
+	struct termios saved;
+};
+#define PTY_GUARD_INIT { .fd = -1 }
+void pty_guard_take(struct pty_guard *g, bool pty);
+void pty_guard_restore(const struct pty_guard *g);
+void pty_guard_release(struct pty_guard *g);

@@ -9,3 +9,25 @@
 /* Parent side: writes uid_map, setgroups and gid_map of the child. Root:
  * 0..count-1 -> base..; unprivileged: 0 -> the caller's own ids. */
 int userns_write_maps(pid_t child, const struct brig_config *c);
+
+/* Whose the job's user namespace is. The kernel charges the per-user
+ * counts of /proc/sys/user (inotify instances and watches, fanotify groups,
+ * namespaces) at each level to the namespace's owner: made by root, a job
+ * could use up root's inotify instances for the whole host. So as root the
+ * namespace is made with the job's own first host id as effective id
+ * (capabilities kept: SECBIT_NO_SETUID_FIXUP), an id no host process uses.
+ * begin before clone3, end after it in the parent; the child calls
+ * userns_owner_child to give up the securebit it inherited. Unprivileged,
+ * all three do nothing: the namespace is the caller's already. */
+struct userns_owner {
+	bool active;
+	int securebits;
+};
+int userns_owner_begin(const struct brig_config *c, struct userns_owner *o);
+void userns_owner_end(struct userns_owner *o);
+void userns_owner_child(const struct userns_owner *o);
+
+/* The namespace's own ceilings on those counts (its /proc/sys/user/max_*),
+ * written from a helper that joins it: a job gets at most these, whatever
+ * the host's are. The values: the limits[] table in userns.c, and brig(1). */
+int userns_set_limits(pid_t child, const struct brig_config *c);
