@@ -19,11 +19,11 @@
 
 #include "brig/probe/audit.h"
 #include "brig/net/firewall.h"
+#include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/probe/probe.h"
 #include "brig/lib/util.h"
 
-#define EXIT_BRIG 125
 #define JOB_PROBE "/opt/brig-probe"
 #define STATUS_FD 3
 
