@@ -231,6 +231,7 @@ static int walk(struct walk *w, int dir, const char *name)
 		if (w->depth == 1) {
 			closedir(d);
 			w->depth--;
+			free(me.name); /* lv[1] is the top's own level, "" */
 			if (unlinkat(dir, name, AT_REMOVEDIR) < 0 && errno != ENOENT &&
 			    !(errno == ENOTEMPTY && me.failed_below)) {
 				if (w->report)

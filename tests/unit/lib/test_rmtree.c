@@ -55,6 +55,7 @@ Test(rmtree, removes_a_tree_deeper_than_path_max)
 	struct stat st;
 	cr_expect_neq(lstat(top, &st), 0, "%s stayed", top);
 	close(fd);
+	free(top);
 }
 
 Test(rmtree, thousands_of_levels_with_few_descriptors)
@@ -69,6 +70,7 @@ Test(rmtree, thousands_of_levels_with_few_descriptors)
 	cr_assert_eq(rmtree_at(AT_FDCWD, top, count, NULL), 0);
 	struct stat st;
 	cr_expect_neq(lstat(top, &st), 0, "%s stayed", top);
+	free(top);
 }
 
 Test(rmtree, never_follows_a_link_and_opens_mode_0_directories)
@@ -91,6 +93,10 @@ Test(rmtree, never_follows_a_link_and_opens_mode_0_directories)
 	cr_expect_neq(lstat(top, &st), 0, "%s stayed", top);
 	snprintf(path, sizeof path, "%s/keep", victim);
 	cr_expect_eq(stat(path, &st), 0, "the link's target lost %s", path);
+	unlink(path);
+	rmdir(victim);
+	free(victim);
+	free(top);
 }
 
 Test(rmtree, nothing_there_is_nothing_left)
@@ -105,4 +111,5 @@ Test(rmtree, nothing_there_is_nothing_left)
 	cr_expect_eq(rmtree_at(AT_FDCWD, path, count, NULL), 0);
 	cr_expect_neq(access(path, F_OK), 0);
 	rmdir(top);
+	free(top);
 }
