@@ -36,6 +36,9 @@ Test(hostile, a_million_refusals_cost_the_job_not_the_host, .timeout = 900)
 	harness_need_root("the cost is read from the job's cgroup, which an unprivileged brig may not have");
 	if (!harness_cgroup2_root())
 		harness_not_on_this_host("no cgroup v2: nothing to charge the refusals to");
+	/* Under emulation (the VM guest sets BRIG_FLOOD_CALLS) a million
+	 * refusals outlast any sane limit; the rules are the same at any count. */
+	const char *calls = getenv("BRIG_FLOOD_CALLS") ?: "1000000";
 	char *dir = tmpdir_make("flood"), status[4200], prog[512];
 	snprintf(status, sizeof status, "%s/status.jsonl", dir);
 	snprintf(prog, sizeof prog, "%s/deny-flood", JOB_HELPERS);
@@ -45,10 +48,10 @@ Test(hostile, a_million_refusals_cost_the_job_not_the_host, .timeout = 900)
 	/* Measured: 81 s of wall time at a load of 10 on two cores. */
 	struct brig_opts o = { .limit_s = 600 };
 	brig_run(&r, &o,
-		 BRIG_ARGS("run", "--ro-bind", harness_helpers_bind(), "--status-file", status, "--", prog, "1000000"));
+		 BRIG_ARGS("run", "--ro-bind", harness_helpers_bind(), "--status-file", status, "--", prog, calls));
 	getrusage(RUSAGE_CHILDREN, &after);
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
-	cr_expect_str_eq(kv_get(r.out, "refused") ?: "?", "1000000", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "refused") ?: "?", calls, RESULT_FMT, RESULT_ARGS(r));
 	/* Bounded output: one line, whatever the count. */
 	cr_expect_eq(line_count(r.err), 1, RESULT_FMT, RESULT_ARGS(r));
 	char *text = file_read(status);
@@ -56,7 +59,7 @@ Test(hostile, a_million_refusals_cost_the_job_not_the_host, .timeout = 900)
 	cr_expect_leq(line_count(text), 2 + 32, "the status grew with the refusals:\n%.2000s", text);
 	char *exited = json_event_line(text, "exited");
 	cr_assert(exited, "%.2000s", text);
-	cr_expect_str_eq(json_value(exited, "denials") ?: "?", "1000000", "%s", exited);
+	cr_expect_str_eq(json_value(exited, "denials") ?: "?", calls, "%s", exited);
 	/* brig and everything it waited for: bounded memory. */
 	cr_expect_lt(after.ru_maxrss, 64 * 1024, "a process of brig's grew to %ld KiB", after.ru_maxrss);
 
@@ -71,9 +74,9 @@ Test(hostile, a_million_refusals_cost_the_job_not_the_host, .timeout = 900)
 		     "brig spent %.0f ms outside the job's cgroup answering its refusals (job %.0f ms, of which the "
 		     "caller's own %.0f ms)",
 		     outside, job, own);
-	printf("hostile: 1000000 refusals: outside the job %.0f ms, in the job %.0f ms (the caller %.0f ms, brig's "
+	printf("hostile: %s refusals: outside the job %.0f ms, in the job %.0f ms (the caller %.0f ms, brig's "
 	       "handler %.0f ms)\n",
-	       outside, job, own, job - own);
+	       calls, outside, job, own, job - own);
 }
 
 /* Netlink for what builds use (route, sock_diag, generic), not the host's
@@ -248,7 +251,10 @@ Test(hostile, overlay_dir_leftovers_go_after_sigkill, .timeout = 90)
 		brig_start(&p, NULL,
 			   BRIG_ARGS("run", "--rootfs-mode", "overlay", "--overlay-dir", dir, "--", "sh", "-c",
 				     "echo started; sleep 60"));
-		cr_assert(brig_wait_stdout(&p, "started", 30), "the job never started\n%s", p.err.data ?: "");
+		bool started = brig_wait_stdout(&p, "started", 30);
+		if (!started && p.err.data && strstr(p.err.data, "idmapped mount"))
+			harness_not_on_this_host("the host's /usr cannot be idmapped: %s", p.err.data);
+		cr_assert(started, "the job never started\n%s", p.err.data ?: "");
 		cr_assert_eq(entries(dir), 1, "no brig-ID in %s while the job runs", dir);
 		pid_t janitor = round ? child_named(p.pid, "brig-janitor") : 0;
 		if (round)
