@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "brig/net/egress.h"
+#include "brig/net/host_addresses.h"
 #include "brig/lib/log.h"
 
 static void on_refused(void *ctx, const struct dns_event *ev)
@@ -59,7 +60,7 @@ int job_egress_start(struct job_egress *e, const struct brig_config *c)
 {
 	if (!e->on)
 		return 0;
-	int r = dns_host_addresses(&e->own, &e->n_own);
+	int r = host_addresses(&e->own, &e->n_own);
 	if (r < 0)
 		return r;
 	e->dj = (struct dns_responder_job){

@@ -86,7 +86,3 @@ static inline void dns_responder_closep(struct dns_responder **r)
 	if (*r)
 		dns_responder_close(*r);
 }
-
-/* The host's own addresses (getifaddrs), for dns_responder_job.own.
- * *out is malloc'd. */
-int dns_host_addresses(struct cidr **out, size_t *n);
