@@ -141,7 +141,7 @@ static const struct row rows[] = {
 	{ "privileges.no-new-privs", BARE, DEFAULT },
 	{ "privileges.securebits", BARE, DEFAULT },
 	{ "privileges.setuid-programs", BARE, DEFAULT },
-	{ "privileges.landlock", BARE, LANDLOCK },
+	{ "privileges.landlock", BARE, DEFAULT },
 
 	{ "syscalls.seccomp", SECCOMP_NONE, DEFAULT },
 	{ "syscalls.mount", PERMISSIVE, SECCOMP_NONE },
