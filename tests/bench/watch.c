@@ -91,7 +91,7 @@ static int compile(bool watch, struct seccomp_program *prog)
 	struct seccomp_policy p = { 0 };
 	config_init(&c);
 	c.seccomp = strdup("default");
-	int fd, r = seccomp_policy_load(&c, &p);
+	int fd, r = seccomp_policy_load(&c, &p, NULL);
 	if (r >= 0 && watch) {
 		struct seccomp_watch w = { .id_count = 65536, .uid_base = 100000, .gid_base = 100000 };
 		r = seccomp_policy_watch(&p, &w);

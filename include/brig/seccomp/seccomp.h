@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "brig/config/config.h"
+#include "brig/lib/err.h"
 
 /* SC_WATCH: never in a policy file; let through, and counted as a call
  * the kernel refuses for want of an id mapping or a capability (the hint
@@ -78,10 +79,11 @@ struct seccomp_program {
 };
 
 /* Resolves the config's policy (NAME, PATH or none) and its allow-*
- * fragments. Problems are logged as "FILE:LINE: message". */
-int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p);
-/* Parses one policy text; file names the source in messages. */
-int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth);
+ * fragments. A problem fills e: "FILE:LINE: message", or "seccomp NAME:
+ * why" for a policy that cannot be read. */
+int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p, struct brig_err *e);
+/* Parses one policy text; file names the source in e's message. */
+int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth, struct brig_err *e);
 void seccomp_policy_free(struct seccomp_policy *p);
 /* Adds SC_WATCH rules: ids at or past id_count (the chown and set*id
  * calls; every id when the job lacks the capability the call needs),

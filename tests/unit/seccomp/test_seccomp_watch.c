@@ -22,7 +22,7 @@ static void setup(void)
 	setenv("BRIG_PROFILE_PATH", "profiles", 1);
 	cfg.seccomp = strdup("default");
 	pol = (struct seccomp_policy){ 0 };
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, NULL), 0);
 }
 
 static void teardown(void)
@@ -133,7 +133,7 @@ Test(seccomp_watch, without_the_capability)
 Test(seccomp_watch, only_what_the_policy_allows)
 {
 	struct seccomp_policy p = { 0 };
-	cr_assert_eq(seccomp_policy_parse(&p, "t.policy", "fchown errno EPERM\nchown allow\n", 0), 0);
+	cr_assert_eq(seccomp_policy_parse(&p, "t.policy", "fchown errno EPERM\nchown allow\n", 0, NULL), 0);
 	cr_assert_eq(seccomp_policy_watch(&p, &container_root), 0);
 	for (size_t i = 0; i < p.n; i++) {
 		cr_expect(p.v[i].action != SC_WATCH || p.v[i].nr == SYS_chown, "a watch rule for syscall %d",
