@@ -1,4 +1,4 @@
-/* Syscall policy files: `TARGET ACTION [ERRNO] [quiet] [argN OP VALUE]`,
+/* Syscall policy files: `TARGET ACTION [ERRNO] [quiet|unless-dir] [argN OP VALUE]`,
  * one rule per line, `#` comments, `include NAME`. */
 #include <errno.h>
 #include <fcntl.h>
@@ -200,6 +200,16 @@ static int parse_conditions(struct ctx *x, char **tok, size_t n, struct sc_rule 
 
 static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from);
 
+/* The calls whose target the answerer can check for a directory. */
+static bool waivable(const char *call)
+{
+	static const char *const calls[] = { "chmod", "fchmod", "fchmodat", "fchmodat2" };
+	for (size_t i = 0; i < ARRAY_SIZE(calls); i++)
+		if (strcmp(call, calls[i]) == 0)
+			return true;
+	return false;
+}
+
 static int parse_line(struct ctx *x, char *line)
 {
 	char *tok[16];
@@ -236,6 +246,14 @@ static int parse_line(struct ctx *x, char *line)
 		if (r.action != SC_ERRNO)
 			return bad(x, "%s: only errno rules can be quiet", tok[0]);
 		r.quiet = true;
+		i++;
+	}
+	if (i < n && strcmp(tok[i], "unless-dir") == 0) {
+		if (r.action != SC_ERRNO || r.quiet)
+			return bad(x, "%s: only errno rules that are not quiet can be unless-dir", tok[0]);
+		if (!waivable(tok[0]))
+			return bad(x, "%s: unless-dir is for chmod, fchmod, fchmodat and fchmodat2", tok[0]);
+		r.unless_dir = true;
 		i++;
 	}
 	if (i < n) {

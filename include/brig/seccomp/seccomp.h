@@ -35,6 +35,7 @@ struct sc_rule {
 	enum sc_action action;
 	int err;    /* SC_ERRNO */
 	bool quiet; /* answered in the kernel, never reported (clone3's ENOSYS) */
+	bool unless_dir; /* waived by the answerer when the target is a directory */
 	unsigned n_cond; /* 0: unconditional */
 	struct sc_cond cond[SC_MAX_COND];
 };

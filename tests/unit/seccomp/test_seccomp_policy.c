@@ -166,6 +166,34 @@ Test(seccomp_policy, quiet_on_kill_refused)
 	assert_error("mount kill quiet\n", "brig: t.policy:1: mount: only errno rules can be quiet\n");
 }
 
+Test(seccomp_policy, unless_dir_only_on_mode_calls)
+{
+	assert_error("open errno EPERM unless-dir arg1 & O_CREAT\n",
+		     "brig: t.policy:1: open: unless-dir is for chmod, fchmod, fchmodat and fchmodat2\n");
+}
+
+Test(seccomp_policy, unless_dir_only_on_errno_rules)
+{
+	assert_error("chmod allow unless-dir arg1 & S_ISGID\n",
+		     "brig: t.policy:1: chmod: only errno rules that are not quiet can be unless-dir\n");
+}
+
+Test(seccomp_policy, unless_dir_not_quiet)
+{
+	assert_error("chmod errno EPERM quiet unless-dir arg1 & S_ISGID\n",
+		     "brig: t.policy:1: chmod: only errno rules that are not quiet can be unless-dir\n");
+}
+
+Test(seccomp_policy, unless_dir_rule)
+{
+	cr_assert_eq(parse("chmod errno EPERM arg1 & S_ISUID\nchmod errno EPERM unless-dir arg1 & S_ISGID\n"), 0);
+	const struct sc_rule *r = decide(SYS_chmod, 0, 02775);
+	cr_assert(r && r->action == SC_ERRNO && r->unless_dir, "set-group-ID goes to the directory check");
+	r = decide(SYS_chmod, 0, 06775);
+	cr_assert(r && r->action == SC_ERRNO && !r->unless_dir, "set-user-ID is refused outright");
+	cr_assert_null(decide(SYS_chmod, 0, 0775));
+}
+
 #define CONDITION_SYNTAX "expected a condition like 'arg1 == TIOCSTI' (arg0..arg5, ==, !=, >= or &)\n"
 
 Test(seccomp_policy, condition_missing_value)
