@@ -54,6 +54,7 @@ void config_free(struct brig_config *c)
 	}
 	free(c->mounts);
 	free(c->pass_fds);
+	free(c->user_limits);
 	free(c->caps);
 	free_strv(c->env_set, c->n_env_set);
 	free_strv(c->env_pass, c->n_env_pass);
@@ -159,6 +160,7 @@ size_t config_list_size(const struct brig_config *c, enum config_list list)
 	case CONFIG_EGRESS: return c->net.n_egress;
 	case CONFIG_CACHES: return c->n_caches;
 	case CONFIG_EGRESS_HOST: return c->net.n_hosts;
+	case CONFIG_USER_LIMITS: return c->n_user_limits;
 	case CONFIG_SCALAR: break;
 	}
 	return 0;
@@ -192,6 +194,7 @@ static bool same_identity(const struct brig_config *c, enum config_list list, si
 	case CONFIG_EGRESS: return net_same_egress(&c->net.egress[i], &c->net.egress[j]);
 	case CONFIG_CACHES: return strcmp(c->caches[i].dst, c->caches[j].dst) == 0;
 	case CONFIG_EGRESS_HOST: return net_same_egress_host(&c->net.hosts[i], &c->net.hosts[j]);
+	case CONFIG_USER_LIMITS: return c->user_limits[i].which == c->user_limits[j].which;
 	case CONFIG_SCALAR: break;
 	}
 	return false;
@@ -337,6 +340,9 @@ static void identity_text(const struct brig_config *c, enum config_list list, si
 	case CONFIG_EGRESS: snprintf(buf, len, "the same rule is already given"); return;
 	case CONFIG_CACHES: snprintf(buf, len, "%s is already a cache", c->caches[i].dst); return;
 	case CONFIG_EGRESS_HOST: snprintf(buf, len, "the same rule is already given"); return;
+	case CONFIG_USER_LIMITS:
+		snprintf(buf, len, "%s is already set", user_limit_defs[c->user_limits[i].which].name);
+		return;
 	case CONFIG_SCALAR: break;
 	}
 	snprintf(buf, len, "already given");

@@ -10,7 +10,7 @@ static const char *const names[TIMING_COUNT] = {
 	[TIMING_START] = "start",
 	[TIMING_PARSE] = "parse",     [TIMING_POLICY] = "policy",   [TIMING_ROOTFS] = "rootfs",
 	[TIMING_CGROUP] = "cgroup",   [TIMING_NETWORK] = "network", [TIMING_JANITOR] = "janitor",
-	[TIMING_CLONE] = "clone",     [TIMING_ID_MAPS] = "id_maps", [TIMING_MOUNTS] = "mounts",
+	[TIMING_CLONE] = "clone",     [TIMING_ID_MAPS] = "id_maps", [TIMING_MOUNTS] = "mounts", [TIMING_LANDLOCK] = "landlock",
 	[TIMING_VETH] = "veth",       [TIMING_SECCOMP] = "seccomp", [TIMING_FORK] = "fork",
 	[TIMING_IDENTITY] = "identity", [TIMING_EXEC] = "exec",    [TIMING_WAIT] = "wait",
 	[TIMING_REPORT] = "report",   [TIMING_TEARDOWN] = "teardown",

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "brig/fs/etc.h"
+#include "brig/fs/landlock.h"
 #include "brig/lib/err.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/timings.h"
@@ -110,6 +111,17 @@ static int build_root(struct child *k, struct brig_err *e)
 		return r;
 	mount_plan_free(k->a->plan);
 	return 0;
+}
+
+/* The second wall, on the finished root: what the mount table grants
+ * (brig/fs/landlock.h), for init and the job alike. */
+static int restrict_files(struct child *k, struct brig_err *e)
+{
+	size_t n = 3 + k->c->n_pass_fds;
+	int keep[n];
+	for (size_t i = 0; i < n; i++)
+		keep[i] = i < 3 ? (int)i : k->c->pass_fds[i - 3];
+	return landlock_restrict_to_mounts(landlock_job_abi(k->c), keep, n, e);
 }
 
 /* The supervisor compiled the filters meanwhile. */
@@ -267,6 +279,7 @@ void child_main(struct child_args *a)
 		{ set_hostname, NO_MARK },
 		{ bring_up_loopback, NO_MARK },
 		{ build_root, MARK(root) },
+		{ restrict_files, MARK(landlock) },
 		{ receive_filter, MARK(filter) },
 		{ build_environment, NO_MARK },
 		{ make_undumpable, NO_MARK },

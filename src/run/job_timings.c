@@ -16,7 +16,7 @@
 void job_collect_timings(struct job *j, const uint64_t ends[TIMING_COUNT], uint64_t woke)
 {
 	struct child_marks m = *j->marks;
-	uint64_t *child[] = { &m.go, &m.root, &m.filter, &m.forked, &m.ready, &m.loaded, &m.reaped };
+	uint64_t *child[] = { &m.go, &m.root, &m.landlock, &m.filter, &m.forked, &m.ready, &m.loaded, &m.reaped };
 	for (size_t i = 0; i < ARRAY_SIZE(child); i++)
 		if (*child[i] < ends[TIMING_CLONE] || *child[i] > woke)
 			*child[i] = 0;
@@ -27,6 +27,7 @@ void job_collect_timings(struct job *j, const uint64_t ends[TIMING_COUNT], uint6
 	timings_mark(t, TIMING_ID_MAPS, ends[TIMING_ID_MAPS]);
 	timings_mark(t, TIMING_ID_MAPS, m.go);
 	timings_mark(t, TIMING_MOUNTS, m.root);
+	timings_mark(t, TIMING_LANDLOCK, m.landlock);
 	timings_mark(t, TIMING_VETH, ends[TIMING_VETH]);
 	timings_mark(t, TIMING_SECCOMP, ends[TIMING_SECCOMP]);
 	timings_mark(t, TIMING_SECCOMP, m.filter);

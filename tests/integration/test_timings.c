@@ -14,7 +14,7 @@
 BRIG_SUITE(timings);
 
 static const char *const steps[] = { "start", "parse", "policy",   "rootfs", "cgroup", "network", "janitor",
-				     "clone", "id_maps",  "mounts", "veth",   "seccomp", "fork",
+				     "clone", "id_maps",  "mounts", "landlock", "veth",   "seccomp", "fork",
 				     "identity", "exec",  "wait",   "report", "teardown" };
 #define N_STEPS (sizeof steps / sizeof *steps)
 

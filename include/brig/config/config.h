@@ -8,6 +8,7 @@
 
 #include "brig/config/limits.h"
 #include "brig/config/net_config.h"
+#include "brig/config/user_limits.h"
 
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
 
@@ -52,8 +53,9 @@ enum config_list {
 	CONFIG_EGRESS, /* net.egress */
 	CONFIG_CACHES,
 	CONFIG_EGRESS_HOST, /* net.hosts */
+	CONFIG_USER_LIMITS,
 };
-#define CONFIG_N_LISTS (CONFIG_EGRESS_HOST + 1) /* keep naming the last one */
+#define CONFIG_N_LISTS (CONFIG_USER_LIMITS + 1) /* keep naming the last one */
 
 /* Where one setting came from, for messages and `brig profile show`. */
 struct brig_origin {
@@ -108,6 +110,8 @@ struct brig_config {
 
 	char *seccomp; /* policy NAME or PATH; "none" disables the filter */
 	bool allow_userns, allow_ptrace, allow_io_uring;
+	struct user_limit *user_limits; /* see brig/config/user_limits.h */
+	size_t n_user_limits;
 
 	struct cgroup_limits limits;
 	struct net_config net;

@@ -11,6 +11,7 @@
 struct child_marks {
 	uint64_t go;      /* the id maps written and go received */
 	uint64_t root;    /* the root built and pivoted into */
+	uint64_t landlock; /* the Landlock ruleset in force */
 	uint64_t filter;  /* the seccomp filter read */
 	uint64_t forked;  /* the job's first step after the fork */
 	uint64_t ready;   /* the job's identity and cwd, before its filter */

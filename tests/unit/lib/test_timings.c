@@ -108,7 +108,7 @@ Test(timings, a_full_record_keeps_its_first_stamps)
 Test(timings, names_are_the_documented_keys)
 {
 	static const char *const want[TIMING_COUNT] = { "start", "parse",   "policy",  "rootfs", "cgroup",   "network", "janitor",
-							"clone",   "id_maps", "mounts", "veth",     "seccomp", "fork",
+							"clone",   "id_maps", "mounts", "landlock", "veth",     "seccomp", "fork",
 							"identity", "exec",   "wait",   "report", "teardown" };
 	for (size_t i = 0; i < TIMING_COUNT; i++)
 		cr_assert_str_eq(timings_name((enum timing_step)i), want[i]);
