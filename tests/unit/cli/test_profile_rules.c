@@ -146,16 +146,6 @@ static int parse(char **argv)
 
 /* Unknown and unimplemented directives */
 
-/* config_finish as the command's top level runs it: its one line printed. */
-static int finish(void)
-{
-	struct brig_err e = BRIG_ERR_INIT;
-	int r = config_finish(&cfg, &e);
-	if (r < 0)
-		err_log(&e);
-	return r;
-}
-
 Test(profile_reader, unknown_directive_suggests_the_closest_name)
 {
 	assert_fails("# x\nhostnme box\n", -EINVAL, "brig: @/p:2: hostnme: unknown directive (did you mean hostname?)\n");
@@ -875,7 +865,7 @@ Test(profile_reader, host_problems_name_the_profile_line)
 	static char *command[] = { "true", NULL };
 	assert_loads("# c\nro-bind /nonexistent/src:/a\n");
 	cfg.argv = command;
-	cr_assert_eq(finish(), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 	assert_stderr("brig: @/p:2: ro-bind /nonexistent/src: No such file or directory\n");
 }
 
