@@ -19,6 +19,7 @@
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/lib/sys.h"
+#include "brig/lib/timings.h"
 #include "brig/lib/util.h"
 #include "brig/net/firewall.h"
 #include "brig/run/job.h"
@@ -171,7 +172,7 @@ static void add_usage(const struct cgroup_job *cg, struct status_exit *e)
  * otherwise (they are not seccomp refusals: "denials" stays 0). */
 static void refusal_hint(const struct job *j, const struct seccomp_refusals *f)
 {
-	if (!f || f->count[SC_REFUSED_ID_MAPPING] + f->count[SC_REFUSED_CAPABILITY] == 0)
+	if (f->count[SC_REFUSED_ID_MAPPING] + f->count[SC_REFUSED_CAPABILITY] == 0)
 		return;
 	char ids[160] = "", devs[160] = "";
 	for (size_t i = f->n_first; i-- > 0;) {
@@ -199,7 +200,7 @@ static void refusal_hint(const struct job *j, const struct seccomp_refusals *f)
 
 static void report(struct job *j, int init_status, const struct rusage *ru, int *code)
 {
-	int st = j->have_final ? j->final_status : init_status, r;
+	int st = j->have_final ? j->final_status : init_status;
 	struct status_exit e = {
 		.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1,
 		.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0,
@@ -209,8 +210,10 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		.cpu_system_ms = (double)ru->ru_stime.tv_sec * 1e3 + (double)ru->ru_stime.tv_usec / 1e3,
 		.max_rss_kib = ru->ru_maxrss,
 		.denials = seccomp_notifier_total(&j->notifier),
-		.refused = seccomp_notifier_refused(&j->notifier),
 	};
+	const struct seccomp_refusals *refused = seccomp_notifier_refused(&j->notifier);
+	if (refused)
+		e.refused = *refused;
 	add_usage(&j->cg, &e);
 	if (j->firewall && firewall_job_counters(j->id, &e.firewall) == 0)
 		e.have_firewall = true;
@@ -232,10 +235,10 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		}
 	}
 	if (*code != 0)
-		refusal_hint(j, e.refused);
-	_cleanup_free_ char *line = status_format_exited(j->id, &e);
-	if ((r = status_write(j->status_fd, line)) < 0)
-		log_warn("cannot write the status: %s", strerror(-r));
+		refusal_hint(j, &e.refused);
+	/* Written after the teardown, with the timings (sandbox.c). */
+	j->exit = e;
+	j->have_exit = true;
 }
 
 /* The child's failure is the cause, before any later symptom of ours. */
@@ -243,6 +246,7 @@ int job_wait_and_report(struct job *j, const struct brig_err *start)
 {
 	struct rusage ru = { 0 };
 	int st = wait_job(j, &ru), code = EXIT_BRIG;
+	j->woke_ns = timings_now();
 	/* Its counts are the exited event's; it ends with the job. */
 	seccomp_notifier_finish(&j->notifier, 5000);
 	/* The job's last output before brig's own lines. */

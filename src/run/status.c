@@ -148,7 +148,7 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	json_object_object_add(o, "cpu_system_ms", json_decimal(e->cpu_system_ms));
 	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
 	json_object_object_add(o, "denials", json_object_new_int64((int64_t)e->denials));
-	json_object_object_add(o, "refused", refused_object(e->refused));
+	json_object_object_add(o, "refused", refused_object(&e->refused));
 	json_object_object_add(o, "memory_peak_bytes",
 			       e->have_memory_peak ? json_object_new_int64((int64_t)e->memory_peak) : NULL);
 	json_object_object_add(o, "pids_peak", e->have_pids_peak ? json_object_new_int64((int64_t)e->pids_peak) : NULL);
@@ -176,6 +176,13 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	}
 	if (names)
 		json_object_object_add(o, "egress_names", names);
+	json_object *t = e->have_timings ? json_object_new_object() : NULL;
+	for (size_t i = 0; t && i < TIMING_COUNT; i++)
+		json_object_object_add(t, timings_name((enum timing_step)i), json_decimal(e->timings_ms[i]));
+	if (t) {
+		json_object_object_add(t, "total", json_decimal(e->timings_total_ms));
+		json_object_object_add(o, "timings", t);
+	}
 	return json_line(o);
 }
 

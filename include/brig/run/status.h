@@ -6,6 +6,7 @@
 
 #include "brig/cgroup/cgroup.h"
 #include "brig/config/config.h"
+#include "brig/lib/timings.h"
 #include "brig/net/firewall.h"
 #include "brig/seccomp/seccomp_notify.h"
 #include "brig/net/dns_responder.h"
@@ -18,13 +19,15 @@ struct status_exit {
 	double wall_ms, cpu_user_ms, cpu_system_ms;
 	long max_rss_kib;
 	unsigned long denials; /* refused system calls */
-	const struct seccomp_refusals *refused; /* watched calls the kernel refused; NULL: none */
+	struct seccomp_refusals refused; /* watched calls the kernel refused (a copy: the handler's counts go with it) */
 	bool have_memory_peak, have_pids_peak, have_io; /* from the job's cgroup */
 	uint64_t memory_peak, pids_peak, io_read_bytes, io_write_bytes;
 	bool have_firewall; /* net veth: packets the firewall refused, by class */
 	struct fw_counters firewall;
 	const struct dns_name_count *egress_names; /* egress by name: answered and refused, per name */
 	size_t n_egress_names;
+	bool have_timings; /* milliseconds per start and teardown step */
+	double timings_ms[TIMING_COUNT], timings_total_ms;
 };
 
 /* Opens the sink the config names; -1 in *fd when there is none. */
