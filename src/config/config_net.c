@@ -36,7 +36,7 @@ int config_finish_net(struct brig_config *c)
 	if (c->net.mode == NET_NONE)
 		return 0;
 	if (c->net.mode == NET_VETH && c->rootless) {
-		log_error("%s veth: needs root (it adds a link and firewall rules to the host)", where);
+		log_error("%s veth: " NET_VETH_NEEDS_ROOT, where);
 		return -EPERM;
 	}
 	if (c->net.mode == NET_HOST) {
