@@ -170,9 +170,10 @@ $(BUILD)/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(shell find 
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_SRCS) $(LDLIBS)
 
 # The GitHub hook's request parser: hostile JSON from a workflow's author.
-$(BUILD)/fuzz/fuzz_gha_input: tests/fuzz/fuzz_gha_input.c src/ci/gha_input.c $(shell find include -name '*.h')
+FUZZ_GHA_SRCS := src/ci/gha_input.c src/lib/util.c src/lib/err.c src/lib/log.c
+$(BUILD)/fuzz/fuzz_gha_input: tests/fuzz/fuzz_gha_input.c $(FUZZ_GHA_SRCS) $(shell find include -name '*.h')
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_gha_input.c src/ci/gha_input.c src/lib/util.c $(LDLIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_gha_input.c $(FUZZ_GHA_SRCS) $(LDLIBS)
 
 # The ClientHello and HTTP Host parsers (src/net/tls_sni.c), seeded with a
 # ClientHello and a request that tests/fuzz/sni-seeds.py writes.

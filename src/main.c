@@ -30,7 +30,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	r = cli_parse_run(argc, argv, &c);
 	int code = r == 1 ? 0 : EXIT_BRIG;
-	if (r == 0 && config_finish(&c) >= 0)
+	struct brig_err e = BRIG_ERR_INIT;
+	if (r == 0 && config_finish(&c, &e) < 0)
+		err_log(&e);
+	else if (r == 0)
 		code = sandbox_run(&c);
 	config_free(&c);
 	return code;

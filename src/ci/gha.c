@@ -351,9 +351,9 @@ int gha_main(int argc, char **argv)
 		return GHA_EXIT_BRIG;
 	}
 	struct gha_request req;
-	char err[512];
-	if (gha_input_parse(text, len, &req, err, sizeof err) < 0) {
-		log_error("gha: %s", err);
+	struct brig_err e = BRIG_ERR_INIT;
+	if (gha_input_parse(text, len, &req, &e) < 0) {
+		log_error("gha: %s", err_message(&e));
 		return GHA_EXIT_BRIG;
 	}
 	int code = GHA_EXIT_BRIG;

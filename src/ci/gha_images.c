@@ -10,6 +10,7 @@
 
 #include "brig/ci/gha_images.h"
 #include "brig/cli/profile.h"
+#include "brig/lib/err.h"
 #include "brig/lib/log.h"
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
@@ -36,7 +37,7 @@ const char *gha_image_problem(const char *image)
 	return NULL;
 }
 
-int gha_images_lookup(const char *text, const char *image, char **rootfs, char *err, size_t errlen)
+int gha_images_lookup(const char *text, const char *image, char **rootfs, struct brig_err *e)
 {
 	*rootfs = NULL;
 	unsigned lineno = 0;
@@ -45,10 +46,8 @@ int gha_images_lookup(const char *text, const char *image, char **rootfs, char *
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		lineno++;
 		char buf[4096];
-		if (len >= sizeof buf) {
-			snprintf(err, errlen, "%u: line too long", lineno);
-			return -EINVAL;
-		}
+		if (len >= sizeof buf)
+			return err_set(e, -EINVAL, "%u: line too long", lineno);
 		memcpy(buf, line, len);
 		buf[len] = '\0';
 		line = nl ? nl + 1 : NULL;
@@ -58,15 +57,11 @@ int gha_images_lookup(const char *text, const char *image, char **rootfs, char *
 		char *save = NULL, *pat = strtok_r(buf, " \t\r", &save), *root = strtok_r(NULL, " \t\r", &save);
 		if (!pat)
 			continue;
-		if (!root || strtok_r(NULL, " \t\r", &save)) {
-			snprintf(err, errlen, "%u: expected IMAGE ROOTFS", lineno);
-			return -EINVAL;
-		}
+		if (!root || strtok_r(NULL, " \t\r", &save))
+			return err_set(e, -EINVAL, "%u: expected IMAGE ROOTFS", lineno);
 		_cleanup_free_ char *norm = NULL;
-		if (strcmp(root, GHA_ROOTFS_HOST) != 0 && path_normalise(root, &norm) < 0) {
-			snprintf(err, errlen, "%u: %.256s: expected an absolute path or host", lineno, root);
-			return -EINVAL;
-		}
+		if (strcmp(root, GHA_ROOTFS_HOST) != 0 && path_normalise(root, &norm) < 0)
+			return err_set(e, -EINVAL, "%u: %.256s: expected an absolute path or host", lineno, root);
 		if (fnmatch(pat, image, 0) != 0)
 			continue;
 		*rootfs = norm ? TAKE_PTR(norm) : strdup(GHA_ROOTFS_HOST);
@@ -101,9 +96,9 @@ int gha_image_resolve(const char *image, char **rootfs)
 		log_error("gha: the image map %s contains a NUL byte", map);
 		return -EINVAL;
 	}
-	char err[320];
-	if ((r = gha_images_lookup(text, image, rootfs, err, sizeof err)) < 0) {
-		log_error("gha: %s:%s", map, err);
+	struct brig_err e = BRIG_ERR_INIT;
+	if ((r = gha_images_lookup(text, image, rootfs, &e)) < 0) {
+		log_error("gha: %s:%s", map, err_message(&e));
 		return r;
 	}
 	if (!*rootfs) {

@@ -4,28 +4,14 @@
  * bounded, and nothing is trusted beyond being well-formed. */
 #include <errno.h>
 #include <json-c/json.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "brig/ci/gha_input.h"
 #include "brig/config/config.h"
+#include "brig/lib/err.h"
 #include "brig/lib/util.h"
-
-struct parser {
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 2, 3))) static int fail(struct parser *p, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(p->err, p->errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
 
 static const char *const command_names[] = {
 	[GHA_PREPARE_JOB] = "prepare_job",
@@ -41,17 +27,17 @@ const char *gha_command_name(enum gha_command c)
 
 /* json-c strings may hold NUL: such a value could never reach a path or
  * an environment intact, so it is refused. */
-static int get_string(struct parser *p, json_object *o, const char *what, char **out)
+static int get_string(json_object *o, const char *what, char **out, struct brig_err *e)
 {
 	*out = NULL;
 	if (!o || json_object_is_type(o, json_type_null))
 		return 0;
 	if (!json_object_is_type(o, json_type_string))
-		return fail(p, "%s: expected a string or null", what);
+		return err_set(e, -EINVAL, "%s: expected a string or null", what);
 	const char *s = json_object_get_string(o);
 	size_t len = (size_t)json_object_get_string_len(o);
 	if (strlen(s) != len)
-		return fail(p, "%s: contains a NUL character", what);
+		return err_set(e, -EINVAL, "%s: contains a NUL character", what);
 	if (!(*out = strdup(s)))
 		return -ENOMEM;
 	return 0;
@@ -63,42 +49,42 @@ static json_object *field(json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
-static int get_field(struct parser *p, json_object *o, const char *key, const char *ctx, char **out)
+static int get_field(json_object *o, const char *key, const char *ctx, char **out, struct brig_err *e)
 {
 	char what[256];
 	snprintf(what, sizeof what, "%.160s%.64s", ctx, key);
-	return get_string(p, field(o, key), what, out);
+	return get_string(field(o, key), what, out, e);
 }
 
-static int get_bool(struct parser *p, json_object *o, const char *key, const char *ctx, bool *out)
+static int get_bool(json_object *o, const char *key, const char *ctx, bool *out, struct brig_err *e)
 {
 	json_object *v = field(o, key);
 	*out = false;
 	if (!v || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
-		return fail(p, "%s%s: expected true or false", ctx, key);
+		return err_set(e, -EINVAL, "%s%s: expected true or false", ctx, key);
 	*out = json_object_get_boolean(v);
 	return 0;
 }
 
-static int check_array(struct parser *p, json_object *v, const char *what, size_t *n)
+static int check_array(json_object *v, const char *what, size_t *n, struct brig_err *e)
 {
 	*n = 0;
 	if (!v || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_array))
-		return fail(p, "%s: expected an array", what);
+		return err_set(e, -EINVAL, "%s: expected an array", what);
 	*n = json_object_array_length(v);
 	if (*n > GHA_LIST_MAX)
-		return fail(p, "%s: more than %u entries", what, GHA_LIST_MAX);
+		return err_set(e, -EINVAL, "%s: more than %u entries", what, GHA_LIST_MAX);
 	return 0;
 }
 
-static int get_strings(struct parser *p, json_object *v, const char *what, char ***out, size_t *n)
+static int get_strings(json_object *v, const char *what, char ***out, size_t *n, struct brig_err *e)
 {
 	size_t len;
-	int r = check_array(p, v, what, &len);
+	int r = check_array(v, what, &len, e);
 	if (r < 0)
 		return r;
 	*out = calloc(len + 1, sizeof **out);
@@ -107,26 +93,26 @@ static int get_strings(struct parser *p, json_object *v, const char *what, char 
 	for (size_t i = 0; i < len; i++) {
 		char item[160];
 		snprintf(item, sizeof item, "%s[%zu]", what, i);
-		if ((r = get_string(p, json_object_array_get_idx(v, i), item, &(*out)[i])) < 0)
+		if ((r = get_string(json_object_array_get_idx(v, i), item, &(*out)[i], e)) < 0)
 			return r;
 		if (!(*out)[i])
-			return fail(p, "%s: expected a string", item);
+			return err_set(e, -EINVAL, "%s: expected a string", item);
 		*n = i + 1;
 	}
 	return 0;
 }
 
-static int get_env(struct parser *p, json_object *v, const char *what, struct gha_kv **out, size_t *n)
+static int get_env(json_object *v, const char *what, struct gha_kv **out, size_t *n, struct brig_err *e)
 {
 	*out = NULL;
 	*n = 0;
 	if (!v || json_object_is_type(v, json_type_null))
 		return 0;
 	if (!json_object_is_type(v, json_type_object))
-		return fail(p, "%s: expected an object", what);
+		return err_set(e, -EINVAL, "%s: expected an object", what);
 	size_t len = (size_t)json_object_object_length(v);
 	if (len > GHA_LIST_MAX)
-		return fail(p, "%s: more than %u entries", what, GHA_LIST_MAX);
+		return err_set(e, -EINVAL, "%s: more than %u entries", what, GHA_LIST_MAX);
 	*out = calloc(len + 1, sizeof **out);
 	if (!*out)
 		return -ENOMEM;
@@ -135,7 +121,7 @@ static int get_env(struct parser *p, json_object *v, const char *what, struct gh
 		struct gha_kv *kv = &(*out)[*n];
 		char item[160];
 		snprintf(item, sizeof item, "%s.%.64s", what, key);
-		int r = get_string(p, val, item, &kv->value);
+		int r = get_string(val, item, &kv->value, e);
 		if (r < 0)
 			return r;
 		if (!(kv->key = strdup(key)))
@@ -148,10 +134,10 @@ static int get_env(struct parser *p, json_object *v, const char *what, struct gh
 	return 0;
 }
 
-static int get_mounts(struct parser *p, json_object *v, const char *what, struct gha_mount **out, size_t *n)
+static int get_mounts(json_object *v, const char *what, struct gha_mount **out, size_t *n, struct brig_err *e)
 {
 	size_t len;
-	int r = check_array(p, v, what, &len);
+	int r = check_array(v, what, &len, e);
 	if (r < 0)
 		return r;
 	*out = calloc(len + 1, sizeof **out);
@@ -163,28 +149,28 @@ static int get_mounts(struct parser *p, json_object *v, const char *what, struct
 		char ctx[160];
 		snprintf(ctx, sizeof ctx, "%s[%zu].", what, i);
 		if (!json_object_is_type(m, json_type_object))
-			return fail(p, "%s[%zu]: expected an object", what, i);
+			return err_set(e, -EINVAL, "%s[%zu]: expected an object", what, i);
 		*n = i + 1;
-		if ((r = get_field(p, m, "sourceVolumePath", ctx, &mt->source)) < 0 ||
-		    (r = get_field(p, m, "targetVolumePath", ctx, &mt->target)) < 0 ||
-		    (r = get_bool(p, m, "readOnly", ctx, &mt->read_only)) < 0)
+		if ((r = get_field(m, "sourceVolumePath", ctx, &mt->source, e)) < 0 ||
+		    (r = get_field(m, "targetVolumePath", ctx, &mt->target, e)) < 0 ||
+		    (r = get_bool(m, "readOnly", ctx, &mt->read_only, e)) < 0)
 			return r;
 		if (!mt->target || !*mt->target)
-			return fail(p, "%stargetVolumePath: expected a path", ctx);
+			return err_set(e, -EINVAL, "%stargetVolumePath: expected a path", ctx);
 		if (mt->source && !*mt->source)
 			free(TAKE_PTR(mt->source));
 	}
 	return 0;
 }
 
-static int get_container(struct parser *p, json_object *o, const char *ctx, struct gha_container *c)
+static int get_container(json_object *o, const char *ctx, struct gha_container *c, struct brig_err *e)
 {
 	char what[160];
 	int r;
 	if (!json_object_is_type(o, json_type_object))
-		return fail(p, "%s: expected an object", ctx);
+		return err_set(e, -EINVAL, "%s: expected an object", ctx);
 #define STR(key, slot) \
-	if ((r = get_field(p, o, key, what, &c->slot)) < 0) \
+	if ((r = get_field(o, key, what, &c->slot, e)) < 0) \
 		return r;
 	snprintf(what, sizeof what, "%s.", ctx);
 	STR("image", image);
@@ -194,42 +180,42 @@ static int get_container(struct parser *p, json_object *o, const char *ctx, stru
 	STR("createOptions", create_options);
 #undef STR
 	snprintf(what, sizeof what, "%s.entryPointArgs", ctx);
-	if ((r = get_strings(p, field(o, "entryPointArgs"), what, &c->entry_point_args, &c->n_entry_point_args)) < 0)
+	if ((r = get_strings(field(o, "entryPointArgs"), what, &c->entry_point_args, &c->n_entry_point_args, e)) < 0)
 		return r;
 	snprintf(what, sizeof what, "%s.environmentVariables", ctx);
-	if ((r = get_env(p, field(o, "environmentVariables"), what, &c->env, &c->n_env)) < 0)
+	if ((r = get_env(field(o, "environmentVariables"), what, &c->env, &c->n_env, e)) < 0)
 		return r;
 	snprintf(what, sizeof what, "%s.portMappings", ctx);
-	if ((r = get_strings(p, field(o, "portMappings"), what, &c->ports, &c->n_ports)) < 0)
+	if ((r = get_strings(field(o, "portMappings"), what, &c->ports, &c->n_ports, e)) < 0)
 		return r;
 	snprintf(what, sizeof what, "%s.systemMountVolumes", ctx);
-	if ((r = get_mounts(p, field(o, "systemMountVolumes"), what, &c->system, &c->n_system)) < 0)
+	if ((r = get_mounts(field(o, "systemMountVolumes"), what, &c->system, &c->n_system, e)) < 0)
 		return r;
 	snprintf(what, sizeof what, "%s.userMountVolumes", ctx);
-	if ((r = get_mounts(p, field(o, "userMountVolumes"), what, &c->user, &c->n_user)) < 0)
+	if ((r = get_mounts(field(o, "userMountVolumes"), what, &c->user, &c->n_user, e)) < 0)
 		return r;
 	/* registry: credentials, never read, never logged. Only its type. */
 	json_object *reg = field(o, "registry");
 	if (reg && !json_object_is_type(reg, json_type_null) && !json_object_is_type(reg, json_type_object))
-		return fail(p, "%s.registry: expected an object or null", ctx);
+		return err_set(e, -EINVAL, "%s.registry: expected an object or null", ctx);
 	return 0;
 }
 
 /* prependPath: an array (newest first) or, from runners up to 2.293.0,
  * one string joined with ':'. */
-static int get_prepend_path(struct parser *p, json_object *v, struct gha_script *s)
+static int get_prepend_path(json_object *v, struct gha_script *s, struct brig_err *e)
 {
 	if (!v || !json_object_is_type(v, json_type_string))
-		return get_strings(p, v, "args.prependPath", &s->prepend_path, &s->n_prepend_path);
+		return get_strings(v, "args.prependPath", &s->prepend_path, &s->n_prepend_path, e);
 	_cleanup_free_ char *joined = NULL;
-	int r = get_string(p, v, "args.prependPath", &joined);
+	int r = get_string(v, "args.prependPath", &joined, e);
 	if (r < 0)
 		return r;
 	size_t parts = 1;
 	for (const char *c = joined; *c; c++)
 		parts += *c == ':';
 	if (parts > GHA_LIST_MAX)
-		return fail(p, "args.prependPath: more than %u entries", GHA_LIST_MAX);
+		return err_set(e, -EINVAL, "args.prependPath: more than %u entries", GHA_LIST_MAX);
 	if (!(s->prepend_path = calloc(parts + 1, sizeof *s->prepend_path)))
 		return -ENOMEM;
 	char *save = NULL;
@@ -239,26 +225,26 @@ static int get_prepend_path(struct parser *p, json_object *v, struct gha_script 
 	return 0;
 }
 
-static int get_script(struct parser *p, json_object *o, struct gha_script *s)
+static int get_script(json_object *o, struct gha_script *s, struct brig_err *e)
 {
 	int r;
 	if (!json_object_is_type(o, json_type_object))
-		return fail(p, "args: expected an object");
-	if ((r = get_field(p, o, "entryPoint", "args.", &s->entry_point)) < 0 ||
-	    (r = get_field(p, o, "workingDirectory", "args.", &s->working_dir)) < 0 ||
-	    (r = get_strings(p, field(o, "entryPointArgs"), "args.entryPointArgs", &s->entry_point_args,
-			     &s->n_entry_point_args)) < 0 ||
-	    (r = get_env(p, field(o, "environmentVariables"), "args.environmentVariables", &s->env, &s->n_env)) < 0 ||
-	    (r = get_prepend_path(p, field(o, "prependPath"), s)) < 0)
+		return err_set(e, -EINVAL, "args: expected an object");
+	if ((r = get_field(o, "entryPoint", "args.", &s->entry_point, e)) < 0 ||
+	    (r = get_field(o, "workingDirectory", "args.", &s->working_dir, e)) < 0 ||
+	    (r = get_strings(field(o, "entryPointArgs"), "args.entryPointArgs", &s->entry_point_args,
+			     &s->n_entry_point_args, e)) < 0 ||
+	    (r = get_env(field(o, "environmentVariables"), "args.environmentVariables", &s->env, &s->n_env, e)) < 0 ||
+	    (r = get_prepend_path(field(o, "prependPath"), s, e)) < 0)
 		return r;
 	if (!s->entry_point || !*s->entry_point)
-		return fail(p, "args.entryPoint: expected a program");
+		return err_set(e, -EINVAL, "args.entryPoint: expected a program");
 	return 0;
 }
 
 /* state: null before prepare_job, else what prepare_job returned:
  * {"brig": {"job": ID}}. Another hook's state has no such key. */
-static int get_state(struct parser *p, json_object *o, struct gha_request *req)
+static int get_state(json_object *o, struct gha_request *req, struct brig_err *e)
 {
 	if (!o || json_object_is_type(o, json_type_null))
 		return 0;
@@ -266,49 +252,49 @@ static int get_state(struct parser *p, json_object *o, struct gha_request *req)
 	json_object *job = field(field(o, "brig"), "job");
 	if (!json_object_is_type(o, json_type_object) || !job)
 		return 0;
-	int r = get_string(p, job, "state.brig.job", &req->job);
+	int r = get_string(job, "state.brig.job", &req->job, e);
 	if (r < 0)
 		return r;
 	size_t len = req->job ? strlen(req->job) : 0;
 	if (len != BRIG_JOB_ID_LEN || strspn(req->job, "0123456789abcdef") != len)
-		return fail(p, "state.brig.job: not a brig job id");
+		return err_set(e, -EINVAL, "state.brig.job: not a brig job id");
 	return 0;
 }
 
-static int parse_request(struct parser *p, json_object *root, struct gha_request *req)
+static int parse_request(json_object *root, struct gha_request *req, struct brig_err *e)
 {
 	_cleanup_free_ char *command = NULL;
 	int r;
 	if (!json_object_is_type(root, json_type_object))
-		return fail(p, "the request is not a JSON object");
-	if ((r = get_field(p, root, "command", "", &command)) < 0)
+		return err_set(e, -EINVAL, "the request is not a JSON object");
+	if ((r = get_field(root, "command", "", &command, e)) < 0)
 		return r;
 	if (!command)
-		return fail(p, "the request has no command");
+		return err_set(e, -EINVAL, "the request has no command");
 	size_t i = 0;
 	while (i < ARRAY_SIZE(command_names) && strcmp(command, command_names[i]) != 0)
 		i++;
 	if (i == ARRAY_SIZE(command_names))
-		return fail(p, "unknown command '%.64s': expected prepare_job, run_script_step, run_container_step or cleanup_job",
+		return err_set(e, -EINVAL, "unknown command '%.64s': expected prepare_job, run_script_step, run_container_step or cleanup_job",
 			    command);
 	req->command = (enum gha_command)i;
-	if ((r = get_field(p, root, "responseFile", "", &req->response_file)) < 0 ||
-	    (r = get_state(p, field(root, "state"), req)) < 0)
+	if ((r = get_field(root, "responseFile", "", &req->response_file, e)) < 0 ||
+	    (r = get_state(field(root, "state"), req, e)) < 0)
 		return r;
 	json_object *args = field(root, "args");
 	switch (req->command) {
 	case GHA_PREPARE_JOB: {
 		if (!json_object_is_type(args, json_type_object))
-			return fail(p, "args: expected an object");
+			return err_set(e, -EINVAL, "args: expected an object");
 		json_object *c = field(args, "container"), *svc = field(args, "services");
 		if (c && !json_object_is_type(c, json_type_null)) {
 			if (!(req->container = calloc(1, sizeof *req->container)))
 				return -ENOMEM;
-			if ((r = get_container(p, c, "args.container", req->container)) < 0)
+			if ((r = get_container(c, "args.container", req->container, e)) < 0)
 				return r;
 		}
 		size_t n;
-		if ((r = check_array(p, svc, "args.services", &n)) < 0)
+		if ((r = check_array(svc, "args.services", &n, e)) < 0)
 			return r;
 		if (!(req->services = calloc(n + 1, sizeof *req->services)))
 			return -ENOMEM;
@@ -316,28 +302,26 @@ static int parse_request(struct parser *p, json_object *root, struct gha_request
 			char ctx[64];
 			snprintf(ctx, sizeof ctx, "args.services[%zu]", s);
 			req->n_services = s + 1;
-			if ((r = get_container(p, json_object_array_get_idx(svc, s), ctx, &req->services[s])) < 0)
+			if ((r = get_container(json_object_array_get_idx(svc, s), ctx, &req->services[s], e)) < 0)
 				return r;
 		}
 		return 0;
 	}
 	case GHA_RUN_SCRIPT_STEP:
-		return get_script(p, args, &req->script);
+		return get_script(args, &req->script, e);
 	case GHA_RUN_CONTAINER_STEP:
-		return get_container(p, args, "args", &req->step);
+		return get_container(args, "args", &req->step, e);
 	case GHA_CLEANUP_JOB:
 		return 0;
 	}
 	return 0;
 }
 
-int gha_input_parse(const char *text, size_t len, struct gha_request *req, char *err, size_t errlen)
+int gha_input_parse(const char *text, size_t len, struct gha_request *req, struct brig_err *e)
 {
-	struct parser p = { .err = err, .errlen = errlen };
 	memset(req, 0, sizeof *req);
-	err[0] = '\0';
 	if (len > GHA_INPUT_MAX)
-		return fail(&p, "the request is larger than %u bytes", GHA_INPUT_MAX);
+		return err_set(e, -EINVAL, "the request is larger than %u bytes", GHA_INPUT_MAX);
 	/* The last non-empty line, as the reference hooks read it. */
 	size_t end = len;
 	while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == '\r' || text[end - 1] == ' ' || text[end - 1] == '\t'))
@@ -346,9 +330,9 @@ int gha_input_parse(const char *text, size_t len, struct gha_request *req, char 
 	while (start > 0 && text[start - 1] != '\n')
 		start--;
 	if (start == end)
-		return fail(&p, "no request on standard input (expected one line of JSON)");
+		return err_set(e, -EINVAL, "no request on standard input (expected one line of JSON)");
 	if (memchr(text + start, '\0', end - start))
-		return fail(&p, "the request is not JSON: it contains a NUL byte");
+		return err_set(e, -EINVAL, "the request is not JSON: it contains a NUL byte");
 	json_tokener *tok = json_tokener_new_ex(GHA_JSON_DEPTH);
 	if (!tok)
 		return -ENOMEM;
@@ -359,14 +343,14 @@ int gha_input_parse(const char *text, size_t len, struct gha_request *req, char 
 	json_tokener_free(tok);
 	int r;
 	if (!root || je != json_tokener_success)
-		r = fail(&p, "the request is not JSON: %s", je == json_tokener_continue ? "it ends too early" : json_tokener_error_desc(je));
+		r = err_set(e, -EINVAL, "the request is not JSON: %s", je == json_tokener_continue ? "it ends too early" : json_tokener_error_desc(je));
 	else if (used != end - start)
-		r = fail(&p, "the request is not JSON: text after the object");
+		r = err_set(e, -EINVAL, "the request is not JSON: text after the object");
 	else
-		r = parse_request(&p, root, req);
+		r = parse_request(root, req, e);
 	json_object_put(root);
-	if (r == -ENOMEM && !err[0])
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
+	if (r == -ENOMEM)
+		err_set(e, r, "%s", strerror(ENOMEM));
 	if (r < 0)
 		gha_request_free(req);
 	return r;

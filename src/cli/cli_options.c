@@ -176,6 +176,16 @@ static int set_pass_fd(struct brig_config *c, const char *a, const char **why)
 	return push(&c->pass_fds, &c->n_pass_fds, sizeof fd, &fd);
 }
 
+static int set_user_limit(struct brig_config *c, const char *a, const char **why)
+{
+	struct user_limit l;
+	*why = "expected NAME=N: inotify_instances, inotify_watches, fanotify_groups, fanotify_marks or "
+	       "{user,mnt,pid,net,ipc,uts,cgroup,time}_namespaces, and a count from 0";
+	if (user_limit_parse(a, &l) < 0)
+		return -EINVAL;
+	return push(&c->user_limits, &c->n_user_limits, sizeof l, &l);
+}
+
 static int set_status_fd(struct brig_config *c, const char *a, const char **why)
 {
 	*why = "expected a file descriptor number";
@@ -427,6 +437,14 @@ static int show_pass_fd(const struct brig_config *c, size_t i, char **out)
 	return i < c->n_pass_fds ? out_fmt(out, "%d", c->pass_fds[i]) : 0;
 }
 
+static int show_user_limit(const struct brig_config *c, size_t i, char **out)
+{
+	*out = NULL;
+	if (i >= c->n_user_limits)
+		return 0;
+	return out_fmt(out, "%s=%d", user_limit_defs[c->user_limits[i].which].name, c->user_limits[i].value);
+}
+
 static int show_status_fd(const struct brig_config *c, size_t i, char **out)
 {
 	(void)i;
@@ -554,6 +572,11 @@ const struct cli_option cli_run_options[] = {
 	FLAG("allow-ptrace", "let the job use ptrace (debuggers; only its own processes are visible)", 0, allow_ptrace,
 	     "off"),
 	FLAG("allow-io-uring", "let the job use io_uring", 0, allow_io_uring, "off"),
+	REPEAT("user-limit", "NAME=N",
+	       "ceiling N of the job's own /proc/sys/user/max_NAME (inotify, fanotify, namespaces) (repeatable)", 0,
+	       user_limit, CONFIG_USER_LIMITS,
+	       "inotify_instances=64, inotify_watches=65536, fanotify_groups=16, fanotify_marks=8192, "
+	       "mnt_namespaces=256, the other *_namespaces 0 (with allow-userns: 1024, user_namespaces 256)"),
 	EXT_SCALAR("net", "none|veth|host",
 		   "none: loopback only; veth: egress through brig's firewall (root); host: the host's network", net,
 		   "none"),

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "brig/fs/etc.h"
+#include "brig/fs/landlock.h"
 #include "brig/lib/err.h"
 #include "brig/lib/exit.h"
 #include "brig/net/net.h"
@@ -107,6 +108,17 @@ static int build_root(struct child *k, struct brig_err *e)
 		return r;
 	mount_plan_free(k->a->plan);
 	return 0;
+}
+
+/* The second wall, on the finished root: what the mount table grants
+ * (brig/fs/landlock.h), for init and the job alike. */
+static int restrict_files(struct child *k, struct brig_err *e)
+{
+	size_t n = 3 + k->c->n_pass_fds;
+	int keep[n];
+	for (size_t i = 0; i < n; i++)
+		keep[i] = i < 3 ? (int)i : k->c->pass_fds[i - 3];
+	return landlock_restrict_to_mounts(landlock_job_abi(k->c), keep, n, e);
 }
 
 /* The supervisor compiled the filters meanwhile. */
@@ -254,6 +266,7 @@ void child_main(struct child_args *a)
 		set_hostname,
 		bring_up_loopback,
 		build_root,
+		restrict_files,
 		receive_filter,
 		build_environment,
 		make_undumpable,

@@ -108,9 +108,9 @@ static void report_denial(void *ctx, const struct seccomp_denial *d)
 /* Read before anything starts, so a broken policy costs nothing. */
 static int load_policy(struct job *j, struct brig_err *e)
 {
-	int r = seccomp_policy_load(j->c, &j->policy);
+	int r = seccomp_policy_load(j->c, &j->policy, e);
 	if (r < 0)
-		return err_reported(e, r);
+		return r;
 	if ((r = seccomp_notifier_init(&j->notifier, &j->policy, report_denial, j, j->status_fd, j->c->quiet)) < 0)
 		return err_set(e, r, "cannot set up the seccomp listener: %s", strerror(-r));
 	return 0;
@@ -118,9 +118,9 @@ static int load_policy(struct job *j, struct brig_err *e)
 
 static int prepare_rootfs(struct job *j, struct brig_err *e)
 {
-	int r = rootfs_prepare(j->c, j->id, &j->rootfs);
+	int r = rootfs_prepare(j->c, j->id, &j->rootfs, e);
 	if (r < 0)
-		return err_reported(e, r);
+		return r;
 	j->plan.overlay_job_dir = j->rootfs.overlay_job_dir;
 	/* Should supervisor and janitor both die, gc finds it from this. */
 	if (j->rootfs.overlay_job_dir && !j->rootfs.keep_overlay)
@@ -146,8 +146,7 @@ static int open_handback(struct job *j, struct brig_err *e)
 
 static int create_cgroup(struct job *j, struct brig_err *e)
 {
-	int r = cgroup_create(&j->c->limits, j->id, j->c->rootless, &j->cg);
-	return r < 0 ? err_reported(e, r) : 0;
+	return cgroup_create(&j->c->limits, j->id, j->c->rootless, &j->cg, e);
 }
 
 /* The lease first, then the firewall: a killed predecessor's rules go

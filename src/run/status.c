@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "brig/fs/landlock.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/json.h"
 #include "brig/run/status.h"
@@ -52,6 +53,21 @@ static void add_limit(json_object *limits, json_object *dropped, const char *nam
 	json_object_object_add(dropped, name, d);
 }
 
+/* {"in_force": true, "abi": N} or {"in_force": false, "reason": "..."}:
+ * the same answer the job's init acts on (src/run/child.c), which fails
+ * the start rather than run the job without a domain it was to have. */
+static json_object *landlock_field(const struct brig_config *c)
+{
+	json_object *l = json_object_new_object();
+	int abi = landlock_job_abi(c);
+	json_object_object_add(l, "in_force", json_object_new_boolean(abi > 0));
+	if (abi > 0)
+		json_object_object_add(l, "abi", json_object_new_int(abi));
+	else
+		json_object_object_add(l, "reason", json_object_new_string(landlock_absent_reason(abi)));
+	return l;
+}
+
 char *status_format_started(const char *id, pid_t pid, const struct brig_config *c, const struct cgroup_job *cg)
 {
 	_cleanup_json_ json_object *o = event("started", id);
@@ -79,6 +95,7 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 	json_object_put(scratch);
 	json_object_object_add(o, "limits", limits);
 	json_object_object_add(o, "limits_dropped", dropped);
+	json_object_object_add(o, "landlock", landlock_field(c));
 	return json_line(o);
 }
 

@@ -80,31 +80,6 @@ void userns_owner_child(const struct userns_owner *o)
 		prctl(PR_SET_SECUREBITS, o->securebits, 0, 0, 0);
 }
 
-/* name, default, value with allow-userns (0: the default) */
-static const struct {
-	const char *name;
-	int value, with_userns;
-} limits[] = {
-	/* A file watcher per tool (editors, test runners, webpack) is a
-	 * handful each; the host's default is 128 for every user. */
-	{ "max_inotify_instances", 64, 0 },
-	{ "max_inotify_watches", 65536, 0 },
-	{ "max_fanotify_groups", 16, 0 },
-	{ "max_fanotify_marks", 8192, 0 },
-	/* The policy refuses new namespaces; the kernel does too, unless
-	 * allow-userns lets the job nest containers. Mount namespaces are
-	 * the exception: every fsmount and open_tree clone makes a short-lived
-	 * anonymous one, and brig's own setup makes those in the namespace. */
-	{ "max_user_namespaces", 0, 256 },
-	{ "max_mnt_namespaces", 256, 1024 },
-	{ "max_pid_namespaces", 0, 1024 },
-	{ "max_net_namespaces", 0, 1024 },
-	{ "max_ipc_namespaces", 0, 1024 },
-	{ "max_uts_namespaces", 0, 1024 },
-	{ "max_cgroup_namespaces", 0, 1024 },
-	{ "max_time_namespaces", 0, 1024 },
-};
-
 int userns_set_limits(pid_t child, const struct brig_config *c)
 {
 	char path[64];
@@ -120,10 +95,10 @@ int userns_set_limits(pid_t child, const struct brig_config *c)
 		 * writable with CAP_SYS_RESOURCE in it: joining gives both. */
 		if (setns(ns, CLONE_NEWUSER) < 0)
 			_exit(1);
-		for (size_t i = 0; i < ARRAY_SIZE(limits); i++) {
+		for (size_t i = 0; i < user_limit_count; i++) {
 			char file[96], text[16];
-			int v = c->allow_userns && limits[i].with_userns ? limits[i].with_userns : limits[i].value;
-			snprintf(file, sizeof file, "/proc/sys/user/%s", limits[i].name);
+			int v = user_limit_value(c, i);
+			snprintf(file, sizeof file, "/proc/sys/user/max_%s", user_limit_defs[i].name);
 			int fd = open(file, O_WRONLY | O_CLOEXEC);
 			/* An older kernel without the file has no such count. */
 			if (fd < 0 && errno == ENOENT)

@@ -49,7 +49,7 @@ static int cache_dir(void)
 
 /* The rules as fixed-width fields: no padding bytes to compare. */
 struct packed_rule {
-	int32_t nr, action, err, quiet, n_cond, pad;
+	int32_t nr, action, err, quiet, n_cond, unless_dir;
 	struct {
 		int32_t op, arg;
 		uint64_t value;
@@ -62,7 +62,8 @@ static struct packed_rule *pack(const struct seccomp_policy *p, size_t *bytes)
 	for (size_t i = 0; v && i < p->n; i++) {
 		const struct sc_rule *r = &p->v[i];
 		v[i] = (struct packed_rule){ .nr = r->nr, .action = (int32_t)r->action, .err = r->err,
-					     .quiet = r->quiet, .n_cond = (int32_t)r->n_cond };
+					     .quiet = r->quiet, .n_cond = (int32_t)r->n_cond,
+					     .unless_dir = r->unless_dir };
 		for (unsigned c = 0; c < r->n_cond; c++) {
 			v[i].cond[c].op = (int32_t)r->cond[c].op;
 			v[i].cond[c].arg = (int32_t)r->cond[c].arg;

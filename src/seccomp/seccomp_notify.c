@@ -189,6 +189,16 @@ int seccomp_notifier_handle(struct seccomp_notifier *n)
 		return errno == ENOENT || errno == EINTR ? 0 : -errno;
 	const struct sc_rule *r = seccomp_policy_decide(n->policy, req->data.nr, (const uint64_t *)req->data.args);
 	resp->id = req->id;
+	if (r && r->unless_dir) {
+		int done = seccomp_chmod_dir(n->fd, req);
+		if (done != 0) {
+			/* Done here, or the kernel's own answer: no refusal. */
+			resp->error = done > 0 ? 0 : done;
+			if (ioctl(n->fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
+				return -errno;
+			return 0;
+		}
+	}
 	if (!r || r->action == SC_ALLOW || r->action == SC_LOG) {
 		/* Only integer arguments are ever compared, so letting the
 		 * call continue cannot race with the caller's memory. */

@@ -39,9 +39,9 @@ static void split(char *const *args, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gha_request req;
-	char err[512];
-	if (gha_input_parse((const char *)data, size, &req, err, sizeof err) < 0) {
-		if (!err[0])
+	struct brig_err e = BRIG_ERR_INIT;
+	if (gha_input_parse((const char *)data, size, &req, &e) < 0) {
+		if (!e.msg[0] || e.code >= 0)
 			abort(); /* every refusal says why */
 		return 0;
 	}

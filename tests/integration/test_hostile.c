@@ -176,6 +176,37 @@ Test(hostile, inotify_instances_are_the_jobs_not_roots, .timeout = 60)
 	cr_expect_str_eq(kv_get(r.out, "userns") ?: "?", "0", RESULT_FMT, RESULT_ARGS(r));
 }
 
+/* A profile's user-limit sets the ceilings: the job gets exactly that many
+ * inotify instances and watches and no more, and cannot raise them; a
+ * profile line and the command line agree. */
+Test(hostile, user_limit_directives_bound_the_job, .timeout = 60)
+{
+	harness_need_root("the namespace's ceilings are set by root only when brig runs as root");
+	static const char script[] = "import ctypes\n"
+				     "l = ctypes.CDLL(None)\n"
+				     "fds = [l.inotify_init1(0) for _ in range(20)]\n"
+				     "ok = [f for f in fds if f >= 0]\n"
+				     "w = [l.inotify_add_watch(ok[0], b'/tmp', 2) for _ in range(1)]\n"
+				     "n = 0\n"
+				     "for i in range(50):\n"
+				     "    open('/tmp/w%d' % i, 'w').close()\n"
+				     "    n += l.inotify_add_watch(ok[0], b'/tmp/w%d' % i, 2) >= 0\n"
+				     "print('instances=%d\\nwatches=%d' % (len(ok), n + 1))\n";
+	char *dir = tmpdir_make("ulimit");
+	char *prof = file_write(dir, "p", "user-limit inotify_instances=5\nuser-limit inotify_watches=12\n", 0644);
+	struct brig_result r;
+	BRIG(&r, "run", "--profile", prof, "--", "python3", "-c", script);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "instances") ?: "?", "5", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "watches") ?: "?", "12", RESULT_FMT, RESULT_ARGS(r));
+	BRIG(&r, "run", "--user-limit", "inotify_instances=3", "--", "sh", "-c",
+	     "echo limit=$(cat /proc/sys/user/max_inotify_instances); "
+	     "echo 100000 > /proc/sys/user/max_inotify_instances 2>/dev/null && echo raised=yes || echo raised=no");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "limit") ?: "?", "3", RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_str_eq(kv_get(r.out, "raised") ?: "?", "no", RESULT_FMT, RESULT_ARGS(r));
+}
+
 /* PID 1 of the job is a copy of brig: its command line was the caller's
  * (paths, status file names, -e values). The job sees a name only. */
 Test(hostile, pid_1_shows_nothing_of_the_caller)

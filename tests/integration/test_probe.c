@@ -141,7 +141,7 @@ static const struct row rows[] = {
 	{ "privileges.no-new-privs", BARE, DEFAULT },
 	{ "privileges.securebits", BARE, DEFAULT },
 	{ "privileges.setuid-programs", BARE, DEFAULT },
-	{ "privileges.landlock", BARE, LANDLOCK },
+	{ "privileges.landlock", BARE, DEFAULT },
 
 	{ "syscalls.seccomp", SECCOMP_NONE, DEFAULT },
 	{ "syscalls.mount", PERMISSIVE, SECCOMP_NONE },
@@ -227,6 +227,8 @@ static const struct also {
 } also[] = {
 	/* Readable, but only root's own keys: no leak. */
 	{ "filesystem.proc-keys", BARE, "blocked" },
+	/* Any domain counts, not only brig's (which the rows expect). */
+	{ "privileges.landlock", LANDLOCK, "blocked" },
 	/* Capabilities of the job's own user namespace: not the host's. */
 	{ "privileges.cap-ambient", PERMISSIVE, "blocked" },
 	{ "privileges.securebits", PERMISSIVE, "blocked" },

@@ -766,3 +766,78 @@ Test(seccomp, quiet_conditional_rule_never_reported)
 	cr_assert_eq(denials_of(j.status, d, N(d)), 1, "only the EPERM is reported:\n%s", j.status);
 	cr_assert_str_eq(d[0].err ?: "?", "EPERM", "%s", j.status);
 }
+
+/* Set-group-ID on a directory grants nothing (new files inherit its group)
+ * and `git init --shared=group` needs it: granted by every mode call, for
+ * a directory only. A file, a link to a file, and set-user-ID on anything
+ * stay refused. */
+Test(seccomp, setgid_directory_allowed_file_refused)
+{
+	static const char *const calls[] = { "chmod", "fchmod", "fchmodat", "fchmodat2" };
+	char *ws = tmpdir_make("sgid");
+	char script[8192];
+	size_t len = (size_t)snprintf(script, sizeof script, "set -u;");
+	for (size_t i = 0; i < N(calls); i++)
+		len += (size_t)snprintf(script + len, sizeof script - len,
+					"mkdir %1$s-dir %1$s-udir; touch %1$s-file; ln -s %1$s-file %1$s-link;"
+					"echo %1$s-dir=$(" TRY " %1$s %1$s-dir 2775);"
+					"echo %1$s-udir=$(" TRY " %1$s %1$s-udir 4755);"
+					"echo %1$s-file=$(" TRY " %1$s %1$s-file 2755);"
+					"echo %1$s-link=$(" TRY " %1$s %1$s-link 2755);",
+					calls[i]);
+	/* A directory under another name, above the working directory. */
+	snprintf(script + len, sizeof script - len,
+		 "mkdir -p up/a/b; cd up/a/b; echo up=$(" TRY " chmod ../../../up 2700)");
+	struct brig_result r;
+	BRIG(&r, "run", "--workspace", ws, "--ro-bind", harness_helpers_bind(), "--", "/bin/sh", "-c", script);
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	for (size_t i = 0; i < N(calls); i++) {
+		static const struct {
+			const char *suffix, *want;
+			mode_t bits; /* what the host must see */
+		} cases[] = { { "dir", "OK", S_ISGID }, { "udir", "EPERM", 0 }, { "file", "EPERM", 0 },
+			      { "link", "EPERM", 0 } };
+		for (size_t k = 0; k < N(cases); k++) {
+			char key[64], path[4200];
+			snprintf(key, sizeof key, "%s-%s", calls[i], cases[k].suffix);
+			const char *got = kv_get(r.out, key) ?: "(not printed)";
+			if (strcmp(calls[i], "fchmodat2") == 0 && strcmp(got, "ENOSYS") == 0) {
+				cr_log_info("this kernel has no fchmodat2");
+				continue;
+			}
+			cr_expect_str_eq(got, cases[k].want, "%s" RESULT_FMT, key, RESULT_ARGS(r));
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s", ws, key);
+			cr_assert_eq(lstat(path, &st), 0, "%s: %s", path, strerror(errno));
+			if (!S_ISLNK(st.st_mode))
+				cr_expect_eq(st.st_mode & (S_ISUID | S_ISGID), cases[k].bits, "%s has mode %o on the host",
+					     key, st.st_mode);
+		}
+		char file[4200];
+		struct stat st;
+		snprintf(file, sizeof file, "%s/%s-file", ws, calls[i]);
+		cr_assert_eq(stat(file, &st), 0);
+		cr_expect_eq(st.st_mode & S_ISGID, 0, "%s: the link's target was marked", file);
+	}
+	cr_expect_str_eq(kv_get(r.out, "up") ?: "?", "OK", "a directory above the working one" RESULT_FMT,
+			 RESULT_ARGS(r));
+	/* Refused ones are still reported as refusals. */
+	cr_expect(strstr(r.err, "brig: denied"), "no refusal reported" RESULT_FMT, RESULT_ARGS(r));
+}
+
+/* The type is checked on the very inode that is changed: a job swapping a
+ * directory and a file under one name while asking for the bit never gets
+ * it on the file (a check by name followed by the call let through marks
+ * the file within a second on this machine). */
+Test(seccomp, setgid_directory_check_does_not_race, .timeout = 60)
+{
+	char *ws = tmpdir_make("sgidrace");
+	struct brig_result r;
+	BRIG(&r, "run", "--workspace", ws, "--ro-bind", harness_helpers_bind(), "--quiet", "--",
+	     JOB_HELPERS "/sgid-race", "3000");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	cr_assert_str_eq(kv_get(r.out, "file_sgid") ?: "?", "no", RESULT_FMT, RESULT_ARGS(r));
+	/* The race was run: some changes landed on the directory. */
+	const char *granted = kv_get(r.out, "granted") ?: "0";
+	cr_assert_gt(strtol(granted, NULL, 10), 0, RESULT_FMT, RESULT_ARGS(r));
+}

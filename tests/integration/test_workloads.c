@@ -239,3 +239,15 @@ Test(workloads, python_multiprocessing_as_bare, .timeout = 120)
 	need("python3");
 	same_as_bare("python3 -c \"import multiprocessing as m\nwith m.Pool(4) as p: print(sum(p.map(abs, range(-1000, 1000))))\"");
 }
+
+/* git's t0001 `init --shared=group`: the set-group-ID bit on the
+ * repository's directories (a refused chmod used to end it with "Could not
+ * make .git/hooks/ writable by group", exit 128). */
+Test(workloads, git_init_shared_group_as_bare, .timeout = 120)
+{
+	need("git");
+	same_as_bare("set -e; git init -q --shared=group r; git -C r config core.sharedRepository;"
+		     "stat -c \"%A %n\" r/.git r/.git/objects r/.git/refs r/.git/hooks;"
+		     "cd r; echo a > a; git add a; git -c user.name=n -c user.email=n@example.org commit -q -m m;"
+		     "find .git/objects -mindepth 1 -maxdepth 1 -type d -name \"??\" -perm -2000 | wc -l | tr -d \" \"");
+}

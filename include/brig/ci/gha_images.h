@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "brig/lib/err.h"
+
 #define GHA_IMAGES_FILE "/etc/brig/gha-images"
 #define GHA_IMAGES_ENV "BRIG_GHA_IMAGES"
 #define GHA_ROOTFS_HOST "host"
@@ -19,9 +21,9 @@ const char *gha_image_problem(const char *image);
 
 /* Finds image in the map text (lines `IMAGE ROOTFS`, `#` comments, globs
  * in IMAGE, the first match wins). *rootfs: a malloc'ed absolute path or
- * "host"; NULL when no line matches. -EINVAL with "LINE: why" in err for
+ * "host"; NULL when no line matches. -EINVAL with "LINE: why" in e for
  * a line that is not `IMAGE ROOTFS`. Pure: no host access. */
-int gha_images_lookup(const char *text, const char *image, char **rootfs, char *err, size_t errlen);
+int gha_images_lookup(const char *text, const char *image, char **rootfs, struct brig_err *e);
 
 /* Reads the map (a regular file owned by root or by this user, writable
  * by no one else) and looks image up. Logs one line naming the image and

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "brig/lib/err.h"
+
 #define GHA_INPUT_MAX (16u << 20) /* bytes of stdin: far above any real request */
 #define GHA_JSON_DEPTH 16         /* the request nests 4 deep */
 #define GHA_LIST_MAX 4096         /* entries of any one list or map */
@@ -60,8 +62,8 @@ struct gha_request {
 };
 
 /* Parses the last non-empty line of text[0..len). Returns 0, or -EINVAL
- * with why (one line, no secrets) in err. */
-int gha_input_parse(const char *text, size_t len, struct gha_request *req, char *err, size_t errlen);
+ * (-ENOMEM) with why (one line, no secrets) in e. */
+int gha_input_parse(const char *text, size_t len, struct gha_request *req, struct brig_err *e);
 void gha_request_free(struct gha_request *req);
 const char *gha_command_name(enum gha_command c);
 

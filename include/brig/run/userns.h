@@ -29,5 +29,5 @@ void userns_owner_child(const struct userns_owner *o);
 
 /* The namespace's own ceilings on those counts (its /proc/sys/user/max_*),
  * written from a helper that joins it: a job gets at most these, whatever
- * the host's are. The values: the limits[] table in userns.c, and brig(1). */
+ * the host's are. The values: brig/config/user_limits.h, and brig(1). */
 int userns_set_limits(pid_t child, const struct brig_config *c);

@@ -36,6 +36,13 @@ struct seccomp_notifier {
 	int handler_pidfd;
 };
 
+/* An `unless-dir` rule's call (chmod, fchmod, fchmodat, fchmodat2 with
+ * S_ISGID): when its target is a directory the caller may change, makes
+ * the change itself (seccomp_dirmode.c says why not CONTINUE). Returns 1
+ * when done (the call succeeds), 0 when the target is not a directory (the
+ * refusal stands), -errno for the kernel's own answer to the caller. */
+int seccomp_chmod_dir(int listener, const struct seccomp_notif *req);
+
 int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, seccomp_denial_fn *on_denial,
 			  void *ctx, int sink_fd, bool quiet);
 /* Reads, decides, answers and reports one notification, in this process. */

@@ -10,12 +10,16 @@
 #include "brig/ci/gha_input.h"
 
 static struct gha_request req;
-static char err[512];
+static struct brig_err e;
 
 static void teardown(void) { gha_request_free(&req); }
 TestSuite(gha_input, .fini = teardown);
 
-static int parse(const char *text) { return gha_input_parse(text, strlen(text), &req, err, sizeof err); }
+static int parse(const char *text)
+{
+	e = (struct brig_err)BRIG_ERR_INIT;
+	return gha_input_parse(text, strlen(text), &req, &e);
+}
 
 #define W "/r/_work"
 #define PREPARE                                                                                                        \
@@ -29,7 +33,7 @@ static int parse(const char *text) { return gha_input_parse(text, strlen(text), 
 
 Test(gha_input, prepare_job_as_the_runner_sends_it)
 {
-	cr_assert_eq(parse(PREPARE), 0, "%s", err);
+	cr_assert_eq(parse(PREPARE), 0, "%s", e.msg);
 	cr_expect_eq(req.command, GHA_PREPARE_JOB);
 	cr_expect_str_eq(req.response_file, W "/_temp/_runner_hook_responses/g.json");
 	cr_assert_not_null(req.container);
@@ -53,7 +57,7 @@ Test(gha_input, prepare_job_as_the_runner_sends_it)
 Test(gha_input, the_last_line_is_the_request)
 {
 	cr_assert_eq(parse("garbage\n{\"command\":\"cleanup_job\",\"responseFile\":null,\"args\":{},\"state\":null}\n\n"), 0,
-		     "%s", err);
+		     "%s", e.msg);
 	cr_expect_eq(req.command, GHA_CLEANUP_JOB);
 }
 
@@ -63,7 +67,7 @@ Test(gha_input, script_step_with_array_and_legacy_prepend_path)
 			"\"entryPointArgs\":[\"-e\",\"/__w/_temp/s.sh\"],\"environmentVariables\":{\"A\":\"1\"},"
 			"\"prependPath\":[\"/new\",\"/old\"],\"workingDirectory\":\"/__w/r\"},"
 			"\"state\":{\"brig\":{\"job\":\"0123456789ab\"}}}";
-	cr_assert_eq(parse(a), 0, "%s", err);
+	cr_assert_eq(parse(a), 0, "%s", e.msg);
 	cr_expect_str_eq(req.script.entry_point, "sh");
 	cr_assert_eq(req.script.n_entry_point_args, 2);
 	cr_assert_eq(req.script.n_prepend_path, 2);
@@ -72,7 +76,7 @@ Test(gha_input, script_step_with_array_and_legacy_prepend_path)
 	gha_request_free(&req);
 	const char *b = "{\"command\":\"run_script_step\",\"args\":{\"entryPoint\":\"sh\",\"entryPointArgs\":[],"
 			"\"prependPath\":\"/a:/b::/c\"},\"state\":{\"brig\":{\"job\":\"0123456789ab\"}}}";
-	cr_assert_eq(parse(b), 0, "%s", err);
+	cr_assert_eq(parse(b), 0, "%s", e.msg);
 	cr_assert_eq(req.script.n_prepend_path, 3);
 	cr_expect_str_eq(req.script.prepend_path[2], "/c");
 	cr_expect_null(req.response_file);
@@ -82,7 +86,7 @@ static void refused(const char *text, const char *needle)
 {
 	gha_request_free(&req);
 	cr_assert_eq(parse(text), -EINVAL, "accepted: %s", text);
-	cr_expect(strstr(err, needle), "for %s: message '%s' lacks '%s'", text, err, needle);
+	cr_expect(strstr(e.msg, needle), "for %s: message '%s' lacks '%s'", text, e.msg, needle);
 	cr_expect_null(req.container, "a refused request keeps nothing");
 }
 
@@ -121,7 +125,7 @@ Test(gha_input, hostile_requests_are_refused_with_a_reason)
 
 Test(gha_input, a_foreign_state_is_not_a_job)
 {
-	cr_assert_eq(parse("{\"command\":\"cleanup_job\",\"args\":{},\"state\":{\"network\":\"github_network_1\"}}"), 0, "%s", err);
+	cr_assert_eq(parse("{\"command\":\"cleanup_job\",\"args\":{},\"state\":{\"network\":\"github_network_1\"}}"), 0, "%s", e.msg);
 	cr_expect(req.has_state);
 	cr_expect_null(req.job);
 }
@@ -149,7 +153,8 @@ Test(gha_input, nesting_and_sizes_are_bounded)
 	strcpy(p, "]}}");
 	refused(big, "more than");
 	free(big);
-	cr_assert_eq(gha_input_parse("{}", GHA_INPUT_MAX + 1, &req, err, sizeof err), -EINVAL);
+	cr_assert_eq(gha_input_parse("{}", GHA_INPUT_MAX + 1, &req, &e), -EINVAL);
+	cr_expect(strstr(e.msg, "larger than"), "%s", e.msg);
 }
 
 /* Words */

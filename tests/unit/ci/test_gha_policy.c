@@ -9,7 +9,7 @@
 #include "brig/lib/log.h"
 
 static char *rootfs;
-static char err[320];
+static struct brig_err e;
 
 static void teardown(void)
 {
@@ -22,7 +22,8 @@ static const char *lookup(const char *map, const char *image)
 {
 	free(rootfs);
 	rootfs = NULL;
-	cr_assert_eq(gha_images_lookup(map, image, &rootfs, err, sizeof err), 0, "%s", err);
+	e = (struct brig_err)BRIG_ERR_INIT;
+	cr_assert_eq(gha_images_lookup(map, image, &rootfs, &e), 0, "%s", e.msg);
 	return rootfs;
 }
 
@@ -43,11 +44,12 @@ Test(gha_policy, the_first_matching_line_wins_with_globs)
 
 Test(gha_policy, a_bad_map_line_is_named)
 {
-	cr_expect_eq(gha_images_lookup("a host\nb\n", "x", &rootfs, err, sizeof err), -EINVAL);
-	cr_expect_str_eq(err, "2: expected IMAGE ROOTFS");
-	cr_expect_eq(gha_images_lookup("a relative/dir\n", "a", &rootfs, err, sizeof err), -EINVAL);
-	cr_expect(strstr(err, "1: relative/dir"), "%s", err);
-	cr_expect_eq(gha_images_lookup("a /x extra\n", "a", &rootfs, err, sizeof err), -EINVAL);
+	cr_expect_eq(gha_images_lookup("a host\nb\n", "x", &rootfs, &e), -EINVAL);
+	cr_expect_str_eq(e.msg, "2: expected IMAGE ROOTFS");
+	cr_expect_eq(e.code, -EINVAL);
+	cr_expect_eq(gha_images_lookup("a relative/dir\n", "a", &rootfs, &e), -EINVAL);
+	cr_expect(strstr(e.msg, "1: relative/dir"), "%s", e.msg);
+	cr_expect_eq(gha_images_lookup("a /x extra\n", "a", &rootfs, &e), -EINVAL);
 	cr_expect_null(rootfs);
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/capability.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "brig/config/config.h"
+#include "brig/fs/landlock.h"
 #include "brig/run/status.h"
 #include "helpers/unit.h"
 
@@ -440,4 +442,33 @@ Test(status, denied_line_is_utf8_whatever_the_job_calls_itself)
 	obj = parse_line(line);
 	cr_assert_not_null(setlocale(LC_CTYPE, "C.UTF-8"));
 	cr_assert_neq(mbstowcs(NULL, line, 0), (size_t)-1, "the status line is not UTF-8");
+}
+
+/* The Landlock field says what the job's init acts on: in force with the
+ * kernel's ABI, or not, with why. */
+Test(status, started_says_whether_landlock_is_in_force)
+{
+	line = status_format_started("job-1", 1, &cfg, NULL);
+	obj = parse_line(line);
+	json_object *l = field(obj, "landlock");
+	int abi = landlock_job_abi(&cfg);
+	cr_assert_eq(json_object_get_boolean(field(l, "in_force")), abi > 0, "%s", line);
+	if (abi > 0)
+		assert_int(l, "abi", abi);
+	else
+		assert_string(l, "reason", landlock_absent_reason(abi));
+}
+
+Test(status, started_landlock_not_in_force_for_a_job_that_keeps_sys_admin)
+{
+	int cap = CAP_SYS_ADMIN;
+	cfg.caps = &cap;
+	cfg.n_caps = 1;
+	line = status_format_started("job-1", 1, &cfg, NULL);
+	cfg.caps = NULL;
+	cfg.n_caps = 0;
+	obj = parse_line(line);
+	json_object *l = field(obj, "landlock");
+	cr_assert_not(json_object_get_boolean(field(l, "in_force")), "%s", line);
+	assert_string(l, "reason", landlock_absent_reason(-ECANCELED));
 }
