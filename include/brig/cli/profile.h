@@ -30,8 +30,9 @@ struct profile_opts {
 int profile_load_with(const char *name, struct brig_config *c, const struct profile_opts *o);
 /* profile_load_with(name, c, NULL-equivalent defaults). */
 int profile_load(const char *name, struct brig_config *c);
-/* Where NAME resolves to (malloc'ed), or NULL with errno set. */
-char *profile_find(const char *name);
+/* Where NAME resolves to, malloc'ed into *path; -errno (-ENOENT: no such
+ * profile, -EISDIR, -EINVAL: not a regular file). */
+int profile_find(const char *name, char **path);
 
 /* Reads a regular file of at most PROFILE_MAX_FILE bytes whole, into a
  * malloc'ed NUL-terminated *out; never blocks on a FIFO. -EISDIR, -EINVAL
