@@ -9,6 +9,7 @@
 #include "brig/ci/gitlab.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
+#include "brig/lib/timings.h"
 #include "brig/probe/probe.h"
 #include "brig/cli/profile.h"
 #include "brig/run/sandbox.h"
@@ -93,6 +94,7 @@ static const struct command commands[] = {
 
 int main(int argc, char **argv)
 {
+	timings_at_main();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_BRIG;

@@ -121,6 +121,7 @@ struct brig_config {
 	int status_fd; /* -1 = none */
 	char *status_file;
 	bool quiet;
+	bool timings; /* --timings: the start path's steps on stderr */
 	enum pty_mode pty; /* see brig/run/pty.h */
 	bool pty_set;
 
