@@ -63,6 +63,45 @@ int profile_find(const char *name, char **path)
 	return -ENOENT;
 }
 
+char *profile_find_site(const char *const *dirs, size_t n, const char *name)
+{
+	_cleanup_free_ char *file = NULL;
+	if (asprintf(&file, "%s.inc", name) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char *p = try_dir(dirs[i], file);
+		if (p)
+			return p;
+	}
+	errno = ENOENT;
+	return NULL;
+}
+
+const char *profile_site_file_problem(const struct stat *st, uid_t caller)
+{
+	if (st->st_uid != 0 && st->st_uid != caller)
+		return "owned by another user than root or the one running brig";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	const char *hint;
+} site_hints[] = {
+	{ "forge", "the forge's name, e.g. `egress-allow-host git.example.com:443/tcp` (for GitLab, "
+		   "`brig gitlab config` writes it from the runner's config.toml)" },
+};
+
+const char *profile_site_hint(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(site_hints); i++)
+		if (strcmp(site_hints[i].name, name) == 0)
+			return site_hints[i].hint;
+	return "the directives this site adds (see profiles/README.md, Site fragments)";
+}
+
 /* Reads a regular file of at most PROFILE_MAX_FILE bytes. O_NONBLOCK: a
  * FIFO in place of a profile must not hang brig. */
 int profile_read_file(const char *path, struct stat *st, char **out, size_t *len)
