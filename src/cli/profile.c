@@ -459,12 +459,13 @@ static int locate(struct reader *rd, const char *path)
 
 static int load(struct reader *rd)
 {
-	_cleanup_free_ char *path = profile_find(rd->name);
-	if (!path) {
+	_cleanup_free_ char *path = NULL;
+	int found = profile_find(rd->name, &path);
+	if (found < 0) {
 		/* A directory or a FIFO is "no profile there" as much as a typo. */
-		const char *why = errno == EISDIR ? "is a directory, not a profile" :
-				  errno == EINVAL ? "not a regular file" :
-				  errno == ENOENT ? "no such profile" : strerror(errno);
+		const char *why = found == -EISDIR ? "is a directory, not a profile" :
+				  found == -EINVAL ? "not a regular file" :
+				  found == -ENOENT ? "no such profile" : strerror(-found);
 		/* A NAME is never looked up in the current directory (that would
 		 * make a job's policy depend on where brig was started). */
 		struct stat st;

@@ -37,36 +37,30 @@ static char *try_dir(const char *dir, const char *name)
 	return NULL;
 }
 
-char *profile_find(const char *name)
+int profile_find(const char *name, char **path)
 {
+	*path = NULL;
 	if (strchr(name, '/')) {
 		struct stat st;
 		if (stat(name, &st) < 0)
-			return NULL;
-		if (!S_ISREG(st.st_mode)) {
-			errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-			return NULL;
-		}
-		return strdup(name);
+			return -errno;
+		if (!S_ISREG(st.st_mode))
+			return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return (*path = strdup(name)) ? 0 : -ENOMEM;
 	}
 	/* $BRIG_PROFILE_PATH is a colon-separated list, like $PATH. */
 	const char *env = getenv("BRIG_PROFILE_PATH");
 	_cleanup_free_ char *list = strdup(env ? env : "");
 	char *save = NULL;
 	for (char *d = strtok_r(list, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *p = try_dir(d, name);
-		if (p)
-			return p;
+		if ((*path = try_dir(d, name)))
+			return 0;
 	}
 	/* A brig in its build tree: the checkout's profiles, which match it. */
-	char *p = try_dir(checkout_profiles_dir(), name);
-	if (!p)
-		p = try_dir(PROFILE_SYSTEM_DIR, name);
-	if (!p)
-		p = try_dir(BRIG_DATADIR "/profiles", name);
-	if (!p)
-		errno = ENOENT;
-	return p;
+	if ((*path = try_dir(checkout_profiles_dir(), name)) || (*path = try_dir(PROFILE_SYSTEM_DIR, name)) ||
+	    (*path = try_dir(BRIG_DATADIR "/profiles", name)))
+		return 0;
+	return -ENOENT;
 }
 
 char *profile_find_site(const char *const *dirs, size_t n, const char *name)

@@ -35,8 +35,9 @@ struct profile_opts {
 int profile_load_with(const char *name, struct brig_config *c, const struct profile_opts *o);
 /* profile_load_with(name, c, NULL-equivalent defaults). */
 int profile_load(const char *name, struct brig_config *c);
-/* Where NAME resolves to (malloc'ed), or NULL with errno set. */
-char *profile_find(const char *name);
+/* Where NAME resolves to, malloc'ed into *path; -errno (-ENOENT: no such
+ * profile, -EISDIR, -EINVAL: not a regular file). */
+int profile_find(const char *name, char **path);
 
 /* The first DIR/NAME.inc of dirs[0..n) that is a regular file (malloc'ed;
  * NULL or empty entries skipped), else NULL with errno ENOENT. */
