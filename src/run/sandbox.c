@@ -32,6 +32,7 @@
 #include "brig/run/init.h"
 #include "brig/run/janitor.h"
 #include "brig/run/job.h"
+#include "brig/run/path_warn.h"
 #include "brig/run/pty.h"
 #include "brig/run/sandbox.h"
 #include "brig/run/status.h"
@@ -90,6 +91,7 @@ static int name_job(struct job *j, struct brig_err *e)
 		snprintf(j->hostname, sizeof j->hostname, "%s", c->hostname);
 	else
 		snprintf(j->hostname, sizeof j->hostname, "brig-%s", j->id);
+	path_warn(c);
 	return 0;
 }
 

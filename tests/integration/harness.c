@@ -431,6 +431,9 @@ static void child_exec(const struct brig_opts *o, int in_r, int out_w, int err_w
 		if (fd != o->inherit_fd)
 			close(fd);
 	}
+	/* The job's own PATH: brig warns about directories of the caller's
+	 * that the job does not see (a test that wants it sets PATH). */
+	setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 	for (const char *const *e = o->env; e && *e; e++)
 		putenv((char *)*e);
 	if (chdir("/") < 0 || drop_to_test_user() < 0)

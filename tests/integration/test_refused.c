@@ -93,3 +93,27 @@ Test(refused, capability)
 	cr_expect_eq(count_of(x.exited, "id_mapping"), 0, "%s", x.exited);
 	cr_expect(strstr(x.r.err, HINT), RESULT_FMT, RESULT_ARGS(x.r));
 }
+
+/* A directory of the caller's PATH that the job's PATH leaves out is named
+ * at start, once; one the job's PATH has (by --env PATH) is not. */
+Test(refused, path_directories_the_job_does_not_see)
+{
+	char *tool = tmpdir_make("toolchain");
+	char path[4400], env_path[4400];
+	snprintf(path, sizeof path, "PATH=%s:/usr/bin:/bin", tool);
+	const char *env[] = { path, NULL };
+	struct brig_opts o = { .env = env };
+	struct brig_result r;
+	brig_run(&r, &o, BRIG_ARGS("run", "--", "/bin/true"));
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	const char *w = strstr(r.err, "the job's PATH leaves out");
+	cr_expect(w && strstr(w, tool), "no warning naming %s" RESULT_FMT, tool, RESULT_ARGS(r));
+	cr_expect(w && !strstr(w + 1, "the job's PATH leaves out"), "warned twice" RESULT_FMT, RESULT_ARGS(r));
+	cr_expect_null(strstr(r.err, "/usr/bin,"), "/usr/bin is the job's too" RESULT_FMT, RESULT_ARGS(r));
+	snprintf(env_path, sizeof env_path, "PATH=%s:/usr/bin:/bin", tool);
+	brig_run(&r, &o, BRIG_ARGS("run", "--ro-bind", tool, "--env", env_path, "--", "/bin/true"));
+	cr_expect_null(strstr(r.err, "the job's PATH leaves out"), RESULT_FMT, RESULT_ARGS(r));
+	/* --quiet: errors only. */
+	brig_run(&r, &o, BRIG_ARGS("run", "--quiet", "--", "/bin/true"));
+	cr_expect_null(strstr(r.err, "the job's PATH leaves out"), RESULT_FMT, RESULT_ARGS(r));
+}
