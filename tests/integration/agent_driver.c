@@ -97,7 +97,7 @@ static bool read_some(struct agent_proc *p, int ms)
 
 bool agent_wait_log(struct agent_proc *p, const char *needle, double limit_s)
 {
-	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	long long deadline = harness_deadline_ms(limit_s * 1000);
 	while (!strstr(p->log.data, needle)) {
 		if (now_ms() > deadline || !read_some(p, 50))
 			return strstr(p->log.data, needle) != NULL;
@@ -107,7 +107,7 @@ bool agent_wait_log(struct agent_proc *p, const char *needle, double limit_s)
 
 int agent_finish(struct agent_proc *p, double limit_s)
 {
-	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	long long deadline = harness_deadline_ms(limit_s * 1000);
 	int st = 0;
 	for (;;) {
 		pid_t w = waitpid(p->pid, &st, WNOHANG);

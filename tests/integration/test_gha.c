@@ -248,7 +248,7 @@ static bool hook_pump(struct hook *h, int ms)
 
 static bool hook_wait_out(struct hook *h, const char *needle, double limit_s)
 {
-	long long end = now_ms() + (long long)(limit_s * 1000);
+	long long end = harness_deadline_ms(limit_s * 1000);
 	while (!strstr(h->o.data, needle) && now_ms() < end)
 		if (!hook_pump(h, 50))
 			break;
@@ -257,7 +257,7 @@ static bool hook_wait_out(struct hook *h, const char *needle, double limit_s)
 
 static int hook_finish(struct hook *h, double limit_s)
 {
-	long long end = now_ms() + (long long)(limit_s * 1000);
+	long long end = harness_deadline_ms(limit_s * 1000);
 	int st = 0;
 	for (;;) {
 		pid_t w = waitpid(h->pid, &st, WNOHANG);
@@ -677,7 +677,7 @@ Test(gha, cancellation_ends_the_step_and_leaves_nothing, .timeout = 120)
 	hook_start(&r, &h, script_request(&r, body, NULL));
 	cr_assert(hook_wait_out(&h, "started", 30), HOOK_FMT, HOOK_ARGS(h));
 	pid_t job = 0;
-	for (long long end = now_ms() + 5000; !job && now_ms() < end; usleep(20 * 1000))
+	for (long long end = harness_deadline_ms(5000); !job && now_ms() < end; usleep(20 * 1000))
 		job = agent_find_proc(marker);
 	cr_assert(job, "the step's background process never showed");
 	ino_t ns[MAX_NS];
@@ -714,7 +714,7 @@ Test(gha, a_killed_hook_and_a_finished_step_leave_no_process, .timeout = 120)
 	hook_start(&r, &h, script_request(&r, body, NULL));
 	cr_assert(hook_wait_out(&h, "started", 30), HOOK_FMT, HOOK_ARGS(h));
 	pid_t job = 0;
-	for (long long end = now_ms() + 5000; !job && now_ms() < end; usleep(20 * 1000))
+	for (long long end = harness_deadline_ms(5000); !job && now_ms() < end; usleep(20 * 1000))
 		job = agent_find_proc(marker);
 	cr_assert(job);
 	ino_t ns[MAX_NS];
@@ -726,7 +726,7 @@ Test(gha, a_killed_hook_and_a_finished_step_leave_no_process, .timeout = 120)
 	cleanup(&r);
 	/* Nothing of the job's paths stays mounted on the host. */
 	char *mnt = agent_mount_under(r.root);
-	for (long long end = now_ms() + 3000; mnt && now_ms() < end; usleep(50 * 1000))
+	for (long long end = harness_deadline_ms(3000); mnt && now_ms() < end; usleep(50 * 1000))
 		free(mnt), mnt = agent_mount_under(r.root);
 	cr_expect_null(mnt, "a mount of the runner's paths survives: %s", mnt);
 	size_t entries = records(&r);
