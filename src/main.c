@@ -9,6 +9,7 @@
 #include "brig/ci/gitlab.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
+#include "brig/lib/timings.h"
 #include "brig/probe/probe.h"
 #include "brig/cli/profile.h"
 #include "brig/run/sandbox.h"
@@ -30,7 +31,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	r = cli_parse_run(argc, argv, &c);
 	int code = r == 1 ? 0 : EXIT_BRIG;
-	if (r == 0 && config_finish(&c) >= 0)
+	struct brig_err e = BRIG_ERR_INIT;
+	if (r == 0 && config_finish(&c, &e) < 0)
+		err_log(&e);
+	else if (r == 0)
 		code = sandbox_run(&c);
 	config_free(&c);
 	return code;
@@ -90,6 +94,7 @@ static const struct command commands[] = {
 
 int main(int argc, char **argv)
 {
+	timings_at_main();
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_BRIG;

@@ -217,7 +217,8 @@ static int write_limits(const struct cgroup_limits *l, int dir, unsigned have, c
 	return 0;
 }
 
-static int missing(const struct cgroup_limits *l, unsigned missing_bits, const char *parent, struct cgroup_job *job)
+static int missing(const struct cgroup_limits *l, unsigned missing_bits, const char *parent, struct cgroup_job *job,
+		   struct brig_err *e)
 {
 	/* Kept for the started event: a reader of JSON alone must know. */
 	job->dropped = missing_bits;
@@ -225,12 +226,11 @@ static int missing(const struct cgroup_limits *l, unsigned missing_bits, const c
 	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
 		if (!(missing_bits & controllers[i].bit))
 			continue;
-		if (!l->best_effort) {
-			log_error("%s: the cgroup v2 controller '%s' is not available in %s (limits required; "
-				  "say 'limits best-effort' to run without it)",
-				  controllers[i].directives, controllers[i].name, parent);
-			return -EOPNOTSUPP;
-		}
+		if (!l->best_effort)
+			return err_set(e, -EOPNOTSUPP,
+				       "%s: the cgroup v2 controller '%s' is not available in %s (limits required; "
+				       "say 'limits best-effort' to run without it)",
+				       controllers[i].directives, controllers[i].name, parent);
 		log_warn("%s: the cgroup v2 controller '%s' is not available in %s; running without this limit",
 			 controllers[i].directives, controllers[i].name, parent);
 	}
@@ -283,34 +283,30 @@ void cgroup_sweep_stale(int parent)
 
 /* io limits name devices by path or MAJ:MIN; a path must be a block
  * device, checked before anything starts. */
-static int resolve_devices(const struct cgroup_limits *l)
+static int resolve_devices(const struct cgroup_limits *l, struct brig_err *e)
 {
 	for (size_t i = 0; i < l->n_io; i++) {
 		struct cgroup_io_limit *io = &l->io[i];
 		if (io->dev[0] != '/')
 			continue;
 		struct stat st;
-		if (stat(io->dev, &st) < 0) {
-			int e = errno;
-			log_error("io limit %s: %s", io->dev, strerror(e));
-			return -e;
-		}
-		if (!S_ISBLK(st.st_mode)) {
-			log_error("io limit %s: not a block device", io->dev);
-			return -ENOTBLK;
-		}
+		if (stat(io->dev, &st) < 0)
+			return err_set(e, -errno, "io limit %s: %s", io->dev, strerror(errno));
+		if (!S_ISBLK(st.st_mode))
+			return err_set(e, -ENOTBLK, "io limit %s: not a block device", io->dev);
 		io->major = major(st.st_rdev);
 		io->minor = minor(st.st_rdev);
 	}
 	return 0;
 }
 
-int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootless, struct cgroup_job *job)
+int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootless, struct cgroup_job *job,
+		  struct brig_err *e)
 {
 	unsigned needed = cgroup_needed(l);
 	_cleanup_free_ char *parent_path = NULL;
 	*job = (struct cgroup_job){ .fd = -1, .parent = -1 };
-	int rd = resolve_devices(l);
+	int rd = resolve_devices(l, e);
 	if (rd < 0)
 		return rd;
 
@@ -318,17 +314,15 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 	int parent = open_parent(l, rootless, &parent_path, &ours);
 	if (parent < 0) {
 		const char *where = l->parent ? l->parent : rootless ? "(none: brig runs unprivileged in a cgroup it was not delegated)" : "(no cgroup2 mount)";
-		if (l->parent) {
-			log_error("cgroup-parent %s: %s", l->parent, strerror(-parent));
-			return parent;
-		}
+		if (l->parent)
+			return err_set(e, parent, "cgroup-parent %s: %s", l->parent, strerror(-parent));
 		/* Without limits, the PID namespace still ends every process. */
-		return needed ? missing(l, needed, where, job) : 0;
+		return needed ? missing(l, needed, where, job, e) : 0;
 	}
 	/* Every controller the host offers, for the usage figures too;
 	 * only those a limit needs must be there. */
 	unsigned have = enable_controllers(parent, CG_MEMORY | CG_PIDS | CG_CPU | CG_IO);
-	int r = missing(l, needed & ~have, parent_path, job);
+	int r = missing(l, needed & ~have, parent_path, job, e);
 	if (r < 0) {
 		close(parent);
 		/* brig's own parent goes unless other jobs use it. */
@@ -347,19 +341,21 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 		parent_path = NULL;
 		parent = open_parent(l, rootless, &parent_path, &ours);
 		if (parent < 0)
-			return needed ? missing(l, needed, "(the cgroup parent vanished)", job) : 0;
+			return needed ? missing(l, needed, "(the cgroup parent vanished)", job, e) : 0;
 		have = enable_controllers(parent, CG_MEMORY | CG_PIDS | CG_CPU | CG_IO);
 		made = mkdirat(parent, job->name, 0755);
 	}
 	if (made < 0) {
 		r = -errno;
-		log_error("cannot create the job's cgroup in %s: %s", parent_path, strerror(-r));
 		close(parent);
 		if (ours)
 			(void)rmdir(parent_path);
-		if (r == -EACCES || r == -EPERM || r == -EROFS)
-			return needed ? r : 0;
-		return r;
+		/* No limit needs it: the job runs without a cgroup, as above. */
+		if (!needed && (r == -EACCES || r == -EPERM || r == -EROFS)) {
+			log_warn("cannot create the job's cgroup in %s: %s", parent_path, strerror(-r));
+			return 0;
+		}
+		return err_set(e, r, "cannot create the job's cgroup in %s: %s", parent_path, strerror(-r));
 	}
 	job->parent = parent;
 	job->own_parent = ours;
@@ -370,7 +366,7 @@ int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootle
 	const char *what = "";
 	if (job->fd < 0 || (r = write_limits(l, job->fd, have, &what)) < 0) {
 		r = job->fd < 0 ? -errno : r;
-		log_error("cannot set the job's limits (%s): %s", what, strerror(-r));
+		err_set(e, r, "cannot set the job's limits (%s): %s", what, strerror(-r));
 		cgroup_destroy(job);
 		return r;
 	}

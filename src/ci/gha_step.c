@@ -204,7 +204,10 @@ static int build(struct build *b, const struct gha_step *s, int status_fd)
 			return r;
 	}
 	b->c.argv = s->argv;
-	return config_finish(&b->c);
+	struct brig_err e = BRIG_ERR_INIT;
+	if ((r = config_finish(&b->c, &e)) < 0)
+		err_log(&e);
+	return r;
 }
 
 int gha_step_run(const struct gha_step *s, bool dry_run)

@@ -313,8 +313,11 @@ static int cmd_run(struct gitlab *g, const char *script, const char *stage)
 	if (apply(&c, "status-fd", arg) < 0)
 		goto out;
 	c.argv = argv;
-	if (config_finish(&c) < 0)
+	struct brig_err e = BRIG_ERR_INIT;
+	if (config_finish(&c, &e) < 0) {
+		err_log(&e);
 		goto out;
+	}
 	int r = sandbox_run(&c);
 	int job = ci_job_code(status);
 	if (job < 0) {

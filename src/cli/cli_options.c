@@ -132,6 +132,7 @@ static int set_flag(bool *flag)
 
 static int set_sys(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->sys); }
 static int set_quiet(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->quiet); }
+static int set_timings(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->timings); }
 static int set_allow_userns(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_userns); }
 static int set_allow_ptrace(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_ptrace); }
 static int set_allow_io_uring(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_io_uring); }
@@ -362,6 +363,7 @@ static int show_seccomp(const struct brig_config *c, size_t i, char **out) { (vo
 static int show_status_file(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->status_file, out); }
 static int show_sys(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->sys, out); }
 static int show_quiet(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->quiet, out); }
+static int show_timings(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->timings, out); }
 static int show_allow_userns(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->allow_userns, out); }
 static int show_allow_ptrace(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->allow_ptrace, out); }
 static int show_allow_io_uring(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->allow_io_uring, out); }
@@ -618,6 +620,7 @@ const struct cli_option cli_run_options[] = {
 	SCALAR("status-fd", "N", "write JSON status events to file descriptor N", 0, status_fd, "none"),
 	SCALAR("status-file", "PATH", "write JSON status events to PATH", 0, status_file, "none"),
 	FLAG("quiet", "no warnings on stderr, errors only", 'q', quiet, "off"),
+	FLAG("timings", "print milliseconds per start and teardown step on stderr when the job ends", 0, timings, "off"),
 	EXT_SCALAR("pty", "auto|always|never", "give the job a terminal of its own (auto: when stdin and stdout are terminals)",
 		   pty, "auto"),
 };

@@ -184,9 +184,12 @@ static int check_one(const char *name)
 		struct seccomp_policy p;
 		config_init(&pc);
 		pc.seccomp = strdup(name);
-		int r = pc.seccomp ? seccomp_policy_load(&pc, &p) : -ENOMEM;
+		struct brig_err e = BRIG_ERR_INIT;
+		int r = pc.seccomp ? seccomp_policy_load(&pc, &p, &e) : -ENOMEM;
 		if (r >= 0)
 			seccomp_policy_free(&p);
+		else
+			err_log(&e);
 		config_free(&pc);
 		return r < 0 ? 1 : 0;
 	}
@@ -199,10 +202,13 @@ static int check_one(const char *name)
 	config_check(&c, &rep);
 	/* The policy a profile names must load too. */
 	struct seccomp_policy p;
-	if (c.seccomp && seccomp_policy_load(&c, &p) >= 0)
+	struct brig_err e = BRIG_ERR_INIT;
+	if (c.seccomp && seccomp_policy_load(&c, &p, &e) >= 0) {
 		seccomp_policy_free(&p);
-	else if (c.seccomp)
+	} else if (c.seccomp) {
+		err_log(&e);
 		rep.problems++;
+	}
 	config_free(&c);
 	return rep.problems ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "brig/config/config.h"
+#include "brig/lib/err.h"
 #include "brig/lib/log.h"
 #include "brig/lib/util.h"
 
@@ -413,41 +414,39 @@ int config_check(const struct brig_config *c, struct brig_reporter *rep)
 
 /* Checks against the host */
 
-static int need(const char *where, const char *path, bool dir)
+static int need(const char *where, const char *path, bool dir, struct brig_err *e)
 {
 	struct stat st;
-	int e = 0;
+	int r = 0;
 	if (stat(path, &st) < 0)
-		e = errno;
+		r = -errno;
 	else if (dir && !S_ISDIR(st.st_mode))
-		e = ENOTDIR;
-	if (e)
-		log_error("%s %s: %s", where, path, strerror(e));
-	return -e;
+		r = -ENOTDIR;
+	return r < 0 ? err_set(e, r, "%s %s: %s", where, path, strerror(-r)) : 0;
 }
 
-static int check_host_paths(const struct brig_config *c)
+static int check_host_paths(const struct brig_config *c, struct brig_err *e)
 {
 	char where[512];
 	int r;
 	if (c->workspace) {
 		config_where(config_last_origin(c, "workspace"), "workspace", where, sizeof where);
-		if ((r = need(where, c->workspace, true)) < 0)
+		if ((r = need(where, c->workspace, true, e)) < 0)
 			return r;
 	}
 	if (c->rootfs) {
 		config_where(config_last_origin(c, "rootfs"), "rootfs", where, sizeof where);
-		if ((r = need(where, c->rootfs, true)) < 0)
+		if ((r = need(where, c->rootfs, true, e)) < 0)
 			return r;
 	}
 	if (c->overlay_dir) {
 		config_where(config_last_origin(c, "overlay-dir"), "overlay-dir", where, sizeof where);
-		if ((r = need(where, c->overlay_dir, true)) < 0)
+		if ((r = need(where, c->overlay_dir, true, e)) < 0)
 			return r;
 	}
 	if (c->overlay_upper) {
 		config_where(config_last_origin(c, "overlay-upper"), "overlay-upper", where, sizeof where);
-		if ((r = need(where, c->overlay_upper, true)) < 0)
+		if ((r = need(where, c->overlay_upper, true, e)) < 0)
 			return r;
 	}
 	for (size_t i = 0; i < c->n_mounts; i++) {
@@ -455,64 +454,72 @@ static int check_host_paths(const struct brig_config *c)
 		if (m->kind == MNT_TMPFS)
 			continue;
 		config_where(config_origin_of(c, CONFIG_MOUNTS, i), mount_directive(m->kind), where, sizeof where);
-		if ((r = need(where, m->src, false)) < 0)
+		if ((r = need(where, m->src, false, e)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int check_fds(const struct brig_config *c)
+static int check_fds(const struct brig_config *c, struct brig_err *e)
 {
 	char where[512];
 	for (size_t i = 0; i < c->n_pass_fds; i++)
 		if (fcntl(c->pass_fds[i], F_GETFD) < 0) {
-			int e = errno;
+			int r = -errno;
 			config_where(config_origin_of(c, CONFIG_PASS_FDS, i), "pass-fd", where, sizeof where);
-			log_error("%s %d: %s", where, c->pass_fds[i], strerror(e));
-			return -e;
+			return err_set(e, r, "%s %d: %s", where, c->pass_fds[i], strerror(-r));
 		}
 	if (c->status_fd >= 0 && fcntl(c->status_fd, F_GETFD) < 0) {
-		int e = errno;
+		int r = -errno;
 		config_where(config_last_origin(c, "status-fd"), "status-fd", where, sizeof where);
-		log_error("%s %d: %s", where, c->status_fd, strerror(e));
-		return -e;
+		return err_set(e, r, "%s %d: %s", where, c->status_fd, strerror(-r));
 	}
 	return 0;
 }
 
-static int check_identity(struct brig_config *c)
+static int check_identity(struct brig_config *c, struct brig_err *e)
 {
 	char where[512];
 	if (c->rootless && c->uid_range_set) {
 		config_where(config_last_origin(c, "uid-range"), "uid-range", where, sizeof where);
-		log_error("%s: needs root (unprivileged, only the caller's own id can be mapped)", where);
-		return -EPERM;
+		return err_set(e, -EPERM, "%s: needs root (unprivileged, only the caller's own id can be mapped)", where);
 	}
 	config_where(config_last_origin(c, "user"), "user", where, sizeof where);
-	if (c->rootless && c->user_set && (c->user != 0 || c->group != 0)) {
-		log_error("%s %u:%u: needs root (unprivileged, only root inside is mapped)", where, c->user, c->group);
-		return -EPERM;
-	}
-	if (!c->rootless && c->user_set && (c->user >= c->uid_count || c->group >= c->uid_count)) {
-		log_error("%s %u:%u: outside the mapped range of %u ids", where, c->user, c->group, c->uid_count);
-		return -ERANGE;
-	}
+	if (c->rootless && c->user_set && (c->user != 0 || c->group != 0))
+		return err_set(e, -EPERM, "%s %u:%u: needs root (unprivileged, only root inside is mapped)", where, c->user,
+			       c->group);
+	if (!c->rootless && c->user_set && (c->user >= c->uid_count || c->group >= c->uid_count))
+		return err_set(e, -ERANGE, "%s %u:%u: outside the mapped range of %u ids", where, c->user, c->group,
+			       c->uid_count);
 	return 0;
+}
+
+/* config_check's first problem, as the run's one error line. */
+static void first_problem(void *ctx, const char *line)
+{
+	struct brig_err *e = ctx;
+	if (e && !e->msg[0])
+		err_set(e, -EINVAL, "%s", line);
 }
 
 /* Everything that can be checked before a namespace exists is checked here,
  * so a bad request fails with one precise line and nothing started. */
-int config_finish(struct brig_config *c)
+int config_finish(struct brig_config *c, struct brig_err *e)
 {
+	struct brig_reporter first = { .fn = first_problem, .ctx = e };
 	int r;
 
-	if (!c->argv || !c->argv[0]) {
-		log_error("run: no command given (usage: brig run [OPTION...] [--] COMMAND [ARG...])");
-		return -EINVAL;
-	}
+	if (!c->argv || !c->argv[0])
+		return err_set(e, -EINVAL, "run: no command given (usage: brig run [OPTION...] [--] COMMAND [ARG...])");
 	c->rootless = geteuid() != 0;
-	if ((r = check_identity(c)) < 0 || (r = config_check(c, NULL)) < 0 || (r = check_host_paths(c)) < 0 ||
-	    (r = config_check_rootfs(c)) < 0 || (r = config_finish_net(c)) < 0)
+	if ((r = check_identity(c, e)) < 0)
 		return r;
-	return check_fds(c);
+	if ((r = config_check(c, &first)) < 0) {
+		if (e)
+			e->code = r;
+		return r;
+	}
+	if ((r = check_host_paths(c, e)) < 0 || (r = config_check_rootfs(c, e)) < 0 || (r = config_finish_net(c, e)) < 0)
+		return r;
+	return check_fds(c, e);
 }

@@ -5,6 +5,7 @@
 
 #include "brig/config/config.h"
 #include "brig/config/dns.h"
+#include "brig/lib/err.h"
 #include "brig/lib/log.h"
 
 /* egress-default is not among them: `strict` sets it so that a job given
@@ -29,16 +30,14 @@ int config_check_net(const struct brig_config *c, struct brig_reporter *rep)
 	return bad;
 }
 
-int config_finish_net(struct brig_config *c)
+int config_finish_net(struct brig_config *c, struct brig_err *e)
 {
 	char where[512];
 	config_where(config_last_origin(c, "net"), "net", where, sizeof where);
 	if (c->net.mode == NET_NONE)
 		return 0;
-	if (c->net.mode == NET_VETH && c->rootless) {
-		log_error("%s veth: needs root (it adds a link and firewall rules to the host)", where);
-		return -EPERM;
-	}
+	if (c->net.mode == NET_VETH && c->rootless)
+		return err_set(e, -EPERM, "%s veth: needs root (it adds a link and firewall rules to the host)", where);
 	if (c->net.mode == NET_HOST) {
 		log_warn("%s host: the job shares the host's network; no firewall stands between it and "
 			 "the cloud metadata service, the host's services or other jobs",

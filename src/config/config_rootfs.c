@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "brig/config/config.h"
-#include "brig/lib/log.h"
+#include "brig/lib/err.h"
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
 
@@ -39,7 +39,7 @@ static bool tree_has_command(int tree, const char *cmd)
 	return false;
 }
 
-int config_check_rootfs(const struct brig_config *c)
+int config_check_rootfs(const struct brig_config *c, struct brig_err *e)
 {
 	char where[512];
 	struct stat st;
@@ -48,26 +48,19 @@ int config_check_rootfs(const struct brig_config *c)
 	config_where(config_last_origin(c, "rootfs"), "rootfs", where, sizeof where);
 	_cleanup_close_ int tree = open(c->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tree < 0 || fstat(tree, &st) < 0) {
-		int e = errno;
-		log_error("%s %s: %s", where, c->rootfs, strerror(e));
-		return -e;
+		int r = -errno;
+		return err_set(e, r, "%s %s: %s", where, c->rootfs, strerror(-r));
 	}
 	uid_t me = geteuid();
-	if (st.st_uid != 0 && !(c->rootless && st.st_uid == me)) {
-		log_error("%s %s: owned by uid %u; a tree must belong to root%s", where, c->rootfs, (unsigned)st.st_uid,
-			  c->rootless ? " or to you" : "");
-		return -EPERM;
-	}
-	if (st.st_mode & S_IWOTH) {
-		log_error("%s %s: writable by others; anyone could change what the job runs (chmod o-w)", where,
-			  c->rootfs);
-		return -EPERM;
-	}
+	if (st.st_uid != 0 && !(c->rootless && st.st_uid == me))
+		return err_set(e, -EPERM, "%s %s: owned by uid %u; a tree must belong to root%s", where, c->rootfs,
+			       (unsigned)st.st_uid, c->rootless ? " or to you" : "");
+	if (st.st_mode & S_IWOTH)
+		return err_set(e, -EPERM, "%s %s: writable by others; anyone could change what the job runs (chmod o-w)",
+			       where, c->rootfs);
 	const char *cmd = c->argv && c->argv[0] ? c->argv[0] : "/bin/sh";
-	if (!tree_has_file(tree, "/bin/sh") && !tree_has_command(tree, cmd)) {
-		log_error("%s %s: has neither /bin/sh nor %s; not a root file system (see rootfs/mkrootfs)", where,
-			  c->rootfs, cmd);
-		return -ENOEXEC;
-	}
+	if (!tree_has_file(tree, "/bin/sh") && !tree_has_command(tree, cmd))
+		return err_set(e, -ENOEXEC, "%s %s: has neither /bin/sh nor %s; not a root file system (see rootfs/mkrootfs)",
+			       where, c->rootfs, cmd);
 	return 0;
 }

@@ -15,23 +15,12 @@ int err_set(struct brig_err *e, int code, const char *fmt, ...)
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
 	e->code = code;
-	e->reported = false;
 	return code;
 }
 
 int err_at(struct brig_err *e, int code, const char *what, const char *detail)
 {
 	return err_set(e, code, "%s: %s%s%s", what, detail ? detail : "", detail ? ": " : "", strerror(-code));
-}
-
-int err_reported(struct brig_err *e, int code)
-{
-	if (e) {
-		e->code = code;
-		e->msg[0] = '\0';
-		e->reported = true;
-	}
-	return code;
 }
 
 const char *err_message(const struct brig_err *e)
@@ -43,6 +32,5 @@ const char *err_message(const struct brig_err *e)
 
 void err_log(const struct brig_err *e)
 {
-	if (!e->reported)
-		log_error("%s", err_message(e));
+	log_error("%s", err_message(e));
 }

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -16,6 +18,7 @@
 #include "brig/fs/landlock.h"
 #include "brig/lib/err.h"
 #include "brig/lib/exit.h"
+#include "brig/lib/timings.h"
 #include "brig/net/net.h"
 #include "brig/run/caps.h"
 #include "brig/run/child.h"
@@ -226,26 +229,36 @@ static int load_filter(struct child *k, struct brig_err *e)
 	return r < 0 ? err_set(e, r, "cannot hand the seccomp listener over") : 0;
 }
 
-typedef int child_step(struct child *k, struct brig_err *e);
+/* A step, and the field of struct child_marks its end is stamped in
+ * (NO_MARK: none; the next stamp covers it). */
+struct child_step {
+	int (*fn)(struct child *k, struct brig_err *e);
+	size_t mark;
+};
+#define NO_MARK SIZE_MAX
+#define MARK(field) offsetof(struct child_marks, field)
 
-static int run_steps(struct child *k, child_step *const *steps, size_t n, struct brig_err *e)
+static int run_steps(struct child *k, const struct child_step *steps, size_t n, struct brig_err *e)
 {
 	int r;
-	for (size_t i = 0; i < n; i++)
-		if ((r = steps[i](k, e)) < 0)
+	for (size_t i = 0; i < n; i++) {
+		if ((r = steps[i].fn(k, e)) < 0)
 			return r;
+		if (steps[i].mark != NO_MARK)
+			*(uint64_t *)((char *)k->a->marks + steps[i].mark) = timings_now();
+	}
 	return 0;
 }
 
 __attribute__((noreturn)) static void job_main(struct child *k)
 {
-	static child_step *const steps[] = {
-		new_session,
-		reset_signals,
-		close_descriptors,
-		enter_identity,
-		enter_workdir,
-		load_filter, /* the very last: then only execve */
+	static const struct child_step steps[] = {
+		{ new_session, MARK(forked) },
+		{ reset_signals, NO_MARK },
+		{ close_descriptors, NO_MARK },
+		{ enter_identity, NO_MARK },
+		{ enter_workdir, MARK(ready) },
+		{ load_filter, MARK(loaded) }, /* the very last: then only execve */
 	};
 	struct brig_err e = BRIG_ERR_INIT;
 	if (run_steps(k, steps, sizeof steps / sizeof *steps, &e) < 0)
@@ -259,18 +272,18 @@ __attribute__((noreturn)) static void job_main(struct child *k)
 
 void child_main(struct child_args *a)
 {
-	static child_step *const steps[] = {
-		wait_for_maps,
-		become_root,
-		tie_to_parent,
-		set_hostname,
-		bring_up_loopback,
-		build_root,
-		restrict_files,
-		receive_filter,
-		build_environment,
-		make_undumpable,
-		open_terminal,
+	static const struct child_step steps[] = {
+		{ wait_for_maps, MARK(go) },
+		{ become_root, NO_MARK },
+		{ tie_to_parent, NO_MARK },
+		{ set_hostname, NO_MARK },
+		{ bring_up_loopback, NO_MARK },
+		{ build_root, MARK(root) },
+		{ restrict_files, MARK(landlock) },
+		{ receive_filter, MARK(filter) },
+		{ build_environment, NO_MARK },
+		{ make_undumpable, NO_MARK },
+		{ open_terminal, NO_MARK },
 	};
 	struct child k = { .a = a, .c = a->config, .fd = a->sync_fd, .pty_master = -1 };
 	struct brig_err e = BRIG_ERR_INIT;
@@ -289,5 +302,5 @@ void child_main(struct child_args *a)
 	env_free(k.envp);
 	seccomp_program_free(&k.seccomp);
 	caps_drop_all();
-	_exit(exit_code_of(init_supervise(k.job, k.fd)));
+	_exit(exit_code_of(init_supervise(k.job, k.fd, &a->marks->reaped)));
 }

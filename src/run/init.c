@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "brig/lib/timings.h"
 #include "brig/run/init.h"
 #include "brig/run/proctitle.h"
 #include "brig/run/sync.h"
@@ -29,7 +30,7 @@ static bool reap(pid_t job, int *job_status)
 	}
 }
 
-int init_supervise(pid_t job, int sync_fd)
+int init_supervise(pid_t job, int sync_fd, uint64_t *reaped)
 {
 	sigset_t set;
 	sigemptyset(&set);
@@ -63,6 +64,7 @@ int init_supervise(pid_t job, int sync_fd)
 		if (kill(-job, (int)si.ssi_signo) < 0)
 			kill(job, (int)si.ssi_signo);
 	}
+	*reaped = timings_now();
 	sync_send(sync_fd, SYNC_FINAL, 0, status, NULL);
 	return status;
 }

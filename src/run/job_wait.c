@@ -18,6 +18,7 @@
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/lib/sys.h"
+#include "brig/lib/timings.h"
 #include "brig/lib/util.h"
 #include "brig/net/firewall.h"
 #include "brig/run/job.h"
@@ -167,7 +168,7 @@ static void add_usage(const struct cgroup_job *cg, struct status_exit *e)
 
 static void report(struct job *j, int init_status, const struct rusage *ru, int *code)
 {
-	int st = j->have_final ? j->final_status : init_status, r;
+	int st = j->have_final ? j->final_status : init_status;
 	struct status_exit e = {
 		.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1,
 		.signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0,
@@ -198,9 +199,9 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 			log_error("job killed: out of memory (limit %s)", limit);
 		}
 	}
-	_cleanup_free_ char *line = status_format_exited(j->id, &e);
-	if ((r = status_write(j->status_fd, line)) < 0)
-		log_warn("cannot write the status: %s", strerror(-r));
+	/* Written after the teardown, with the timings (sandbox.c). */
+	j->exit = e;
+	j->have_exit = true;
 }
 
 /* The child's failure is the cause, before any later symptom of ours. */
@@ -208,6 +209,7 @@ int job_wait_and_report(struct job *j, const struct brig_err *start)
 {
 	struct rusage ru = { 0 };
 	int st = wait_job(j, &ru), code = EXIT_BRIG;
+	j->woke_ns = timings_now();
 	/* Its counts are the exited event's; it ends with the job. */
 	seccomp_notifier_finish(&j->notifier, 5000);
 	/* The job's last output before brig's own lines. */

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -20,6 +21,7 @@
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/lib/sys.h"
+#include "brig/lib/timings.h"
 #include "brig/lib/util.h"
 #include "brig/net/firewall.h"
 #include "brig/net/net.h"
@@ -70,6 +72,9 @@ static void teardown_host_state(void *ctx)
 	net_lease_release(&j->lease);
 }
 
+/* Where the child's stamps go when no page could be shared. */
+static struct child_marks unshared;
+
 /* ---- the set-up steps, in order; each fills e when it fails ---- */
 
 /* The id profiles saw as ${JOB_ID}, when the caller made one. */
@@ -108,9 +113,9 @@ static void report_denial(void *ctx, const struct seccomp_denial *d)
 /* Read before anything starts, so a broken policy costs nothing. */
 static int load_policy(struct job *j, struct brig_err *e)
 {
-	int r = seccomp_policy_load(j->c, &j->policy);
+	int r = seccomp_policy_load(j->c, &j->policy, e);
 	if (r < 0)
-		return err_reported(e, r);
+		return r;
 	if ((r = seccomp_notifier_init(&j->notifier, &j->policy, report_denial, j, j->status_fd, j->c->quiet)) < 0)
 		return err_set(e, r, "cannot set up the seccomp listener: %s", strerror(-r));
 	return 0;
@@ -118,9 +123,9 @@ static int load_policy(struct job *j, struct brig_err *e)
 
 static int prepare_rootfs(struct job *j, struct brig_err *e)
 {
-	int r = rootfs_prepare(j->c, j->id, &j->rootfs);
+	int r = rootfs_prepare(j->c, j->id, &j->rootfs, e);
 	if (r < 0)
-		return err_reported(e, r);
+		return r;
 	j->plan.overlay_job_dir = j->rootfs.overlay_job_dir;
 	/* Should supervisor and janitor both die, gc finds it from this. */
 	if (j->rootfs.overlay_job_dir && !j->rootfs.keep_overlay)
@@ -146,8 +151,7 @@ static int open_handback(struct job *j, struct brig_err *e)
 
 static int create_cgroup(struct job *j, struct brig_err *e)
 {
-	int r = cgroup_create(&j->c->limits, j->id, j->c->rootless, &j->cg);
-	return r < 0 ? err_reported(e, r) : 0;
+	return cgroup_create(&j->c->limits, j->id, j->c->rootless, &j->cg, e);
 }
 
 /* The lease first, then the firewall: a killed predecessor's rules go
@@ -246,6 +250,10 @@ static int spawn_child(struct job *j, struct brig_err *e)
 		args.cgroup = (uint64_t)j->cg.fd;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &j->start);
+	/* The child's and the job's stamps for the timing record; without
+	 * the page they go to the child's own copy of a local one. */
+	void *page = mmap(NULL, sizeof *j->marks, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	j->marks = page == MAP_FAILED ? &unshared : page;
 	/* The namespace is owned by the job's own host id: see userns.h. */
 	struct userns_owner owner;
 	int r = userns_owner_begin(c, &owner);
@@ -258,7 +266,7 @@ static int spawn_child(struct job *j, struct brig_err *e)
 		userns_owner_child(&owner);
 		close(sv[0]);
 		struct child_args a = { .config = c, .plan = &j->plan, .hostname = j->hostname, .sync_fd = sv[1],
-					.pty = j->pty };
+					.pty = j->pty, .marks = j->marks };
 		child_main(&a);
 	}
 	userns_owner_end(&owner);
@@ -331,7 +339,6 @@ static void tear_down(struct job *j)
 	/* No process of the job is left to race the walk. */
 	(void)handback_run(&j->handback);
 	handback_free(&j->handback);
-	job_egress_stop(&j->egress);
 	janitor_stop(&j->janitor);
 	pty_relay_finish(&j->relay);
 	pty_guard_release(&j->tty);
@@ -342,67 +349,88 @@ static void tear_down(struct job *j)
 	seccomp_policy_free(&j->policy);
 	close_fd(&j->pidfd);
 	close_fd(&j->sync);
-	close_fd(&j->status_fd);
 	close_fd(&j->sigfd);
 	close_fd(&j->timerfd);
+	if (j->marks && j->marks != &unshared)
+		munmap(j->marks, sizeof *j->marks);
+	j->marks = NULL;
+	/* Last, with the egress counts it names still there. */
+	if (j->have_exit)
+		job_report_exit(j);
+	job_egress_stop(&j->egress);
+	close_fd(&j->status_fd);
 }
 
+/* A step, and the timing record's step its time counts for
+ * (TIMING_COUNT: none, it runs beside the child's). */
 struct step {
 	const char *name;
 	int (*fn)(struct job *j, struct brig_err *e);
+	enum timing_step timing;
 };
 
-static int run_steps(struct job *j, const struct step *steps, size_t n, struct brig_err *e)
+/* ends[]: when each timing step last ended, for the record to put the
+ * child's stamps in between (job_collect_timings). */
+static int run_steps(struct job *j, const struct step *steps, size_t n, uint64_t ends[TIMING_COUNT],
+		     struct brig_err *e)
 {
 	int r;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if ((r = steps[i].fn(j, e)) < 0)
 			return r;
+		if (steps[i].timing != TIMING_COUNT)
+			ends[steps[i].timing] = timings_now();
+	}
 	return 0;
 }
+
 
 int sandbox_run(const struct brig_config *c)
 {
 	/* Before anything runs: every piece of host state the job needs,
 	 * each undone by tear_down (and by the janitor's teardown). */
 	static const struct step prepare[] = {
-		{ "id", name_job },
-		{ "status", open_status },
-		{ "policy", load_policy },
-		{ "rootfs", prepare_rootfs },
-		{ "trees", open_trees },
-		{ "handback", open_handback },
-		{ "cgroup", create_cgroup },
-		{ "network", lease_and_firewall },
-		{ "signals", catch_signals },
-		{ "janitor", start_janitor },
+		{ "id", name_job, TIMING_POLICY },
+		{ "status", open_status, TIMING_POLICY },
+		{ "policy", load_policy, TIMING_POLICY },
+		{ "rootfs", prepare_rootfs, TIMING_ROOTFS },
+		{ "trees", open_trees, TIMING_ROOTFS },
+		{ "handback", open_handback, TIMING_ROOTFS },
+		{ "cgroup", create_cgroup, TIMING_CGROUP },
+		{ "network", lease_and_firewall, TIMING_NETWORK },
+		{ "signals", catch_signals, TIMING_JANITOR },
+		{ "janitor", start_janitor, TIMING_JANITOR },
 	};
 	/* The child exists from the first of these on. */
 	static const struct step start[] = {
-		{ "clone", spawn_child },
-		{ "id maps", write_id_maps },
-		{ "release", release_child },
-		{ "veth", setup_veth },
-		{ "seccomp", send_filter },
-		{ "started", report_started },
+		{ "clone", spawn_child, TIMING_CLONE },
+		{ "id maps", write_id_maps, TIMING_ID_MAPS },
+		{ "release", release_child, TIMING_ID_MAPS },
+		{ "veth", setup_veth, TIMING_VETH },
+		{ "seccomp", send_filter, TIMING_SECCOMP },
+		{ "started", report_started, TIMING_COUNT },
 	};
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
 			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT, .tty = PTY_GUARD_INIT, .state_fd = -1 };
 	struct brig_err e = BRIG_ERR_INIT;
 	int code = EXIT_BRIG;
+	uint64_t ends[TIMING_COUNT] = { [TIMING_PARSE] = timings_now() };
 
+	timings_begin(&j.timings, timings_process_ns ? timings_process_ns : ends[TIMING_PARSE]);
+	ends[TIMING_START] = timings_main_ns;
 	brig_log_quiet = c->quiet;
 	/* A status reader that went away is reported, not fatal. */
 	signal(SIGPIPE, SIG_IGN);
-	if (run_steps(&j, prepare, ARRAY_SIZE(prepare), &e) < 0 ||
-	    (run_steps(&j, start, ARRAY_SIZE(start), &e) < 0 && j.pid <= 0)) {
+	if (run_steps(&j, prepare, ARRAY_SIZE(prepare), ends, &e) < 0 ||
+	    (run_steps(&j, start, ARRAY_SIZE(start), ends, &e) < 0 && j.pid <= 0)) {
 		err_log(&e);
 	} else {
 		/* A start that failed half-way still waits for the child. */
 		if (e.code < 0)
 			sys_pidfd_send_signal(j.pidfd, SIGKILL);
 		code = job_wait_and_report(&j, &e);
+		job_collect_timings(&j, ends, j.woke_ns);
 	}
 	tear_down(&j);
 	return code;

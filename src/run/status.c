@@ -147,6 +147,13 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	}
 	if (names)
 		json_object_object_add(o, "egress_names", names);
+	json_object *t = e->have_timings ? json_object_new_object() : NULL;
+	for (size_t i = 0; t && i < TIMING_COUNT; i++)
+		json_object_object_add(t, timings_name((enum timing_step)i), json_decimal(e->timings_ms[i]));
+	if (t) {
+		json_object_object_add(t, "total", json_decimal(e->timings_total_ms));
+		json_object_object_add(o, "timings", t);
+	}
 	return json_line(o);
 }
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "brig/lib/checkout.h"
-#include "brig/lib/log.h"
+#include "brig/lib/err.h"
 #include "brig/seccomp/seccomp.h"
 #include "brig/lib/util.h"
 
@@ -72,6 +72,7 @@ struct ctx {
 	const char *file;
 	unsigned line;
 	int depth;
+	struct brig_err *e;
 };
 
 __attribute__((format(printf, 2, 3))) static int bad(const struct ctx *x, const char *fmt, ...)
@@ -81,8 +82,7 @@ __attribute__((format(printf, 2, 3))) static int bad(const struct ctx *x, const 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	log_error("%s:%u: %s", x->file, x->line, msg);
-	return -EINVAL;
+	return err_set(x->e, -EINVAL, "%s:%u: %s", x->file, x->line, msg);
 }
 
 static int parse_errno(const char *s)
@@ -198,7 +198,8 @@ static int parse_conditions(struct ctx *x, char **tok, size_t n, struct sc_rule 
 	return 0;
 }
 
-static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from);
+static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from,
+		       struct brig_err *e);
 
 /* The calls whose target the answerer can check for a directory. */
 static bool waivable(const char *call)
@@ -223,7 +224,7 @@ static int parse_line(struct ctx *x, char *line)
 	if (n == 0)
 		return 0;
 	if (strcmp(tok[0], "include") == 0)
-		return n == 2 ? read_policy(x->p, tok[1], x->depth + 1, x) : bad(x, "include: expected one NAME");
+		return n == 2 ? read_policy(x->p, tok[1], x->depth + 1, x, x->e) : bad(x, "include: expected one NAME");
 	if (n < 2)
 		return bad(x, "%s: missing action (allow, errno NAME, kill or log)", tok[0]);
 	struct sc_rule r = { 0 };
@@ -264,9 +265,9 @@ static int parse_line(struct ctx *x, char *line)
 	return add_target(x, tok[0], &r);
 }
 
-int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth)
+int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth, struct brig_err *e)
 {
-	struct ctx x = { .p = p, .file = file, .depth = depth };
+	struct ctx x = { .p = p, .file = file, .depth = depth, .e = e };
 	const char *s = text;
 	while (*s) {
 		x.line++;
@@ -332,23 +333,24 @@ static char *find_policy(const char *name, char *path, size_t len)
 	return builtin ? strdup(builtin) : NULL;
 }
 
-static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from)
+static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from,
+		       struct brig_err *e)
 {
 	char path[PATH_MAX];
 	if (depth > MAX_DEPTH)
-		return from ? bad(from, "include %s: nested deeper than %d", name, MAX_DEPTH) : -ELOOP;
+		return from ? bad(from, "include %s: nested deeper than %d", name, MAX_DEPTH)
+			    : err_set(e, -ELOOP, "seccomp %s: nested deeper than %d", name, MAX_DEPTH);
 	_cleanup_free_ char *text = find_policy(name, path, sizeof path);
 	if (!text) {
-		int e = errno;
+		int r = -errno;
 		if (from)
-			return bad(from, "include %s: %s", name, strerror(e));
-		log_error("seccomp %s: %s", name, strerror(e));
-		return -e;
+			return bad(from, "include %s: %s", name, strerror(-r));
+		return err_set(e, r, "seccomp %s: %s", name, strerror(-r));
 	}
-	return seccomp_policy_parse(p, path, text, depth);
+	return seccomp_policy_parse(p, path, text, depth, e);
 }
 
-int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p)
+int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p, struct brig_err *e)
 {
 	static const struct {
 		size_t offset;
@@ -364,10 +366,10 @@ int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p)
 		p->none = true;
 		return 0;
 	}
-	int r = read_policy(p, name, 0, NULL);
+	int r = read_policy(p, name, 0, NULL, e);
 	for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(fragments); i++)
 		if (*(const bool *)((const char *)c + fragments[i].offset))
-			r = read_policy(p, fragments[i].fragment, 0, NULL);
+			r = read_policy(p, fragments[i].fragment, 0, NULL, e);
 	if (r < 0)
 		seccomp_policy_free(p);
 	return r;

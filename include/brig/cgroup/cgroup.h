@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "brig/config/limits.h"
+#include "brig/lib/err.h"
 
 struct cgroup_usage {
 	bool have_cpu, have_memory_peak, have_pids_peak, have_io;
@@ -30,8 +31,9 @@ struct cgroup_job {
 
 /* Creates the job's cgroup with its limits. Returns 0 with job->fd >= 0,
  * 0 with job->fd == -1 when the host cannot give the job a cgroup and no
- * limit requires one, or -errno after logging one line. */
-int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootless, struct cgroup_job *job);
+ * limit requires one (a warning says so), or -errno with e filled. */
+int cgroup_create(const struct cgroup_limits *l, const char *job_id, bool rootless, struct cgroup_job *job,
+		  struct brig_err *e);
 /* Reads what the job used; call before cgroup_destroy. */
 void cgroup_usage(const struct cgroup_job *job, struct cgroup_usage *u);
 /* Kills everything left in the cgroup, waits until it is empty (events,

@@ -9,6 +9,7 @@
 #include "brig/config/limits.h"
 #include "brig/config/net_config.h"
 #include "brig/config/user_limits.h"
+#include "brig/lib/err.h"
 
 enum mount_kind { MNT_BIND, MNT_RO_BIND, MNT_TMPFS };
 
@@ -120,6 +121,7 @@ struct brig_config {
 	int status_fd; /* -1 = none */
 	char *status_file;
 	bool quiet;
+	bool timings; /* --timings: the start path's steps on stderr */
 	enum pty_mode pty; /* see brig/run/pty.h */
 	bool pty_set;
 
@@ -144,8 +146,9 @@ struct brig_reporter {
 void config_init(struct brig_config *c);
 void config_free(struct brig_config *c);
 /* Cross-option validation and checks against the host (paths exist,
- * fds open). Logs one line naming the problem; returns -errno. */
-int config_finish(struct brig_config *c);
+ * fds open). Returns -errno with e naming the problem (config_check's
+ * first). */
+int config_finish(struct brig_config *c, struct brig_err *e);
 
 /* The checks that need nothing from the host (contradictions, values
  * that can never work, the same thing set twice in one profile), so
@@ -157,10 +160,10 @@ int config_check_net(const struct brig_config *c, struct brig_reporter *rep);
 /* The tree exists, is a directory owned by root (or by the caller when
  * unprivileged), is not writable by others, and holds /bin/sh or the
  * command: the rootfs directive's part of config_finish (config_rootfs.c).
- * Logs one line naming the problem; -errno. */
-int config_check_rootfs(const struct brig_config *c);
+ * -errno with e naming the problem. */
+int config_check_rootfs(const struct brig_config *c, struct brig_err *e);
 /* The network's part of config_finish: root for veth, the resolvers. */
-int config_finish_net(struct brig_config *c);
+int config_finish_net(struct brig_config *c, struct brig_err *e);
 
 /* The mode that applies: ROOTFS_MODE_DEFAULT resolved. */
 enum rootfs_mode config_rootfs_mode(const struct brig_config *c);

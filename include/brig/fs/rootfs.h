@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "brig/config/config.h"
+#include "brig/lib/err.h"
 
 /* Where the caches live: cache-dir, else BRIG_DEFAULT_CACHE_DIR as root,
  * else $XDG_CACHE_HOME/brig or $HOME/.cache/brig. -ENOENT when unknown. */
@@ -24,7 +25,7 @@ struct rootfs_job {
 #define ROOTFS_JOB_INIT { .lock_fd = -1, .upper_lock_fd = -1, .overlay_job_dir = NULL, .keep_overlay = false }
 
 /* Takes the tree's lock, makes the cache directories and the per-job
- * overlay directory. Logs one line on failure; what it made is undone by
- * rootfs_release, which is safe to call on any state. */
-int rootfs_prepare(const struct brig_config *c, const char *job_id, struct rootfs_job *rj);
+ * overlay directory. On failure e says which and why; what it made is
+ * undone by rootfs_release, which is safe to call on any state. */
+int rootfs_prepare(const struct brig_config *c, const char *job_id, struct rootfs_job *rj, struct brig_err *e);
 void rootfs_release(struct rootfs_job *rj);

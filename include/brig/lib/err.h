@@ -16,27 +16,23 @@
  * 4. What does not stop the command (a sink that went away, a counter that
  *    could not be read) is a warning, logged with log_warn where it is
  *    noticed.
+ * The one exception: profile and configuration validation reports through
+ * struct brig_reporter (brig/config/config.h), which can list every
+ * problem of a profile at once (`brig profile check`).
  * CONTRIBUTING.md says the same, with examples. */
 #pragma once
-#include <stdbool.h>
 #include <stddef.h>
 
 struct brig_err {
 	int code;      /* the -errno returned with it; 0: nothing failed */
 	char msg[512]; /* one line, no "brig: " prefix, no newline */
-	bool reported;  /* already printed by a callee of the older style */
 };
-#define BRIG_ERR_INIT { 0, "", false }
+#define BRIG_ERR_INIT { 0, "" }
 
 /* The message as formatted; returns code (a -errno). e may be NULL. */
 __attribute__((format(printf, 3, 4))) int err_set(struct brig_err *e, int code, const char *fmt, ...);
 /* "WHAT: DETAIL: strerror(-code)", DETAIL optional; returns code. */
 int err_at(struct brig_err *e, int code, const char *what, const char *detail);
-/* For a callee that still prints its own line (config validation through
- * struct brig_reporter, seccomp_policy_load, rootfs_prepare,
- * cgroup_create): records the code, and err_log prints nothing more. New
- * code fills the error instead. Returns code. */
-int err_reported(struct brig_err *e, int code);
 /* The line to print: the message, or strerror when only a code was set. */
 const char *err_message(const struct brig_err *e);
 /* The one print: "brig: MESSAGE" on stderr (brig/lib/log.h). */

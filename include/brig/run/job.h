@@ -11,10 +11,13 @@
 #include "brig/fs/handback.h"
 #include "brig/fs/rootfs.h"
 #include "brig/lib/err.h"
+#include "brig/lib/timings.h"
 #include "brig/net/net_pool.h"
+#include "brig/run/child.h"
 #include "brig/run/janitor.h"
 #include "brig/run/net_egress.h"
 #include "brig/run/pty.h"
+#include "brig/run/status.h"
 #include "brig/seccomp/seccomp.h"
 #include "brig/seccomp/seccomp_notify.h"
 
@@ -41,10 +44,16 @@ struct job {
 	struct pty_guard tty;   /* the caller's terminal, for the janitor */
 	int state_fd;           /* gc's record of the --overlay-dir directory */
 	struct timespec start;
+	struct timings timings;     /* the start path's steps (brig/lib/timings.h) */
+	struct child_marks *marks;  /* the child's and job's stamps: a shared page */
+	uint64_t woke_ns;           /* when the wait saw init gone */
 	/* What the wait learnt. */
 	bool setup_failed, exec_failed, have_final, timed_out;
 	int final_status, exec_errno;
 	char message[256];
+	/* The report: the exited event, written after the teardown. */
+	bool have_exit;
+	struct status_exit exit;
 };
 
 /* Arms the time limit's timerfd (none without a limit). -errno. */
@@ -53,3 +62,9 @@ int job_arm_timer(struct job *j);
  * failure the child sent, or start (a failed start step). Returns brig's
  * exit status. */
 int job_wait_and_report(struct job *j, const struct brig_err *start);
+/* The timing record in the start path's order: the supervisor's step ends
+ * (ends[], by timing step), the child's stamps, woke (the wait's end). */
+void job_collect_timings(struct job *j, const uint64_t ends[TIMING_COUNT], uint64_t woke);
+/* The exited event with the record, the teardown stamped now; --timings
+ * prints the record on stderr. */
+void job_report_exit(struct job *j);

@@ -6,6 +6,7 @@
 
 #include "brig/cgroup/cgroup.h"
 #include "brig/config/config.h"
+#include "brig/lib/timings.h"
 #include "brig/net/firewall.h"
 #include "brig/seccomp/seccomp_notify.h"
 #include "brig/net/dns_responder.h"
@@ -24,6 +25,8 @@ struct status_exit {
 	struct fw_counters firewall;
 	const struct dns_name_count *egress_names; /* egress by name: answered and refused, per name */
 	size_t n_egress_names;
+	bool have_timings; /* milliseconds per start and teardown step */
+	double timings_ms[TIMING_COUNT], timings_total_ms;
 };
 
 /* Opens the sink the config names; -1 in *fd when there is none. */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "brig/config/config.h"
+#include "brig/lib/err.h"
 
 enum sc_action { SC_ALLOW, SC_ERRNO, SC_KILL, SC_LOG };
 enum sc_op { SC_OP_NONE, SC_OP_EQ, SC_OP_NE, SC_OP_ANY_BITS, SC_OP_GE };
@@ -55,10 +56,11 @@ struct seccomp_program {
 };
 
 /* Resolves the config's policy (NAME, PATH or none) and its allow-*
- * fragments. Problems are logged as "FILE:LINE: message". */
-int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p);
-/* Parses one policy text; file names the source in messages. */
-int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth);
+ * fragments. A problem fills e: "FILE:LINE: message", or "seccomp NAME:
+ * why" for a policy that cannot be read. */
+int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p, struct brig_err *e);
+/* Parses one policy text; file names the source in e's message. */
+int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth, struct brig_err *e);
 void seccomp_policy_free(struct seccomp_policy *p);
 /* The decision for one call, exactly as the policy says. */
 const struct sc_rule *seccomp_policy_decide(const struct seccomp_policy *p, int nr, const uint64_t args[6]);

@@ -865,7 +865,7 @@ Test(profile_reader, host_problems_name_the_profile_line)
 	static char *command[] = { "true", NULL };
 	assert_loads("# c\nro-bind /nonexistent/src:/a\n");
 	cfg.argv = command;
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 	assert_stderr("brig: @/p:2: ro-bind /nonexistent/src: No such file or directory\n");
 }
 

@@ -129,27 +129,27 @@ Test(config_free, resets_to_the_defaults_and_may_be_repeated)
 
 Test(config, command_alone_is_accepted)
 {
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 }
 
 Test(config, rootless_reflects_the_effective_uid)
 {
 	cfg.rootless = geteuid() == 0; /* the wrong answer, to see it replaced */
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 	cr_assert_eq(cfg.rootless, geteuid() != 0);
 }
 
 Test(config, missing_argv_is_rejected)
 {
 	cfg.argv = NULL;
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 }
 
 Test(config, empty_command_is_rejected_with_one_line)
 {
 	static char *none[] = { NULL };
 	cfg.argv = none;
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 	char *text = stderr_text();
 	cr_assert(strncmp(text, "brig: run: no command given", 27) == 0, "got: %s", text);
 	cr_assert_eq(strchr(text, '\n'), text + strlen(text) - 1, "not one line: %s", text);
@@ -160,19 +160,19 @@ Test(config, empty_command_is_rejected_with_one_line)
 Test(config, existing_workspace_directory_is_accepted)
 {
 	cfg.workspace = xstrdup(subdir);
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 }
 
 Test(config, missing_workspace_is_enoent)
 {
 	cfg.workspace = xstrdup(missing);
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 }
 
 Test(config, missing_workspace_names_the_path)
 {
 	cfg.workspace = xstrdup(missing);
-	config_finish(&cfg);
+	unit_config_finish(&cfg);
 	char want[512];
 	snprintf(want, sizeof want, "brig: --workspace %s: No such file or directory\n", missing);
 	cr_assert_str_eq(stderr_text(), want);
@@ -181,7 +181,7 @@ Test(config, missing_workspace_names_the_path)
 Test(config, file_as_workspace_is_enotdir)
 {
 	cfg.workspace = xstrdup(file);
-	cr_assert_eq(config_finish(&cfg), -ENOTDIR);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOTDIR);
 	char want[512];
 	snprintf(want, sizeof want, "brig: --workspace %s: Not a directory\n", file);
 	cr_assert_str_eq(stderr_text(), want);
@@ -214,7 +214,7 @@ Test(config, rootfs_directory_is_accepted)
 {
 	give_shell();
 	cfg.rootfs = xstrdup(subdir);
-	int r = config_finish(&cfg);
+	int r = unit_config_finish(&cfg);
 	take_shell();
 	cr_assert_eq(r, 0, "%s", stderr_text());
 }
@@ -222,7 +222,7 @@ Test(config, rootfs_directory_is_accepted)
 Test(config, rootfs_without_a_shell_or_the_command_is_refused)
 {
 	cfg.rootfs = xstrdup(subdir);
-	cr_assert_eq(config_finish(&cfg), -ENOEXEC);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOEXEC);
 	char want[512];
 	snprintf(want, sizeof want,
 		 "brig: --rootfs %s: has neither /bin/sh nor true; not a root file system (see rootfs/mkrootfs)\n", subdir);
@@ -234,7 +234,7 @@ Test(config, rootfs_writable_by_others_is_refused)
 	give_shell();
 	cr_assert_eq(chmod(subdir, 0777), 0);
 	cfg.rootfs = xstrdup(subdir);
-	int r = config_finish(&cfg);
+	int r = unit_config_finish(&cfg);
 	take_shell();
 	cr_assert_eq(r, -EPERM);
 	cr_assert_not_null(strstr(stderr_text(), "writable by others"), "%s", stderr_text());
@@ -247,7 +247,7 @@ Test(config, rootfs_of_another_owner_is_refused)
 	give_shell();
 	cr_assert_eq(chown(subdir, 4242, 4242), 0);
 	cfg.rootfs = xstrdup(subdir);
-	int r = config_finish(&cfg);
+	int r = unit_config_finish(&cfg);
 	take_shell();
 	cr_assert_eq(r, -EPERM);
 	cr_assert_not_null(strstr(stderr_text(), "owned by uid 4242; a tree must belong to root"), "%s",
@@ -257,38 +257,38 @@ Test(config, rootfs_of_another_owner_is_refused)
 Test(config, missing_overlay_dir_is_enoent)
 {
 	cfg.overlay_dir = xstrdup(missing);
-	cr_assert_eq(config_finish(&cfg), -EINVAL, "overlay-dir without overlay mode is a contradiction first");
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL, "overlay-dir without overlay mode is a contradiction first");
 	config_free(&cfg);
 	config_init(&cfg);
 	cfg.argv = command;
 	cfg.rootfs_mode = ROOTFS_OVERLAY;
 	cfg.overlay_dir = xstrdup(missing);
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 }
 
 Test(config, missing_overlay_upper_is_enoent)
 {
 	cfg.rootfs_mode = ROOTFS_OVERLAY;
 	cfg.overlay_upper = xstrdup(missing);
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 }
 
 Test(config, host_root_as_rootfs_is_rejected)
 {
 	cfg.rootfs = xstrdup("/");
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 }
 
 Test(config, missing_rootfs_is_enoent)
 {
 	cfg.rootfs = xstrdup(missing);
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 }
 
 Test(config, file_as_rootfs_is_enotdir)
 {
 	cfg.rootfs = xstrdup(file);
-	cr_assert_eq(config_finish(&cfg), -ENOTDIR);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOTDIR);
 }
 
 /* --bind, --ro-bind, --tmpfs */
@@ -296,19 +296,19 @@ Test(config, file_as_rootfs_is_enotdir)
 Test(config, bind_of_an_existing_directory_is_accepted)
 {
 	add_mount(MNT_BIND, subdir, "/data");
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 }
 
 Test(config, bind_of_an_existing_file_is_accepted)
 {
 	add_mount(MNT_RO_BIND, file, "/etc/extra.conf");
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 }
 
 Test(config, bind_of_a_missing_source_is_enoent)
 {
 	add_mount(MNT_BIND, missing, "/data");
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 	char want[512];
 	snprintf(want, sizeof want, "brig: --bind %s: No such file or directory\n", missing);
 	cr_assert_str_eq(stderr_text(), want);
@@ -317,7 +317,7 @@ Test(config, bind_of_a_missing_source_is_enoent)
 Test(config, ro_bind_of_a_missing_source_is_enoent)
 {
 	add_mount(MNT_RO_BIND, missing, "/data");
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 	char want[512];
 	snprintf(want, sizeof want, "brig: --ro-bind %s: No such file or directory\n", missing);
 	cr_assert_str_eq(stderr_text(), want);
@@ -326,26 +326,26 @@ Test(config, ro_bind_of_a_missing_source_is_enoent)
 Test(config, bind_over_the_job_root_is_rejected)
 {
 	add_mount(MNT_BIND, subdir, "/");
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 }
 
 Test(config, ro_bind_over_the_job_root_is_rejected)
 {
 	add_mount(MNT_RO_BIND, subdir, "/");
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 }
 
 Test(config, tmpfs_needs_no_host_path)
 {
 	add_mount(MNT_TMPFS, NULL, "/scratch");
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 }
 
 /* Like a bind over /, a tmpfs there would hide the whole job's root. */
 Test(config, tmpfs_over_the_job_root_is_rejected)
 {
 	add_mount(MNT_TMPFS, NULL, "/");
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 }
 
 Test(config, later_bad_bind_is_found_after_good_ones)
@@ -353,7 +353,7 @@ Test(config, later_bad_bind_is_found_after_good_ones)
 	add_mount(MNT_BIND, subdir, "/a");
 	add_mount(MNT_TMPFS, NULL, "/b");
 	add_mount(MNT_RO_BIND, missing, "/c");
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 }
 
 /* --pass-fd, --status-fd, --status-file */
@@ -363,14 +363,14 @@ Test(config, open_pass_fd_is_accepted)
 	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 3);
 	add_pass_fd(fd);
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 	close(fd);
 }
 
 Test(config, closed_pass_fd_is_ebadf)
 {
 	add_pass_fd(closed_fd());
-	cr_assert_eq(config_finish(&cfg), -EBADF);
+	cr_assert_eq(unit_config_finish(&cfg), -EBADF);
 }
 
 Test(config, pass_fd_that_is_also_the_status_fd_is_rejected)
@@ -379,7 +379,7 @@ Test(config, pass_fd_that_is_also_the_status_fd_is_rejected)
 	cr_assert_geq(fd, 3);
 	add_pass_fd(fd);
 	cfg.status_fd = fd;
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 	close(fd);
 }
 
@@ -388,20 +388,20 @@ Test(config, open_status_fd_is_accepted)
 	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0);
 	cfg.status_fd = fd;
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 	close(fd);
 }
 
 Test(config, closed_status_fd_is_ebadf)
 {
 	cfg.status_fd = closed_fd();
-	cr_assert_eq(config_finish(&cfg), -EBADF);
+	cr_assert_eq(unit_config_finish(&cfg), -EBADF);
 }
 
 Test(config, status_file_alone_is_accepted)
 {
 	cfg.status_file = xstrdup(missing);
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 }
 
 Test(config, status_fd_and_status_file_together_are_rejected)
@@ -410,7 +410,7 @@ Test(config, status_fd_and_status_file_together_are_rejected)
 	cr_assert_geq(fd, 0);
 	cfg.status_fd = fd;
 	cfg.status_file = xstrdup(missing);
-	cr_assert_eq(config_finish(&cfg), -EINVAL);
+	cr_assert_eq(unit_config_finish(&cfg), -EINVAL);
 	close(fd);
 }
 
@@ -421,7 +421,7 @@ Test(config, uid_range_needs_root)
 	cfg.uid_base = 100000;
 	cfg.uid_count = 65536;
 	cfg.uid_range_set = true;
-	cr_assert_eq(config_finish(&cfg), is_root() ? 0 : -EPERM);
+	cr_assert_eq(unit_config_finish(&cfg), is_root() ? 0 : -EPERM);
 }
 
 Test(config, user_other_than_root_needs_root)
@@ -429,7 +429,7 @@ Test(config, user_other_than_root_needs_root)
 	cfg.user = 1000;
 	cfg.group = 1000;
 	cfg.user_set = true;
-	cr_assert_eq(config_finish(&cfg), is_root() ? 0 : -EPERM);
+	cr_assert_eq(unit_config_finish(&cfg), is_root() ? 0 : -EPERM);
 }
 
 Test(config, group_other_than_root_needs_root)
@@ -437,13 +437,13 @@ Test(config, group_other_than_root_needs_root)
 	cfg.user = 0;
 	cfg.group = 100;
 	cfg.user_set = true;
-	cr_assert_eq(config_finish(&cfg), is_root() ? 0 : -EPERM);
+	cr_assert_eq(unit_config_finish(&cfg), is_root() ? 0 : -EPERM);
 }
 
 Test(config, explicit_root_user_is_always_accepted)
 {
 	cfg.user_set = true;
-	cr_assert_eq(config_finish(&cfg), 0);
+	cr_assert_eq(unit_config_finish(&cfg), 0);
 }
 
 Test(config, last_id_of_the_default_range_is_accepted_as_root)
@@ -451,7 +451,7 @@ Test(config, last_id_of_the_default_range_is_accepted_as_root)
 	cfg.user = BRIG_DEFAULT_UID_COUNT - 1;
 	cfg.group = BRIG_DEFAULT_UID_COUNT - 1;
 	cfg.user_set = true;
-	cr_assert_eq(config_finish(&cfg), is_root() ? 0 : -EPERM);
+	cr_assert_eq(unit_config_finish(&cfg), is_root() ? 0 : -EPERM);
 }
 
 Test(config, user_outside_the_mapped_range_is_rejected)
@@ -459,7 +459,7 @@ Test(config, user_outside_the_mapped_range_is_rejected)
 	cfg.user = BRIG_DEFAULT_UID_COUNT;
 	cfg.group = 0;
 	cfg.user_set = true;
-	cr_assert_eq(config_finish(&cfg), is_root() ? -ERANGE : -EPERM);
+	cr_assert_eq(unit_config_finish(&cfg), is_root() ? -ERANGE : -EPERM);
 }
 
 Test(config, group_outside_the_mapped_range_is_rejected)
@@ -467,7 +467,7 @@ Test(config, group_outside_the_mapped_range_is_rejected)
 	cfg.user = 0;
 	cfg.group = BRIG_DEFAULT_UID_COUNT;
 	cfg.user_set = true;
-	cr_assert_eq(config_finish(&cfg), is_root() ? -ERANGE : -EPERM);
+	cr_assert_eq(unit_config_finish(&cfg), is_root() ? -ERANGE : -EPERM);
 }
 
 Test(config, user_range_follows_the_uid_range)
@@ -478,7 +478,7 @@ Test(config, user_range_follows_the_uid_range)
 	cfg.user = 1000;
 	cfg.group = 1000;
 	cfg.user_set = true;
-	cr_assert_eq(config_finish(&cfg), is_root() ? -ERANGE : -EPERM);
+	cr_assert_eq(unit_config_finish(&cfg), is_root() ? -ERANGE : -EPERM);
 }
 
 /* config_check: what needs nothing from the host */
@@ -684,7 +684,7 @@ Test(config, finish_names_a_profile_line)
 {
 	const char *why;
 	cr_assert_eq(cli_apply(cli_find("workspace"), &cfg, missing, "ci.profile", 4, 1, &why), 0);
-	cr_assert_eq(config_finish(&cfg), -ENOENT);
+	cr_assert_eq(unit_config_finish(&cfg), -ENOENT);
 	char want[512];
 	snprintf(want, sizeof want, "brig: ci.profile:4: workspace %s: No such file or directory\n", missing);
 	cr_assert_str_eq(stderr_text(), want);

@@ -8,3 +8,8 @@ char *stderr_text(void);
 
 /* A fresh, empty directory under $TMPDIR (or /tmp) into dir; asserts. */
 void unit_tmpdir(char *dir, size_t len);
+
+struct brig_config;
+/* config_finish as a command's top level runs it: on failure its one
+ * line is printed (err_log), so tests read it with stderr_text(). */
+int unit_config_finish(struct brig_config *c);

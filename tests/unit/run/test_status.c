@@ -197,6 +197,31 @@ Test(status, exited_without_a_firewall_has_null_counts)
 	assert_null(obj, "firewall_rejected");
 }
 
+Test(status, exited_has_timings_per_step_and_their_total)
+{
+	struct status_exit e = { .have_timings = true, .timings_total_ms = 6.5 };
+	e.timings_ms[TIMING_PARSE] = 0.25;
+	e.timings_ms[TIMING_MOUNTS] = 2.5;
+	e.timings_ms[TIMING_TEARDOWN] = 3.75;
+	line = status_format_exited("j", &e);
+	obj = parse_line(line);
+	json_object *t = field(obj, "timings");
+	cr_assert_eq(json_object_object_length(t), TIMING_COUNT + 1, "%s", line);
+	assert_double(t, "parse", 0.25);
+	assert_double(t, "mounts", 2.5);
+	assert_double(t, "teardown", 3.75);
+	assert_double(t, "exec", 0);
+	assert_double(t, "total", 6.5);
+}
+
+Test(status, exited_without_timings_has_none)
+{
+	struct status_exit e = { 0 };
+	line = status_format_exited("j", &e);
+	obj = parse_line(line);
+	cr_assert_not(json_object_object_get_ex(obj, "timings", NULL), "%s", line);
+}
+
 Test(status, exited_with_zero_is_a_code_not_null)
 {
 	struct status_exit e = { .exit_code = 0 };

@@ -24,6 +24,7 @@
 #include "helpers/unit.h"
 
 static struct seccomp_policy pol;
+static struct brig_err e;
 static struct brig_config cfg;
 static char dir[256];
 static char made[8][512];
@@ -34,6 +35,7 @@ static void setup(void)
 	cr_redirect_stderr();
 	config_init(&cfg);
 	pol = (struct seccomp_policy){ 0 };
+	e = (struct brig_err)BRIG_ERR_INIT;
 	n_made = 0;
 	unit_tmpdir(dir, sizeof dir);
 	/* Only what a test puts here is found by name (then the built-in
@@ -81,14 +83,22 @@ static const char *put_file(const char *rel, const char *text)
 
 static int parse(const char *text)
 {
-	return seccomp_policy_parse(&pol, "t.policy", text, 0);
+	return seccomp_policy_parse(&pol, "t.policy", text, 0, &e);
+}
+
+/* What the command's top level prints: the callee itself prints nothing. */
+static const char *printed(void)
+{
+	err_log(&e);
+	return stderr_text();
 }
 
 /* The text is refused with exactly this one line on stderr. */
 static void assert_error(const char *text, const char *line)
 {
 	cr_assert_eq(parse(text), -EINVAL, "accepted: %s", text);
-	cr_assert_str_eq(stderr_text(), line, "for: %s", text);
+	cr_assert_eq(e.code, -EINVAL);
+	cr_assert_str_eq(printed(), line, "for: %s", text);
 }
 
 static const struct sc_rule *decide(int nr, uint64_t a0, uint64_t a1)
@@ -493,7 +503,7 @@ Test(seccomp_policy, other_argument_positions)
 Test(seccomp_policy, load_none)
 {
 	cfg.seccomp = strdup("none");
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert(pol.none);
 	cr_assert_eq(pol.n, 0);
 	/* Compiled to nothing: no filter is loaded. */
@@ -506,7 +516,7 @@ Test(seccomp_policy, load_none)
  * (or a copy installed under /etc/brig or the data directory). */
 Test(seccomp_policy, load_default_builtin)
 {
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert_not(pol.none);
 	cr_assert_str_eq(verdict(SYS_mount, 0, 0), "errno EPERM");
 	cr_assert_str_eq(verdict(SYS_ptrace, 0, 0), "errno EPERM");
@@ -522,7 +532,7 @@ Test(seccomp_policy, load_default_builtin)
 Test(seccomp_policy, load_allow_ptrace)
 {
 	cfg.allow_ptrace = true;
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert_str_eq(verdict(SYS_ptrace, 0, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_process_vm_readv, 0, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_kcmp, 0, 0), "allow");
@@ -533,7 +543,7 @@ Test(seccomp_policy, load_allow_ptrace)
 Test(seccomp_policy, load_allow_userns)
 {
 	cfg.allow_userns = true;
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert_str_eq(verdict(SYS_unshare, CLONE_NEWUSER, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_setns, 0, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0), "allow");
@@ -544,7 +554,7 @@ Test(seccomp_policy, load_allow_userns)
 Test(seccomp_policy, load_allow_io_uring)
 {
 	cfg.allow_io_uring = true;
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert_str_eq(verdict(SYS_io_uring_setup, 0, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_io_uring_enter, 0, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_io_uring_register, 0, 0), "allow");
@@ -555,7 +565,7 @@ Test(seccomp_policy, load_all_allow_flags_on_strict)
 {
 	cfg.seccomp = strdup("strict");
 	cfg.allow_ptrace = cfg.allow_userns = cfg.allow_io_uring = true;
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert_str_eq(verdict(SYS_ptrace, 0, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_unshare, 0, 0), "allow");
 	cr_assert_str_eq(verdict(SYS_io_uring_setup, 0, 0), "allow");
@@ -568,7 +578,7 @@ Test(seccomp_policy, load_name_from_profile_path)
 {
 	put_dir("seccomp");
 	put_file("seccomp/default.policy", "getpid allow\nmount errno EACCES\n");
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert_eq(pol.n, 2);
 	cr_assert_str_eq(verdict(SYS_mount, 0, 0), "errno EACCES");
 }
@@ -577,7 +587,7 @@ Test(seccomp_policy, load_path)
 {
 	const char *path = put_file("mine.policy", "include default\nmount errno EACCES\n");
 	cfg.seccomp = strdup(path);
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), 0);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), 0);
 	cr_assert_str_eq(verdict(SYS_mount, 0, 0), "errno EACCES");
 	cr_assert_str_eq(verdict(SYS_umount2, 0, 0), "errno EPERM", "from the included default");
 }
@@ -585,8 +595,8 @@ Test(seccomp_policy, load_path)
 Test(seccomp_policy, load_unknown_name)
 {
 	cfg.seccomp = strdup("no-such-policy");
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), -ENOENT);
-	cr_assert_str_eq(stderr_text(), "brig: seccomp no-such-policy: No such file or directory\n");
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), -ENOENT);
+	cr_assert_str_eq(printed(), "brig: seccomp no-such-policy: No such file or directory\n");
 }
 
 /* A failed load leaves nothing behind to free or to use. */
@@ -594,24 +604,24 @@ Test(seccomp_policy, load_error_leaves_empty_policy)
 {
 	const char *path = put_file("bad.policy", "getpid allow\nmount nope\n");
 	cfg.seccomp = strdup(path);
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), -EINVAL);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), -EINVAL);
 	cr_assert_eq(pol.n, 0);
 	cr_assert_null(pol.v);
 	char want[1024];
 	snprintf(want, sizeof want, "brig: %s:2: mount: unknown action 'nope' (allow, errno NAME, kill or log)\n",
 		 path);
-	cr_assert_str_eq(stderr_text(), want);
+	cr_assert_str_eq(printed(), want);
 }
 
 Test(seccomp_policy, load_directory_refused)
 {
 	const char *path = put_dir("adir");
 	cfg.seccomp = strdup(path);
-	cr_assert_eq(seccomp_policy_load(&cfg, &pol), -EISDIR);
+	cr_assert_eq(seccomp_policy_load(&cfg, &pol, &e), -EISDIR);
 	cr_assert_eq(pol.n, 0);
 	char want[1024];
 	snprintf(want, sizeof want, "brig: seccomp %s: Is a directory\n", path);
-	cr_assert_str_eq(stderr_text(), want);
+	cr_assert_str_eq(printed(), want);
 }
 
 /* ---- the shipped policies --------------------------------------------- */
@@ -636,18 +646,18 @@ Test(seccomp_policy, every_shipped_policy_parses_and_compiles)
 	setenv("BRIG_PROFILE_PATH", "profiles", 1);
 	DIR *d = opendir(SHIPPED);
 	cr_assert_not_null(d, "run from the top of the source tree");
-	struct dirent *e;
+	struct dirent *ent;
 	size_t seen = 0;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (len < 8 || strcmp(e->d_name + len - 7, ".policy") != 0)
+	while ((ent = readdir(d))) {
+		size_t len = strlen(ent->d_name);
+		if (len < 8 || strcmp(ent->d_name + len - 7, ".policy") != 0)
 			continue;
 		char path[512], name[256];
-		snprintf(path, sizeof path, SHIPPED "/%s", e->d_name);
-		snprintf(name, sizeof name, "%.*s", (int)(len - 7), e->d_name);
+		snprintf(path, sizeof path, SHIPPED "/%s", ent->d_name);
+		snprintf(name, sizeof name, "%.*s", (int)(len - 7), ent->d_name);
 		char *text = read_all(path);
 		struct seccomp_policy p = { 0 };
-		cr_assert_eq(seccomp_policy_parse(&p, path, text, 0), 0, "%s: %s", path, stderr_text());
+		cr_assert_eq(seccomp_policy_parse(&p, path, text, 0, &e), 0, "%s: %s", path, e.msg);
 		cr_assert_gt(p.n, 0, "%s has no rules", path);
 		int fd = -1;
 		struct seccomp_program prog;
