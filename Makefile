@@ -107,14 +107,13 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-# Everything: the layering check, both suites, the unit suite again under ASan and UBSan, the
-# profile reader fuzzed for a minute, and the integration suite inside a
-# cgroup v2 guest kernel (tests/vm).
+# Everything: the layering check, both suites, the unit suite again under
+# ASan and UBSan, the fuzzers for a minute each, and the integration suite
+# inside a cgroup v2 guest kernel (tests/vm), which runs beside the host's
+# parts; a summary of every part and failed test comes last (tests/all.sh).
 test: deps check
-	$(MAKE) unit integration
-	$(MAKE) unit SANITIZE=1
-	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
-	$(MAKE) vm-test
+	$(MAKE) $(BUILD)/brig $(BUILD)/tests/integration-suite $(HELPERS) $(BUILD)/tests/unit
+	MAKE="$(MAKE)" FUZZ_SECONDS=$(FUZZ_SECONDS) tests/all.sh $(BUILD)
 
 # The folders depend on each other one way only (docs/architecture.md).
 check:

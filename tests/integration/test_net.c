@@ -5,6 +5,7 @@
  * servers and a DNS server. No packet leaves the lab. */
 #include <json-c/json.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,13 +370,29 @@ Test(net, fifty_concurrent_jobs_leave_nothing, .timeout = 300)
 	static struct brig_result r[N];
 	const char *argv[] = { "run", "--net", "veth", "--ro-bind", harness_helpers_bind(), "--", "/bin/sh", "-c",
 			       "echo addr=$(ip -4 -o addr show eth0 | awk '{print $4}'); "
-			       "echo try=$(" NET_TRY " tcp 198.51.100.10 80 10000)",
+			       "echo try=$(" NET_TRY " tcp 198.51.100.10 80 10000); "
+			       /* What the job's side saw, for a failure's message. */
+			       "ip neigh show dev eth0 | sed 's/^/neigh=/'; ip -s link show eth0 | tr -s ' \\n' ' ' | sed 's/^/link=/'",
 			       NULL };
 	struct brig_opts o = { .netns = lab_host, .limit_s = 200 };
 	for (int i = 0; i < N; i++)
 		brig_start(&p[i], &o, argv);
 	for (int i = 0; i < N; i++)
 		brig_finish(&p[i], &r[i], 200);
+	for (int i = 0; i < N; i++) {
+		char *t = kv_get(r[i].out, "try");
+		bool ok = t && strncmp(t, "ok", 2) == 0;
+		free(t);
+		if (ok)
+			continue;
+		/* The host side's view at the time of a failure, once. */
+		char cmd[256];
+		snprintf(cmd, sizeof cmd, "ip netns exec %s sh -c 'ip neigh; ip -s link' 2>&1", lab_host);
+		char *lab = sh_out(cmd);
+		cr_log_error("job %d failed; the lab's host side:\n%s", i, lab);
+		free(lab);
+		break;
+	}
 	char *addrs[N];
 	for (int i = 0; i < N; i++) {
 		cr_assert_eq(r[i].status, 0, "job %d" RESULT_FMT, i, RESULT_ARGS(r[i]));
