@@ -37,6 +37,7 @@
 #include "brig/fs/etc.h"
 #include "brig/ci/ci.h"
 #include "brig/ci/gitlab.h"
+#include "brig/ci/gitlab_forge.h"
 #include "brig/lib/exit.h"
 #include "brig/lib/json.h"
 #include "brig/lib/log.h"
@@ -53,6 +54,8 @@ extern char **environ;
 struct gitlab {
 	const char *state;   /* --state-dir */
 	const char *profile; /* --profile */
+	const char *runner_config; /* --runner-config: the runner's config.toml */
+	bool runner_config_given;
 	char key[80];        /* R-C-J */
 	char job[PATH_MAX];  /* STATE/jobs/KEY */
 	char cache[PATH_MAX]; /* STATE/cache/R-C-P[-protected] */
@@ -117,8 +120,30 @@ static int sub(const struct gitlab *g, const char *name, char *buf, size_t len)
 
 /* config */
 
+/* The site's forge, for the gitlab profile's `include site/forge`, from
+ * the runner's own configuration when the operator has not written it.
+ * Only root may write the site directory; without root the profile's
+ * net veth cannot work anyway, and prepare says so. A failure is not the
+ * config stage's: prepare names what is missing. */
+static void site_forge(const struct gitlab *g)
+{
+	if (geteuid() != 0)
+		return;
+	/* A runner configured elsewhere says where with --runner-config. */
+	if (!g->runner_config_given && access(g->runner_config, F_OK) < 0 && errno == ENOENT)
+		return;
+	struct brig_err e = BRIG_ERR_INIT;
+	int r = gitlab_forge_write(PROFILE_SITE_DIR, g->runner_config, &e);
+	if (r < 0)
+		log_warn("%s", err_message(&e));
+	else if (r > 0)
+		log_warn("gitlab config: wrote %s/forge.inc from %s: jobs may reach the forge it names", PROFILE_SITE_DIR,
+			 g->runner_config);
+}
+
 static int cmd_config(struct gitlab *g)
 {
+	site_forge(g);
 	char host[256] = "";
 	gethostname(host, sizeof host - 1);
 	json_object *o = json_object_new_object(), *driver = json_object_new_object(), *env = json_object_new_object();
@@ -373,12 +398,15 @@ static int cmd_cleanup(struct gitlab *g)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: brig gitlab config|prepare|cleanup [--state-dir DIR] [--profile NAME|PATH]\n"
+	fprintf(f, "Usage: brig gitlab config [--state-dir DIR] [--runner-config FILE]\n"
+		   "       brig gitlab prepare|cleanup [--state-dir DIR] [--profile NAME|PATH]\n"
 		   "       brig gitlab run [--state-dir DIR] [--profile NAME|PATH] SCRIPT STAGE\n"
 		   "The GitLab Runner custom-executor driver: see docs/gitlab.md.\n\n"
 		   "  --state-dir DIR        the jobs' directories (default $BRIG_GITLAB_STATE_DIR, else %s)\n"
-		   "  -p, --profile NAME     the profile jobs run with (default gitlab)\n",
-		GITLAB_STATE_DIR);
+		   "  -p, --profile NAME     the profile jobs run with (default gitlab)\n"
+		   "  --runner-config FILE   config: the runner's configuration, whose [[runners]] url names the\n"
+		   "                         forge written to %s/forge.inc when missing (default %s)\n",
+		GITLAB_STATE_DIR, PROFILE_SITE_DIR, GITLAB_RUNNER_CONFIG);
 }
 
 int gitlab_main(int argc, char **argv)
@@ -386,10 +414,12 @@ int gitlab_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "profile", required_argument, NULL, 'p' },
+		{ "runner-config", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct gitlab g = { .state = getenv("BRIG_GITLAB_STATE_DIR"), .profile = "gitlab" };
+	struct gitlab g = { .state = getenv("BRIG_GITLAB_STATE_DIR"), .profile = "gitlab",
+			    .runner_config = GITLAB_RUNNER_CONFIG };
 	if (!g.state || !*g.state)
 		g.state = GITLAB_STATE_DIR;
 	if (argc < 2) {
@@ -410,6 +440,10 @@ int gitlab_main(int argc, char **argv)
 			break;
 		case 'p':
 			g.profile = optarg;
+			break;
+		case 'r':
+			g.runner_config = optarg;
+			g.runner_config_given = true;
 			break;
 		case 'h':
 			usage(stdout);

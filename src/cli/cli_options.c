@@ -11,14 +11,17 @@
 #include <sys/capability.h>
 
 #include "brig/cli/cli.h"
+#include "brig/cli/cli_identity.h"
 #include "brig/cli/cli_limits.h"
 #include "brig/cli/cli_net.h"
+#include "brig/cli/cli_process.h"
 #include "brig/cli/cli_rootfs.h"
+#include "brig/cli/cli_table.h"
 #include "brig/lib/log.h"
 #include "brig/cli/profile.h"
 #include "brig/lib/util.h"
 
-static int push(void *arrp, size_t *n, size_t size, const void *el)
+int cli_push(void *arrp, size_t *n, size_t size, const void *el)
 {
 	void **arr = arrp;
 	if (*n >= CONFIG_LIST_MAX)
@@ -71,7 +74,7 @@ static int add_bind(struct brig_config *c, const char *a, enum mount_kind kind, 
 		free(m.src);
 		return -EINVAL;
 	}
-	int r = push(&c->mounts, &c->n_mounts, sizeof m, &m);
+	int r = cli_push(&c->mounts, &c->n_mounts, sizeof m, &m);
 	if (r < 0) {
 		free(m.src);
 		free(m.dst);
@@ -100,7 +103,7 @@ static int set_tmpfs(struct brig_config *c, const char *a, const char **why)
 		*why = "expected an absolute path";
 		return -EINVAL;
 	}
-	int r = push(&c->mounts, &c->n_mounts, sizeof m, &m);
+	int r = cli_push(&c->mounts, &c->n_mounts, sizeof m, &m);
 	if (r < 0)
 		free(m.dst);
 	return r;
@@ -137,169 +140,6 @@ static int set_allow_userns(struct brig_config *c, const char *a, const char **w
 static int set_allow_ptrace(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_ptrace); }
 static int set_allow_io_uring(struct brig_config *c, const char *a, const char **why) { (void)a, (void)why; return set_flag(&c->allow_io_uring); }
 
-static int set_uid_range(struct brig_config *c, const char *a, const char **why)
-{
-	uint32_t base, count;
-	*why = "expected BASE:COUNT, a non-zero host id range";
-	if (parse_id_pair(a, &base, &count, false) < 0 || base == 0 || count == 0 ||
-	    (uint64_t)base + count > UINT32_MAX)
-		return -EINVAL;
-	c->uid_base = base;
-	c->uid_count = count;
-	c->uid_range_set = true;
-	return 0;
-}
-
-static int set_user(struct brig_config *c, const char *a, const char **why)
-{
-	*why = "expected UID[:GID]";
-	if (parse_id_pair(a, &c->user, &c->group, true) < 0)
-		return -EINVAL;
-	c->user_set = true;
-	return 0;
-}
-
-static int parse_fd(const char *a, int *fd)
-{
-	uint64_t v;
-	if (parse_u64(a, &v) < 0 || v > 1 << 20)
-		return -EINVAL;
-	*fd = (int)v;
-	return 0;
-}
-
-static int set_pass_fd(struct brig_config *c, const char *a, const char **why)
-{
-	int fd;
-	*why = "expected a file descriptor number of 3 or more";
-	if (parse_fd(a, &fd) < 0 || fd < 3)
-		return -EINVAL;
-	return push(&c->pass_fds, &c->n_pass_fds, sizeof fd, &fd);
-}
-
-static int set_user_limit(struct brig_config *c, const char *a, const char **why)
-{
-	struct user_limit l;
-	*why = "expected NAME=N: inotify_instances, inotify_watches, fanotify_groups, fanotify_marks or "
-	       "{user,mnt,pid,net,ipc,uts,cgroup,time}_namespaces, and a count from 0";
-	if (user_limit_parse(a, &l) < 0)
-		return -EINVAL;
-	return push(&c->user_limits, &c->n_user_limits, sizeof l, &l);
-}
-
-static int set_status_fd(struct brig_config *c, const char *a, const char **why)
-{
-	*why = "expected a file descriptor number";
-	return parse_fd(a, &c->status_fd);
-}
-
-static int set_status_file(struct brig_config *c, const char *a, const char **why)
-{
-	*why = "expected a file name";
-	if (!*a)
-		return -EINVAL;
-	char *p = strdup(a);
-	if (!p)
-		return -ENOMEM;
-	free(c->status_file);
-	c->status_file = p;
-	return 0;
-}
-
-/* Accepts "CAP_NET_RAW", "cap_net_raw" and "net_raw". libcap's parser is
- * lenient (lists, numbers), so a name counts only if it maps back to
- * itself. */
-static int set_cap_add(struct brig_config *c, const char *a, const char **why)
-{
-	char name[64];
-	cap_value_t cap;
-	*why = "expected a capability name such as CAP_NET_BIND_SERVICE";
-	size_t len = strlen(a);
-	if (len == 0 || len + 5 > sizeof name)
-		return -EINVAL;
-	size_t off = strncasecmp(a, "cap_", 4) == 0 ? 0 : 4;
-	memcpy(name, "cap_", 4);
-	for (size_t i = 0; i <= len; i++)
-		name[off + i] = (char)tolower((unsigned char)a[i]);
-	if (cap_from_name(name, &cap) < 0)
-		return -EINVAL;
-	char *canon = cap_to_name(cap);
-	bool same = canon && strcmp(canon, name) == 0;
-	cap_free(canon);
-	if (!same)
-		return -EINVAL;
-	int v = cap;
-	return push(&c->caps, &c->n_caps, sizeof v, &v);
-}
-
-/* A named set rather than a list, so profiles say what they mean and a
- * later version can correct the set in one place. */
-static const char *const caps_set_names[] = { [CAPS_NONE] = "none", [CAPS_CONTAINER_ROOT] = "container-root" };
-
-static int set_caps(struct brig_config *c, const char *a, const char **why)
-{
-	*why = "expected none or container-root";
-	for (size_t i = 0; i < ARRAY_SIZE(caps_set_names); i++)
-		if (strcmp(a, caps_set_names[i]) == 0) {
-			c->caps_set = (enum caps_set)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static bool valid_env_name(const char *s, size_t len, bool allow_star)
-{
-	if (len == 0 || isdigit((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (allow_star && i == len - 1 && s[i] == '*')
-			return true;
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	}
-	return true;
-}
-
-static int push_strdup(char ***arr, size_t *n, const char *s)
-{
-	char *copy = strdup(s);
-	if (!copy)
-		return -ENOMEM;
-	int r = push(arr, n, sizeof copy, &copy);
-	if (r < 0)
-		free(copy);
-	return r;
-}
-
-static int set_env(struct brig_config *c, const char *a, const char **why)
-{
-	const char *eq = strchr(a, '=');
-	*why = "expected NAME=VALUE";
-	if (!eq || !valid_env_name(a, (size_t)(eq - a), false))
-		return -EINVAL;
-	return push_strdup(&c->env_set, &c->n_env_set, a);
-}
-
-static int set_env_pass(struct brig_config *c, const char *a, const char **why)
-{
-	*why = "expected a variable NAME or a PREFIX_* pattern, either one after ! to refuse it";
-	const char *name = a[0] == '!' ? a + 1 : a;
-	if (!valid_env_name(name, strlen(name), true))
-		return -EINVAL;
-	return push_strdup(&c->env_pass, &c->n_env_pass, a);
-}
-
-/* Bounded so that every consumer (timers, signed JSON integers) can hold it. */
-static int set_timeout(struct brig_config *c, const char *a, const char **why)
-{
-	uint64_t ms;
-	*why = "expected a duration such as 90s, 500ms, 10m or 2h";
-	if (parse_duration(a, &ms) < 0 || ms == 0 || ms > INT64_MAX)
-		return -EINVAL;
-	c->timeout_ms = ms;
-	return 0;
-}
-
 static int set_seccomp(struct brig_config *c, const char *a, const char **why)
 {
 	*why = "expected a policy NAME, a PATH or none";
@@ -332,7 +172,7 @@ static int set_profile(struct brig_config *c, const char *a, const char **why)
 /* Formatters: each prints back what its setter stored, in the syntax the
  * setter accepts, so `brig profile show` output parses to the same config. */
 
-static int out_str(const char *v, char **out)
+int cli_out_str(const char *v, char **out)
 {
 	*out = NULL;
 	if (v && !(*out = strdup(v)))
@@ -340,7 +180,7 @@ static int out_str(const char *v, char **out)
 	return 0;
 }
 
-__attribute__((format(printf, 2, 3))) static int out_fmt(char **out, const char *fmt, ...)
+int cli_out_fmt(char **out, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -353,14 +193,13 @@ __attribute__((format(printf, 2, 3))) static int out_fmt(char **out, const char 
 	return 0;
 }
 
-static int out_flag(bool on, char **out) { return out_str(on ? "" : NULL, out); }
+static int out_flag(bool on, char **out) { return cli_out_str(on ? "" : NULL, out); }
 
-static int show_workspace(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->workspace, out); }
-static int show_chdir(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->chdir, out); }
-static int show_rootfs(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->rootfs, out); }
-static int show_hostname(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->hostname, out); }
-static int show_seccomp(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->seccomp, out); }
-static int show_status_file(const struct brig_config *c, size_t i, char **out) { (void)i; return out_str(c->status_file, out); }
+static int show_workspace(const struct brig_config *c, size_t i, char **out) { (void)i; return cli_out_str(c->workspace, out); }
+static int show_chdir(const struct brig_config *c, size_t i, char **out) { (void)i; return cli_out_str(c->chdir, out); }
+static int show_rootfs(const struct brig_config *c, size_t i, char **out) { (void)i; return cli_out_str(c->rootfs, out); }
+static int show_hostname(const struct brig_config *c, size_t i, char **out) { (void)i; return cli_out_str(c->hostname, out); }
+static int show_seccomp(const struct brig_config *c, size_t i, char **out) { (void)i; return cli_out_str(c->seccomp, out); }
 static int show_sys(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->sys, out); }
 static int show_quiet(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->quiet, out); }
 static int show_timings(const struct brig_config *c, size_t i, char **out) { (void)i; return out_flag(c->timings, out); }
@@ -375,20 +214,20 @@ static int show_mount(const struct brig_config *c, size_t i, enum mount_kind kin
 		return 0;
 	const struct brig_mount *m = &c->mounts[i];
 	if (strcmp(m->src, m->dst) == 0)
-		return out_str(m->src, out);
-	return out_fmt(out, "%s:%s", m->src, m->dst);
+		return cli_out_str(m->src, out);
+	return cli_out_fmt(out, "%s:%s", m->src, m->dst);
 }
 
 static int show_bind(const struct brig_config *c, size_t i, char **out) { return show_mount(c, i, MNT_BIND, out); }
 static int show_ro_bind(const struct brig_config *c, size_t i, char **out) { return show_mount(c, i, MNT_RO_BIND, out); }
 
 /* The largest unit that divides the value exactly, so nothing is rounded. */
-static int show_exact(uint64_t v, const char *const *suffix, const uint64_t *unit, size_t n, char **out)
+int cli_show_exact(uint64_t v, const char *const *suffix, const uint64_t *unit, size_t n, char **out)
 {
 	for (size_t u = 0; u < n; u++)
 		if (v % unit[u] == 0)
-			return out_fmt(out, "%llu%s", (unsigned long long)(v / unit[u]), suffix[u]);
-	return out_fmt(out, "%llu", (unsigned long long)v);
+			return cli_out_fmt(out, "%llu%s", (unsigned long long)(v / unit[u]), suffix[u]);
+	return cli_out_fmt(out, "%llu", (unsigned long long)v);
 }
 
 static int show_tmpfs(const struct brig_config *c, size_t i, char **out)
@@ -400,92 +239,10 @@ static int show_tmpfs(const struct brig_config *c, size_t i, char **out)
 		return 0;
 	const struct brig_mount *m = &c->mounts[i];
 	if (!m->size)
-		return out_str(m->dst, out);
+		return cli_out_str(m->dst, out);
 	_cleanup_free_ char *size = NULL;
-	int r = show_exact(m->size, suffix, unit, ARRAY_SIZE(unit), &size);
-	return r < 0 ? r : out_fmt(out, "%s:%s", m->dst, size);
-}
-
-static int show_timeout(const struct brig_config *c, size_t i, char **out)
-{
-	static const char *const suffix[] = { "h", "m", "s", "ms" };
-	static const uint64_t unit[] = { 3600000, 60000, 1000, 1 };
-	(void)i;
-	*out = NULL;
-	return c->timeout_ms ? show_exact(c->timeout_ms, suffix, unit, ARRAY_SIZE(unit), out) : 0;
-}
-
-static int show_uid_range(const struct brig_config *c, size_t i, char **out)
-{
-	(void)i;
-	*out = NULL;
-	return c->uid_range_set ? out_fmt(out, "%u:%u", c->uid_base, c->uid_count) : 0;
-}
-
-static int show_user(const struct brig_config *c, size_t i, char **out)
-{
-	(void)i;
-	*out = NULL;
-	if (!c->user_set)
-		return 0;
-	if (c->user == c->group)
-		return out_fmt(out, "%u", c->user);
-	return out_fmt(out, "%u:%u", c->user, c->group);
-}
-
-static int show_pass_fd(const struct brig_config *c, size_t i, char **out)
-{
-	*out = NULL;
-	return i < c->n_pass_fds ? out_fmt(out, "%d", c->pass_fds[i]) : 0;
-}
-
-static int show_user_limit(const struct brig_config *c, size_t i, char **out)
-{
-	*out = NULL;
-	if (i >= c->n_user_limits)
-		return 0;
-	return out_fmt(out, "%s=%d", user_limit_defs[c->user_limits[i].which].name, c->user_limits[i].value);
-}
-
-static int show_status_fd(const struct brig_config *c, size_t i, char **out)
-{
-	(void)i;
-	*out = NULL;
-	return c->status_fd >= 0 ? out_fmt(out, "%d", c->status_fd) : 0;
-}
-
-static int show_cap_add(const struct brig_config *c, size_t i, char **out)
-{
-	*out = NULL;
-	if (i >= c->n_caps)
-		return 0;
-	char *name = cap_to_name(c->caps[i]);
-	if (!name)
-		return -ENOMEM;
-	int r = out_str(name, out);
-	cap_free(name);
-	for (char *p = *out; p && *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	return r;
-}
-
-static int show_caps(const struct brig_config *c, size_t i, char **out)
-{
-	(void)i;
-	*out = NULL;
-	return c->caps_set != CAPS_NONE ? out_str(caps_set_names[c->caps_set], out) : 0;
-}
-
-static int show_env(const struct brig_config *c, size_t i, char **out)
-{
-	*out = NULL;
-	return i < c->n_env_set ? out_str(c->env_set[i], out) : 0;
-}
-
-static int show_env_pass(const struct brig_config *c, size_t i, char **out)
-{
-	*out = NULL;
-	return i < c->n_env_pass ? out_str(c->env_pass[i], out) : 0;
+	int r = cli_show_exact(m->size, suffix, unit, ARRAY_SIZE(unit), &size);
+	return r < 0 ? r : cli_out_fmt(out, "%s:%s", m->dst, size);
 }
 
 #define FLAG(n, h, s, fn, d)                                                                             \
@@ -496,36 +253,16 @@ static int show_env_pass(const struct brig_config *c, size_t i, char **out)
 	{ .name = n, .metavar = m, .help = h, .short_name = s, .list = l, .set = set_##fn, .show = show_##fn, \
 	  .dflt = d }
 
-/* The `pty` option (enum pty_mode in brig/config/config.h). */
-static const char *const pty_mode_names[] = { [PTY_AUTO] = "auto", [PTY_ALWAYS] = "always", [PTY_NEVER] = "never" };
-
-static int cli_set_pty(struct brig_config *c, const char *a, const char **why)
-{
-	*why = "expected auto, always or never";
-	for (size_t i = 0; i < ARRAY_SIZE(pty_mode_names); i++)
-		if (strcmp(a, pty_mode_names[i]) == 0) {
-			c->pty = (enum pty_mode)i;
-			c->pty_set = true;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static int cli_show_pty(const struct brig_config *c, size_t i, char **out)
-{
-	(void)i;
-	*out = NULL;
-	if (!c->pty_set)
-		return 0;
-	*out = strdup(pty_mode_names[c->pty]);
-	return *out ? 0 : -ENOMEM;
-}
-
-/* Options whose setters live in their own module (cli_limits.c). */
-#define EXT_SCALAR(n, m, h, fn, d) \
-	{ .name = n, .metavar = m, .help = h, .set = cli_set_##fn, .show = cli_show_##fn, .dflt = d }
-#define EXT_REPEAT(n, m, h, fn, l, d) \
-	{ .name = n, .metavar = m, .help = h, .list = l, .set = cli_set_##fn, .show = cli_show_##fn, .dflt = d }
+/* Options whose setters live in a module of their own (cli_identity.c,
+ * cli_process.c, cli_rootfs.c, cli_net.c, cli_limits.c); _S: with a short
+ * option. */
+#define EXT_SCALAR_S(n, m, h, s, fn, d)                                                                  \
+	{ .name = n, .metavar = m, .help = h, .short_name = s, .set = cli_set_##fn, .show = cli_show_##fn, .dflt = d }
+#define EXT_SCALAR(n, m, h, fn, d) EXT_SCALAR_S(n, m, h, 0, fn, d)
+#define EXT_REPEAT_S(n, m, h, s, fn, l, d)                                                               \
+	{ .name = n, .metavar = m, .help = h, .short_name = s, .list = l, .set = cli_set_##fn, .show = cli_show_##fn, \
+	  .dflt = d }
+#define EXT_REPEAT(n, m, h, fn, l, d) EXT_REPEAT_S(n, m, h, 0, fn, l, d)
 
 const struct cli_option cli_run_options[] = {
 	{ .name = "profile", .metavar = "NAME|PATH", .help = "apply a profile first; options given here override it",
@@ -554,19 +291,19 @@ const struct cli_option cli_run_options[] = {
 	EXT_SCALAR("cache-dir", "DIR", "where the caches live", cache_dir,
 		   "/var/lib/brig/cache; unprivileged, ~/.cache/brig"),
 	FLAG("sys", "mount /sys read-only (absent by default)", 0, sys, "off: no /sys"),
-	SCALAR("uid-range", "BASE:COUNT", "host ids that ids 0.. inside map to (root only)", 0, uid_range,
+	EXT_SCALAR("uid-range", "BASE:COUNT", "host ids that ids 0.. inside map to (root only)", uid_range,
 	       "1879048192:65536 as root; unprivileged, the caller's own id"),
-	SCALAR("user", "UID[:GID]", "run the job as this user inside (default 0:0)", 'u', user, "0:0"),
-	REPEAT("pass-fd", "N", "keep file descriptor N open in the job (repeatable)", 0, pass_fd, CONFIG_PASS_FDS,
+	EXT_SCALAR_S("user", "UID[:GID]", "run the job as this user inside (default 0:0)", 'u', user, "0:0"),
+	EXT_REPEAT("pass-fd", "N", "keep file descriptor N open in the job (repeatable)", pass_fd, CONFIG_PASS_FDS,
 	       "none: only 0, 1 and 2"),
-	REPEAT("cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", 0, cap_add, CONFIG_CAPS,
+	EXT_REPEAT("cap-add", "NAME", "keep capability NAME instead of dropping it (repeatable)", cap_add, CONFIG_CAPS,
 	       "none: every capability dropped"),
-	SCALAR("caps", "none|container-root",
-	       "capabilities root inside keeps, within the job's user namespace (container-root: as in a container)", 0,
-	       caps, "none: every capability dropped"),
-	REPEAT("env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', env, CONFIG_ENV_SET,
+	EXT_SCALAR("caps", "none|container-root",
+	       "capabilities root inside keeps, within the job's user namespace (container-root: as in a container)",
+		   caps, "none: every capability dropped"),
+	EXT_REPEAT_S("env", "NAME=VALUE", "set a variable in the job's environment (repeatable)", 'e', env, CONFIG_ENV_SET,
 	       "none beyond PATH, HOME, TERM and LANG"),
-	REPEAT("env-pass", "[!]NAME", "pass a host variable, or all matching PREFIX_*; !NAME never passes (repeatable)", 0, env_pass,
+	EXT_REPEAT("env-pass", "[!]NAME", "pass a host variable, or all matching PREFIX_*; !NAME never passes (repeatable)", env_pass,
 	       CONFIG_ENV_PASS, "none: nothing of the host's environment"),
 	SCALAR("seccomp", "NAME|PATH|none", "syscall policy (default: default; none: no filter)", 0, seccomp,
 	       "default"),
@@ -574,8 +311,8 @@ const struct cli_option cli_run_options[] = {
 	FLAG("allow-ptrace", "let the job use ptrace (debuggers; only its own processes are visible)", 0, allow_ptrace,
 	     "off"),
 	FLAG("allow-io-uring", "let the job use io_uring", 0, allow_io_uring, "off"),
-	REPEAT("user-limit", "NAME=N",
-	       "ceiling N of the job's own /proc/sys/user/max_NAME (inotify, fanotify, namespaces) (repeatable)", 0,
+	EXT_REPEAT("user-limit", "NAME=N",
+	       "ceiling N of the job's own /proc/sys/user/max_NAME (inotify, fanotify, namespaces) (repeatable)",
 	       user_limit, CONFIG_USER_LIMITS,
 	       "inotify_instances=64, inotify_watches=65536, fanotify_groups=16, fanotify_marks=8192, "
 	       "mnt_namespaces=256, the other *_namespaces 0 (with allow-userns: 1024, user_namespaces 256)"),
@@ -616,9 +353,9 @@ const struct cli_option cli_run_options[] = {
 		   limits, "required"),
 	EXT_SCALAR("cgroup-parent", "PATH", "the cgroup v2 directory job cgroups are made in", cgroup_parent,
 		   "brig/ under the cgroup v2 mount"),
-	SCALAR("timeout", "DURATION", "kill the whole job after DURATION (exit 124)", 't', timeout, "none"),
-	SCALAR("status-fd", "N", "write JSON status events to file descriptor N", 0, status_fd, "none"),
-	SCALAR("status-file", "PATH", "write JSON status events to PATH", 0, status_file, "none"),
+	EXT_SCALAR_S("timeout", "DURATION", "kill the whole job after DURATION (exit 124)", 't', timeout, "none"),
+	EXT_SCALAR("status-fd", "N", "write JSON status events to file descriptor N", status_fd, "none"),
+	EXT_SCALAR("status-file", "PATH", "write JSON status events to PATH", status_file, "none"),
 	FLAG("quiet", "no warnings on stderr, errors only", 'q', quiet, "off"),
 	FLAG("timings", "print milliseconds per start and teardown step on stderr when the job ends", 0, timings, "off"),
 	EXT_SCALAR("pty", "auto|always|never", "give the job a terminal of its own (auto: when stdin and stdout are terminals)",

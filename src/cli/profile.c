@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "brig/cli/cli.h"
 #include "brig/lib/log.h"
@@ -43,6 +44,7 @@ struct from {
 	const char *file;
 	unsigned line;
 	const char *name;
+	bool site; /* site/NAME: the operator's file, checked before it is read */
 };
 
 __attribute__((format(printf, 3, 4))) static int problem(struct reader *rd, int err, const char *fmt, ...)
@@ -240,13 +242,65 @@ static bool valid_fragment_name(const char *s)
 	return n > 0 && n <= 64 && s[n] == '\0' && s[0] != '.';
 }
 
+static unsigned next_load(const struct brig_config *c)
+{
+	unsigned last = 0;
+	for (size_t i = 0; i < c->n_origins; i++)
+		if (c->origins[i].load > last)
+			last = c->origins[i].load;
+	return last + 1;
+}
+
+/* include site/NAME: the operator's settings for this host (the forge's
+ * name), from site/ beside the top-level profile, then PROFILE_SITE_DIR;
+ * never from a place a variable names. Missing, it says what to write:
+ * a profile that needs it cannot work without it. */
+static int include_site(struct reader *rd, const char *file, unsigned line, const char *name)
+{
+	_cleanup_free_ char *beside = NULL;
+	if (asprintf(&beside, "%s/site", rd->profile_dir) < 0)
+		return problem(rd, -ENOMEM, "%s:%u: include site/%s: %s", file, line, name, strerror(ENOMEM));
+	const char *dirs[] = { beside, PROFILE_SITE_DIR };
+	_cleanup_free_ char *path = profile_find_site(dirs, ARRAY_SIZE(dirs), name);
+	if (!path && errno != ENOENT)
+		return problem(rd, -errno, "%s:%u: include site/%s: %s", file, line, name, strerror(errno));
+	if (!path && rd->o->check) {
+		log_warn("%s:%u: include site/%s: not configured on this host (jobs will need %s/%s.inc)", file, line,
+			 name, PROFILE_SITE_DIR, name);
+		return 0;
+	}
+	/* Without root the forge is not what stops the job: say what does. */
+	if (!path && geteuid() != 0 && rd->c->net.mode == NET_VETH)
+		return problem(rd, -EPERM, "%s:%u: include site/%s: this profile's net veth " NET_VETH_NEEDS_ROOT, file,
+			       line, name);
+	if (!path)
+		return problem(rd, -ENOENT, "%s:%u: include site/%s: not configured on this host: write %s/%s.inc with %s",
+			       file, line, name, PROFILE_SITE_DIR, name, profile_site_hint(name));
+	char shown[80];
+	snprintf(shown, sizeof shown, PROFILE_SITE_PREFIX "%s", name);
+	struct from from = { .file = file, .line = line, .name = shown, .site = true };
+	/* A source of its own, as the command line is: a rule the shipped
+	 * lines give already (the operator's forge is github.com) repeats
+	 * it harmlessly rather than being a mistake within one profile. */
+	unsigned load = rd->load;
+	rd->load = next_load(rd->c);
+	int r = read_file(rd, path, &from);
+	rd->load = load;
+	return r;
+}
+
 static int include(struct reader *rd, const char *file, unsigned line, const char *name)
 {
 	if (!*name)
 		return problem(rd, -EINVAL, "%s:%u: include: needs an argument (NAME)", file, line);
-	if (!valid_fragment_name(name))
-		return problem(rd, -EINVAL, "%s:%u: include %s: expected a fragment name from inc/ (letters, digits, '.', '_', '-')",
+	size_t prefix = strlen(PROFILE_SITE_PREFIX);
+	bool site = strncmp(name, PROFILE_SITE_PREFIX, prefix) == 0;
+	if (!valid_fragment_name(site ? name + prefix : name))
+		return problem(rd, -EINVAL,
+			       "%s:%u: include %s: expected a fragment name from inc/, or site/NAME (letters, digits, '.', '_', '-')",
 			       file, line, name);
+	if (site)
+		return include_site(rd, file, line, name + prefix);
 	_cleanup_free_ char *inc = NULL;
 	if (asprintf(&inc, "%s/%s.inc", rd->incdir, name) < 0)
 		return problem(rd, -ENOMEM, "%s:%u: include %s: %s", file, line, name, strerror(ENOMEM));
@@ -368,6 +422,10 @@ static int read_file(struct reader *rd, const char *path, const struct from *fro
 	int r = profile_read_file(path, &st, &buf, &len);
 	if (r < 0)
 		return problem(rd, r == -EFBIG ? -E2BIG : r, "%s: %s", where, profile_read_error(r));
+	const char *unsafe = from && from->site ? profile_site_file_problem(&st, geteuid()) : NULL;
+	if (unsafe)
+		return problem(rd, -EPERM, "%s: %s: a site fragment is the operator's, only they may change it", where,
+			       unsafe);
 	for (int i = 0; i < rd->depth; i++)
 		if (rd->stack[i].dev == st.st_dev && rd->stack[i].ino == st.st_ino)
 			return problem(rd, -ELOOP, "%s: include cycle (the file is already being read)", where);
@@ -375,15 +433,6 @@ static int read_file(struct reader *rd, const char *path, const struct from *fro
 	r = read_lines(rd, path, buf, len);
 	rd->depth--;
 	return r;
-}
-
-static unsigned next_load(const struct brig_config *c)
-{
-	unsigned last = 0;
-	for (size_t i = 0; i < c->n_origins; i++)
-		if (c->origins[i].load > last)
-			last = c->origins[i].load;
-	return last + 1;
 }
 
 /* Fragments live in inc/ beside the top-level profile, whatever includes
@@ -410,12 +459,13 @@ static int locate(struct reader *rd, const char *path)
 
 static int load(struct reader *rd)
 {
-	_cleanup_free_ char *path = profile_find(rd->name);
-	if (!path) {
+	_cleanup_free_ char *path = NULL;
+	int found = profile_find(rd->name, &path);
+	if (found < 0) {
 		/* A directory or a FIFO is "no profile there" as much as a typo. */
-		const char *why = errno == EISDIR ? "is a directory, not a profile" :
-				  errno == EINVAL ? "not a regular file" :
-				  errno == ENOENT ? "no such profile" : strerror(errno);
+		const char *why = found == -EISDIR ? "is a directory, not a profile" :
+				  found == -EINVAL ? "not a regular file" :
+				  found == -ENOENT ? "no such profile" : strerror(-found);
 		/* A NAME is never looked up in the current directory (that would
 		 * make a job's policy depend on where brig was started). */
 		struct stat st;

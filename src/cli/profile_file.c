@@ -37,36 +37,69 @@ static char *try_dir(const char *dir, const char *name)
 	return NULL;
 }
 
-char *profile_find(const char *name)
+int profile_find(const char *name, char **path)
 {
+	*path = NULL;
 	if (strchr(name, '/')) {
 		struct stat st;
 		if (stat(name, &st) < 0)
-			return NULL;
-		if (!S_ISREG(st.st_mode)) {
-			errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-			return NULL;
-		}
-		return strdup(name);
+			return -errno;
+		if (!S_ISREG(st.st_mode))
+			return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return (*path = strdup(name)) ? 0 : -ENOMEM;
 	}
 	/* $BRIG_PROFILE_PATH is a colon-separated list, like $PATH. */
 	const char *env = getenv("BRIG_PROFILE_PATH");
 	_cleanup_free_ char *list = strdup(env ? env : "");
 	char *save = NULL;
 	for (char *d = strtok_r(list, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *p = try_dir(d, name);
+		if ((*path = try_dir(d, name)))
+			return 0;
+	}
+	/* A brig in its build tree: the checkout's profiles, which match it. */
+	if ((*path = try_dir(checkout_profiles_dir(), name)) || (*path = try_dir(PROFILE_SYSTEM_DIR, name)) ||
+	    (*path = try_dir(BRIG_DATADIR "/profiles", name)))
+		return 0;
+	return -ENOENT;
+}
+
+char *profile_find_site(const char *const *dirs, size_t n, const char *name)
+{
+	_cleanup_free_ char *file = NULL;
+	if (asprintf(&file, "%s.inc", name) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char *p = try_dir(dirs[i], file);
 		if (p)
 			return p;
 	}
-	/* A brig in its build tree: the checkout's profiles, which match it. */
-	char *p = try_dir(checkout_profiles_dir(), name);
-	if (!p)
-		p = try_dir(PROFILE_SYSTEM_DIR, name);
-	if (!p)
-		p = try_dir(BRIG_DATADIR "/profiles", name);
-	if (!p)
-		errno = ENOENT;
-	return p;
+	errno = ENOENT;
+	return NULL;
+}
+
+const char *profile_site_file_problem(const struct stat *st, uid_t caller)
+{
+	if (st->st_uid != 0 && st->st_uid != caller)
+		return "owned by another user than root or the one running brig";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	const char *hint;
+} site_hints[] = {
+	{ "forge", "the forge's name, e.g. `egress-allow-host git.example.com:443/tcp` (for GitLab, "
+		   "`brig gitlab config` writes it from the runner's config.toml)" },
+};
+
+const char *profile_site_hint(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(site_hints); i++)
+		if (strcmp(site_hints[i].name, name) == 0)
+			return site_hints[i].hint;
+	return "the directives this site adds (see profiles/README.md, Site fragments)";
 }
 
 /* Reads a regular file of at most PROFILE_MAX_FILE bytes. O_NONBLOCK: a

@@ -37,7 +37,7 @@ int config_finish_net(struct brig_config *c, struct brig_err *e)
 	if (c->net.mode == NET_NONE)
 		return 0;
 	if (c->net.mode == NET_VETH && c->rootless)
-		return err_set(e, -EPERM, "%s veth: needs root (it adds a link and firewall rules to the host)", where);
+		return err_set(e, -EPERM, "%s veth: " NET_VETH_NEEDS_ROOT, where);
 	if (c->net.mode == NET_HOST) {
 		log_warn("%s host: the job shares the host's network; no firewall stands between it and "
 			 "the cloud metadata service, the host's services or other jobs",

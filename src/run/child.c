@@ -26,6 +26,7 @@
 #include "brig/run/init.h"
 #include "brig/run/pty.h"
 #include "brig/run/sync.h"
+#include "brig/run/userns.h"
 #include "brig/seccomp/seccomp.h"
 
 extern char **environ;
@@ -72,6 +73,14 @@ static int become_root(struct child *k, struct brig_err *e)
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return err_set(e, -errno, "cannot become root in the user namespace");
 	return 0;
+}
+
+/* Its own ceilings on the per-user counts, written as its root (rootless:
+ * the host's stay, the caller's own). */
+static int limit_user_counts(struct child *k, struct brig_err *e)
+{
+	int r = k->c->rootless ? 0 : userns_set_own_limits(k->c);
+	return r < 0 ? err_set(e, r, "cannot set the user namespace's limits (/proc/sys/user): %s", strerror(-r)) : 0;
 }
 
 /* The parent's death must take the sandbox with it. The setting does not
@@ -275,6 +284,7 @@ void child_main(struct child_args *a)
 	static const struct child_step steps[] = {
 		{ wait_for_maps, MARK(go) },
 		{ become_root, NO_MARK },
+		{ limit_user_counts, NO_MARK },
 		{ tie_to_parent, NO_MARK },
 		{ set_hostname, NO_MARK },
 		{ bring_up_loopback, NO_MARK },

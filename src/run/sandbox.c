@@ -293,8 +293,6 @@ static int write_id_maps(struct job *j, struct brig_err *e)
 	int r = userns_write_maps(j->pid, j->c);
 	if (r < 0)
 		return err_set(e, r, "cannot write the user namespace's id maps: %s", strerror(-r));
-	if (!j->c->rootless && (r = userns_set_limits(j->pid, j->c)) < 0)
-		return err_set(e, r, "cannot set the user namespace's limits (/proc/sys/user): %s", strerror(-r));
 	return 0;
 }
 

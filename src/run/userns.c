@@ -80,38 +80,25 @@ void userns_owner_child(const struct userns_owner *o)
 		prctl(PR_SET_SECUREBITS, o->securebits, 0, 0, 0);
 }
 
-int userns_set_limits(pid_t child, const struct brig_config *c)
+int userns_set_own_limits(const struct brig_config *c)
 {
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/ns/user", (int)child);
-	_cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
-	if (ns < 0)
-		return -errno;
-	pid_t pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		/* /proc/sys/user shows the values of the reader's namespace,
-		 * writable with CAP_SYS_RESOURCE in it: joining gives both. */
-		if (setns(ns, CLONE_NEWUSER) < 0)
-			_exit(1);
-		for (size_t i = 0; i < user_limit_count; i++) {
-			char file[96], text[16];
-			int v = user_limit_value(c, i);
-			snprintf(file, sizeof file, "/proc/sys/user/max_%s", user_limit_defs[i].name);
-			int fd = open(file, O_WRONLY | O_CLOEXEC);
-			/* An older kernel without the file has no such count. */
-			if (fd < 0 && errno == ENOENT)
-				continue;
-			int len = snprintf(text, sizeof text, "%d\n", v);
-			if (fd < 0 || write(fd, text, (size_t)len) != len)
-				_exit(2);
-			close(fd);
-		}
-		_exit(0);
+	/* /proc/sys/user shows the values of the reader's namespace,
+	 * writable with CAP_SYS_RESOURCE in it: its root has both. */
+	for (size_t i = 0; i < user_limit_count; i++) {
+		char file[96], text[16];
+		snprintf(file, sizeof file, "/proc/sys/user/max_%s", user_limit_defs[i].name);
+		int fd = open(file, O_WRONLY | O_CLOEXEC);
+		/* An older kernel without the file has no such count. */
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0)
+			return -errno;
+		int len = snprintf(text, sizeof text, "%d\n", user_limit_value(c, i));
+		ssize_t n = write(fd, text, (size_t)len);
+		int e = errno;
+		close(fd);
+		if (n != len)
+			return n < 0 ? -e : -EIO;
 	}
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : WIFEXITED(st) && WEXITSTATUS(st) == 1 ? -EPERM : -EIO;
+	return 0;
 }

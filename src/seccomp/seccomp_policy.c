@@ -284,53 +284,53 @@ int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char 
 	return 0;
 }
 
-static char *read_text(const char *path)
+static int read_text(const char *path, char **out)
 {
 	/* Non-blocking: a FIFO named as a policy must not hang brig. */
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0)
-		return NULL;
-	if (!S_ISREG(st.st_mode) || st.st_size > MAX_POLICY_SIZE) {
-		errno = S_ISREG(st.st_mode) ? EFBIG : S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		return NULL;
-	}
-	char *buf = calloc(1, (size_t)st.st_size + 1);
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if (st.st_size > MAX_POLICY_SIZE)
+		return -EFBIG;
+	_cleanup_free_ char *buf = calloc(1, (size_t)st.st_size + 1);
 	if (!buf)
-		return NULL;
+		return -ENOMEM;
 	ssize_t n = read(fd, buf, (size_t)st.st_size);
-	if (n < 0 || memchr(buf, '\0', (size_t)n)) {
-		free(buf);
-		errno = n < 0 ? errno : EINVAL;
-		return NULL;
-	}
-	return buf;
+	if (n < 0)
+		return -errno;
+	if (memchr(buf, '\0', (size_t)n))
+		return -EINVAL;
+	*out = TAKE_PTR(buf);
+	return 0;
 }
 
 /* A PATH as is; a NAME from the profile directories' seccomp/, then the
  * copy built into brig, so a bare binary always has its default. */
-static char *find_policy(const char *name, char *path, size_t len)
+static int find_policy(const char *name, char *path, size_t len, char **out)
 {
 	if (strchr(name, '/')) {
 		snprintf(path, len, "%s", name);
-		return read_text(path);
+		return read_text(path, out);
 	}
 	const char *env = getenv("BRIG_PROFILE_PATH"), *checkout = checkout_profiles_dir();
 	_cleanup_free_ char *dirs = NULL;
 	if (asprintf(&dirs, "%s:%s:/etc/brig/profiles:%s/profiles", env ? env : "", checkout ? checkout : "",
 		     BRIG_DATADIR) < 0)
-		return NULL;
+		return -ENOMEM;
 	char *save = NULL;
 	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 		snprintf(path, len, "%s/seccomp/%s.policy", d, name);
 		if (access(path, F_OK) == 0)
-			return read_text(path);
+			return read_text(path, out);
 	}
 	const char *builtin = seccomp_builtin_policy(name);
 	snprintf(path, len, "(built in)/seccomp/%s.policy", name);
 	if (!builtin)
-		errno = ENOENT;
-	return builtin ? strdup(builtin) : NULL;
+		return -ENOENT;
+	return (*out = strdup(builtin)) ? 0 : -ENOMEM;
 }
 
 static int read_policy(struct seccomp_policy *p, const char *name, int depth, const struct ctx *from,
@@ -340,9 +340,9 @@ static int read_policy(struct seccomp_policy *p, const char *name, int depth, co
 	if (depth > MAX_DEPTH)
 		return from ? bad(from, "include %s: nested deeper than %d", name, MAX_DEPTH)
 			    : err_set(e, -ELOOP, "seccomp %s: nested deeper than %d", name, MAX_DEPTH);
-	_cleanup_free_ char *text = find_policy(name, path, sizeof path);
-	if (!text) {
-		int r = -errno;
+	_cleanup_free_ char *text = NULL;
+	int r = find_policy(name, path, sizeof path, &text);
+	if (r < 0) {
 		if (from)
 			return bad(from, "include %s: %s", name, strerror(-r));
 		return err_set(e, r, "seccomp %s: %s", name, strerror(-r));

@@ -27,7 +27,7 @@ BENCHMARKS=(launch seccomp refusals veth throughput egress)
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
 
 RAW=$(mktemp)
-trap 'rm -f "$RAW"' EXIT
+trap 'rm -f "$RAW"; crun_cleanup' EXIT
 
 contenders=()
 contender() {  # contender NAME COMMAND [ARG...]
@@ -74,11 +74,97 @@ bench_launch() {
 	contender bare /bin/true
 	contender brig "$BRIG" run -- /bin/true
 	contender bwrap "${bwrap[@]}"
+	crun_bundle && contender crun "${CRUN[@]}"
 	contender unshare unshare --user --map-root-user --mount --pid --fork \
 		--uts --ipc --net --cgroup /bin/true
 	measure "launch: start-up latency of a sandboxed /bin/true, in ms"
 	paired brig bwrap
 	paired brig unshare
+	paired brig crun
+	crun_cleanup
+	timings "$BRIG" run -- /bin/true
+}
+
+# crun with a minimal OCI bundle on the same /usr: the namespaces of
+# brig's default (user with brig's id range, mount, pid, net, ipc, uts,
+# cgroup), a read-only root with /usr bound read-only, /proc, tmpfs /dev
+# and /tmp. crun refuses a host whose cgroup v2 mount has controllers
+# beside v1 ones ("hybrid mode"), so on such a host it runs in a mount
+# namespace of its own with cgroup2 on /sys/fs/cgroup, through nsenter
+# (whose exec it pays), and with --cgroup-manager=disabled: no cgroup per
+# job, which brig makes. Fills CRUN; false when crun cannot run here.
+CRUN=()
+CRUN_DIR=""
+crun_bundle() {
+	command -v crun >/dev/null || { echo "skip: crun (crun not found)"; return 1; }
+	((EUID == 0)) || { echo "skip: crun (its bundle's id maps need root)"; return 1; }
+	CRUN_DIR=$(mktemp -d /tmp/brig-bench-crun.XXXXXX)
+	local b=$CRUN_DIR/bundle d
+	mkdir -p "$b/rootfs/usr" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/tmp"
+	for d in bin sbin lib lib32 lib64 libx32; do
+		[[ -L /$d ]] && ln -s "$(readlink "/$d")" "$b/rootfs/$d"
+	done
+	chmod -R a+rX "$CRUN_DIR"
+	cat >"$b/config.json" <<-'JSON'
+	{"ociVersion": "1.0.0",
+	 "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "args": ["/bin/true"],
+	             "env": ["PATH=/usr/bin:/bin"], "cwd": "/", "noNewPrivileges": true},
+	 "root": {"path": "rootfs", "readonly": true},
+	 "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+	            {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
+	            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]},
+	            {"destination": "/usr", "type": "bind", "source": "/usr", "options": ["rbind", "ro", "nosuid", "nodev"]}],
+	 "linux": {"namespaces": [{"type": "pid"}, {"type": "network"}, {"type": "ipc"}, {"type": "uts"},
+	                          {"type": "mount"}, {"type": "cgroup"}, {"type": "user"}],
+	           "uidMappings": [{"containerID": 0, "hostID": 1879048192, "size": 65536}],
+	           "gidMappings": [{"containerID": 0, "hostID": 1879048192, "size": 65536}]}}
+	JSON
+	CRUN=(crun --cgroup-manager=disabled run --bundle "$b" "brig-bench-$$")
+	if ! (cd "$CRUN_DIR" && "${CRUN[@]}") >/dev/null 2>&1; then
+		touch "$CRUN_DIR/mnt"
+		mount --bind "$CRUN_DIR" "$CRUN_DIR" && mount --make-private "$CRUN_DIR" &&
+			unshare --mount="$CRUN_DIR/mnt" --propagation private \
+				sh -c 'umount -l /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup' ||
+			{ echo "skip: crun (cannot give it a cgroup v2 only view)"; crun_cleanup; return 1; }
+		CRUN=(nsenter --mount="$CRUN_DIR/mnt" "${CRUN[@]}")
+		if ! "${CRUN[@]}" >/dev/null 2>&1; then
+			echo "skip: crun (it cannot run its bundle here)"
+			crun_cleanup
+			return 1
+		fi
+		echo "note: crun runs through nsenter into a mount namespace with a cgroup v2 only /sys/fs/cgroup"
+	fi
+}
+crun_cleanup() {
+	[[ -n $CRUN_DIR ]] || return 0
+	umount "$CRUN_DIR/mnt" 2>/dev/null || true
+	umount "$CRUN_DIR" 2>/dev/null || true
+	rm -rf "$CRUN_DIR"
+	CRUN_DIR=""
+}
+
+# Where brig's time goes: the exited event's timings (brig(1), STATUS
+# OUTPUT) of TIMINGS_ROUNDS launches (default 20), median per step.
+timings() {  # timings BRIG run [OPTION...] -- COMMAND...
+	local n=${TIMINGS_ROUNDS:-20}
+	echo "-- timings of \`${*:2}\`, median of $n launches, ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	python3 - "$n" "$@" <<'PY'
+import json, os, statistics, subprocess, sys, tempfile
+n, brig, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+fd, status = tempfile.mkstemp(prefix="brig-bench-timings-")
+os.close(fd)
+steps = {}
+try:
+    for _ in range(n):
+        subprocess.run([brig, args[0], "--status-file", status] + args[1:], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ex = [json.loads(l) for l in open(status) if '"exited"' in l][0]
+        for k, v in ex["timings"].items():
+            steps.setdefault(k, []).append(v)
+finally:
+    os.unlink(status)
+print("  ".join("%s %.2f" % (k, statistics.median(v)) for k, v in steps.items()))
+PY
 }
 
 # What the default syscall filter costs a system-call-heavy job: the same
@@ -144,7 +230,7 @@ lab_up() {
 		return 1
 	fi
 	LAB=bb$$
-	trap 'rm -f "$RAW"; tests/net/lab.sh down "$LAB"' EXIT
+	trap 'rm -f "$RAW"; crun_cleanup; tests/net/lab.sh down "$LAB"' EXIT
 	tests/net/lab.sh up "$LAB"
 }
 

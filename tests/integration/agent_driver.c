@@ -15,16 +15,61 @@
 
 #include "agent_driver.h"
 
-static void append(struct buf *b, const char *data, size_t n)
+bool agent_pump_read(struct agent_pump *p, int ms)
 {
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->data = realloc(b->data, b->cap);
-		cr_assert_not_null(b->data);
+	struct pollfd pfd[2];
+	bool open = false;
+	for (size_t i = 0; i < p->n; i++) {
+		pfd[i] = (struct pollfd){ .fd = *p->fd[i], .events = POLLIN };
+		open |= *p->fd[i] >= 0;
 	}
-	memcpy(b->data + b->len, data, n);
-	b->len += n;
-	b->data[b->len] = '\0';
+	if (!open)
+		return false;
+	if (poll(pfd, p->n, ms) <= 0)
+		return true;
+	for (size_t i = 0; i < p->n; i++) {
+		if (*p->fd[i] < 0 || !pfd[i].revents)
+			continue;
+		char chunk[4096];
+		ssize_t n = read(*p->fd[i], chunk, sizeof chunk);
+		if (n > 0) {
+			buf_append(p->buf[i], chunk, (size_t)n);
+		} else { /* EOF, or EIO from a pty master whose slave is closed */
+			close(*p->fd[i]);
+			*p->fd[i] = -1;
+		}
+	}
+	return true;
+}
+
+bool agent_pump_until(struct agent_pump *p, const struct buf *watch, const char *needle, double limit_s)
+{
+	long long deadline = harness_deadline_ms(limit_s * 1000);
+	while (!strstr(watch->data, needle) && now_ms() < deadline)
+		if (!agent_pump_read(p, 50))
+			break;
+	return strstr(watch->data, needle) != NULL;
+}
+
+int agent_pump_reap(struct agent_pump *p, pid_t pid, double limit_s)
+{
+	long long deadline = harness_deadline_ms(limit_s * 1000);
+	int st = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			break;
+		}
+		if (!agent_pump_read(p, 50))
+			usleep(10 * 1000);
+	}
+	while (agent_pump_read(p, 100))
+		;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 void agent_start(struct agent_proc *p, char *const argv[], char *const env[], const char *dir, bool pty)
@@ -32,7 +77,7 @@ void agent_start(struct agent_proc *p, char *const argv[], char *const env[], co
 	int master = -1, slave = -1, fds[2] = { -1, -1 };
 	memset(p, 0, sizeof *p);
 	p->status = -1;
-	append(&p->log, "", 0);
+	buf_append(&p->log, "", 0);
 	if (pty) {
 		struct winsize ws = { .ws_row = 40, .ws_col = 120 };
 		cr_assert_eq(openpty(&master, &slave, NULL, NULL, &ws), 0, "openpty: %s", strerror(errno));
@@ -76,55 +121,21 @@ void agent_start(struct agent_proc *p, char *const argv[], char *const env[], co
 	p->pid = pid;
 }
 
-/* One read, or none within ms; false once the output is closed. */
-static bool read_some(struct agent_proc *p, int ms)
+static struct agent_pump log_of(struct agent_proc *p)
 {
-	if (p->out < 0)
-		return false;
-	struct pollfd pfd = { .fd = p->out, .events = POLLIN };
-	if (poll(&pfd, 1, ms) <= 0)
-		return true;
-	char buf[4096];
-	ssize_t n = read(p->out, buf, sizeof buf);
-	if (n <= 0) { /* EOF, or EIO from a master whose slave is closed */
-		close(p->out);
-		p->out = -1;
-		return false;
-	}
-	append(&p->log, buf, (size_t)n);
-	return true;
+	return (struct agent_pump){ .fd = { &p->out }, .buf = { &p->log }, .n = 1 };
 }
 
 bool agent_wait_log(struct agent_proc *p, const char *needle, double limit_s)
 {
-	long long deadline = harness_deadline_ms(limit_s * 1000);
-	while (!strstr(p->log.data, needle)) {
-		if (now_ms() > deadline || !read_some(p, 50))
-			return strstr(p->log.data, needle) != NULL;
-	}
-	return true;
+	struct agent_pump pump = log_of(p);
+	return agent_pump_until(&pump, &p->log, needle, limit_s);
 }
 
 int agent_finish(struct agent_proc *p, double limit_s)
 {
-	long long deadline = harness_deadline_ms(limit_s * 1000);
-	int st = 0;
-	for (;;) {
-		pid_t w = waitpid(p->pid, &st, WNOHANG);
-		if (w == p->pid)
-			break;
-		if (now_ms() > deadline) {
-			kill(p->pid, SIGKILL);
-			waitpid(p->pid, &st, 0);
-			break;
-		}
-		if (!read_some(p, 50))
-			usleep(10 * 1000);
-	}
-	while (read_some(p, 200))
-		;
-	p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return p->status;
+	struct agent_pump pump = log_of(p);
+	return p->status = agent_pump_reap(&pump, p->pid, limit_s);
 }
 
 void agent_signal(struct agent_proc *p, int sig)

@@ -7,6 +7,22 @@
 
 #include "harness.h"
 
+/* What a test reads from a child: up to two descriptors (-1 once closed),
+ * each into its buffer. The CI agents' one log and the GitHub hook's
+ * stdout and stderr alike. */
+struct agent_pump {
+	int *fd[2];
+	struct buf *buf[2];
+	size_t n;
+};
+/* One poll for up to ms, reading what is there; false once all are closed. */
+bool agent_pump_read(struct agent_pump *p, int ms);
+/* Reads until watch contains needle; false on timeout or once all are closed. */
+bool agent_pump_until(struct agent_pump *p, const struct buf *watch, const char *needle, double limit_s);
+/* Reads while waiting for pid (SIGKILL at the limit), then to the end;
+ * the exit code, 128+N for signal N. */
+int agent_pump_reap(struct agent_pump *p, pid_t pid, double limit_s);
+
 struct agent_proc {
 	pid_t pid;
 	int out; /* the pty master, or the read end of the stdout+stderr pipe */

@@ -423,7 +423,7 @@ const char *harness_helpers_bind(void)
 
 /* ---- running brig -------------------------------------------------------- */
 
-static void buf_append(struct buf *b, const char *data, size_t n)
+void buf_append(struct buf *b, const char *data, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;

@@ -90,6 +90,8 @@ struct buf {
 	char *data; /* always NUL-terminated once allocated */
 	size_t len, cap;
 };
+/* Appends n bytes (n may be 0: an empty, NUL-terminated buffer). */
+void buf_append(struct buf *b, const char *data, size_t n);
 
 /* A brig started in the background. */
 struct brig_proc {

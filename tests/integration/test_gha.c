@@ -60,18 +60,6 @@ struct hook {
 	int status;
 };
 
-static void buf_add(struct buf *b, const char *d, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->data = realloc(b->data, b->cap);
-		cr_assert_not_null(b->data);
-	}
-	memcpy(b->data + b->len, d, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
 static void sh(const char *cmd)
 {
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
@@ -186,8 +174,8 @@ static void hook_start(struct runner *r, struct hook *h, const char *json)
 	set_images(r);
 	memset(h, 0, sizeof *h);
 	h->status = -1;
-	buf_add(&h->o, "", 0);
-	buf_add(&h->e, "", 0);
+	buf_append(&h->o, "", 0);
+	buf_append(&h->e, "", 0);
 	cr_assert(pipe2(in, O_CLOEXEC) == 0 && pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
 	h->pid = fork();
 	cr_assert_geq(h->pid, 0);
@@ -222,59 +210,21 @@ static void hook_start(struct runner *r, struct hook *h, const char *json)
 	h->err = err[0];
 }
 
-static bool hook_pump(struct hook *h, int ms)
+static struct agent_pump hook_output(struct hook *h)
 {
-	struct pollfd p[2] = { { .fd = h->out, .events = POLLIN }, { .fd = h->err, .events = POLLIN } };
-	if (h->out < 0 && h->err < 0)
-		return false;
-	if (poll(p, 2, ms) <= 0)
-		return true;
-	int *fds[2] = { &h->out, &h->err };
-	struct buf *bufs[2] = { &h->o, &h->e };
-	for (int i = 0; i < 2; i++) {
-		if (*fds[i] < 0 || !p[i].revents)
-			continue;
-		char chunk[4096];
-		ssize_t n = read(*fds[i], chunk, sizeof chunk);
-		if (n > 0) {
-			buf_add(bufs[i], chunk, (size_t)n);
-		} else {
-			close(*fds[i]);
-			*fds[i] = -1;
-		}
-	}
-	return true;
+	return (struct agent_pump){ .fd = { &h->out, &h->err }, .buf = { &h->o, &h->e }, .n = 2 };
 }
 
 static bool hook_wait_out(struct hook *h, const char *needle, double limit_s)
 {
-	long long end = harness_deadline_ms(limit_s * 1000);
-	while (!strstr(h->o.data, needle) && now_ms() < end)
-		if (!hook_pump(h, 50))
-			break;
-	return strstr(h->o.data, needle) != NULL;
+	struct agent_pump pump = hook_output(h);
+	return agent_pump_until(&pump, &h->o, needle, limit_s);
 }
 
 static int hook_finish(struct hook *h, double limit_s)
 {
-	long long end = harness_deadline_ms(limit_s * 1000);
-	int st = 0;
-	for (;;) {
-		pid_t w = waitpid(h->pid, &st, WNOHANG);
-		if (w == h->pid)
-			break;
-		if (now_ms() > end) {
-			kill(h->pid, SIGKILL);
-			waitpid(h->pid, &st, 0);
-			break;
-		}
-		if (!hook_pump(h, 50))
-			usleep(10 * 1000);
-	}
-	while (hook_pump(h, 100))
-		;
-	h->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return h->status;
+	struct agent_pump pump = hook_output(h);
+	return h->status = agent_pump_reap(&pump, h->pid, limit_s);
 }
 
 #define HOOK_FMT "\n-- hook exit %d\n-- stdout:\n%s\n-- stderr:\n%s"

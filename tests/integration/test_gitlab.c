@@ -72,16 +72,29 @@ static void sh(const char *fmt, const char *arg)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
-/* A profile directory: the shipped gitlab profile with its fragments, and
- * the test repository readable in the job. */
+/* The shipped profile the runner's jobs get here: gitlab (net veth by
+ * name, with the site's forge) needs root and nftables; where either is
+ * missing (the test user, the VM guest: BRIG_NET_LAB=0) gitlab-rootless,
+ * as a runner without root would use. The network lab tests that a gitlab
+ * job reaches its forge by name (test_net.c). */
+static const char *shipped_profile(void)
+{
+	const char *lab_flag = getenv("BRIG_NET_LAB");
+	return harness_unprivileged() || (lab_flag && strcmp(lab_flag, "0") == 0) ? "gitlab-rootless" : "gitlab";
+}
+
+/* A profile directory: the shipped profile with its fragments, the site's
+ * forge beside it, and the test repository readable in the job. */
 static char *test_profile(const char *repo)
 {
 	const char *shipped = getenv("BRIG_PROFILES");
 	if (!shipped)
 		harness_unavailable("BRIG_PROFILES is not set: run the suite through `make integration`");
 	char *dir = tmpdir_make("gl-profiles"), cmd[8192], *path = NULL;
-	snprintf(cmd, sizeof cmd, "cp -R '%s/inc' '%s/' && cp '%s/gitlab' '%s/gitlab' && echo 'ro-bind %s' >> '%s/gitlab'"
-		 " && chmod -R a+rX '%s'", shipped, dir, shipped, dir, repo, dir, dir);
+	snprintf(cmd, sizeof cmd,
+		 "cp -R '%s/inc' '%s/' && cp '%s/%s' '%s/gitlab' && echo 'ro-bind %s' >> '%s/gitlab' && mkdir '%s/site' && "
+		 "echo 'egress-allow-host gitlab.example.com:443/tcp' > '%s/site/forge.inc' && chmod -R a+rX,go-w '%s'",
+		 shipped, dir, shipped, shipped_profile(), dir, repo, dir, dir, dir, dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_geq(asprintf(&path, "%s/gitlab", dir), 0);
 	return path;

@@ -71,8 +71,9 @@ TestSuite(net, .init = lab_up, .fini = lab_down, .timeout = 120);
 
 #define NET_TRY JOB_HELPERS "/net-try"
 
-/* A job in the lab: extra options, then `sh -c script`. */
-static void lab_job(struct brig_result *r, const char *const *extra, const char *script)
+/* A job in the lab: extra options, then `sh -c script`; env: extra
+ * NAME=VALUE entries for brig's environment, or NULL. */
+static void lab_job_env(struct brig_result *r, const char *const *extra, const char *script, const char *const *env)
 {
 	const char *argv[48] = { "run", "--ro-bind", harness_helpers_bind() };
 	size_t n = 3;
@@ -83,8 +84,13 @@ static void lab_job(struct brig_result *r, const char *const *extra, const char 
 	argv[n++] = "-c";
 	argv[n++] = script;
 	argv[n] = NULL;
-	struct brig_opts o = { .netns = lab_host, .limit_s = 60 };
+	struct brig_opts o = { .netns = lab_host, .limit_s = 60, .env = env };
 	brig_run(r, &o, argv);
+}
+
+static void lab_job(struct brig_result *r, const char *const *extra, const char *script)
+{
+	lab_job_env(r, extra, script, NULL);
 }
 
 #define VETH(...) ((const char *const[]){ "--net", "veth", __VA_ARGS__ __VA_OPT__(, ) NULL })
@@ -691,6 +697,43 @@ Test(net, egress_the_registries_profile_reaches_a_registry_and_nothing_else)
 	expect_line(r.out, "lab", "rcode=5");
 	/* deb.debian.org is allowed on 80 and 443 only. */
 	expect_line(r.out, "lit", "fail");
+}
+
+/* The CI profiles, with the forge an operator names in the site fragment
+ * beside them: the forge resolves and connects by name; another name, a
+ * literal address and another port of the forge do not. */
+Test(net, egress_the_ci_profiles_reach_the_sites_forge_by_name_and_nothing_else)
+{
+	const char *shipped = getenv("BRIG_PROFILES");
+	if (!shipped)
+		harness_unavailable("BRIG_PROFILES is not set: run the suite through `make integration`");
+	char *dir = tmpdir_make("ci-site"), cmd[8192], build[4200];
+	snprintf(cmd, sizeof cmd,
+		 "cp -R '%s/.' '%s/' && mkdir '%s/site' && echo 'egress-allow-host forge.test:80/tcp' > '%s/site/forge.inc'",
+		 shipped, dir, dir, dir);
+	cr_assert_eq(sh("%s", cmd), 0, "%s", cmd);
+	snprintf(build, sizeof build, "BUILDKITE_BUILD_PATH=%s", tmpdir_make("bk-build"));
+	const char *const env[] = { build, NULL };
+	static const char *const ci[] = { "gitlab", "buildkite" };
+	for (size_t i = 0; i < sizeof ci / sizeof ci[0]; i++) {
+		char profile[4200];
+		snprintf(profile, sizeof profile, "%s/%s", dir, ci[i]);
+		struct brig_result r;
+		/* The literal address first: before the name is asked, nothing
+		 * let it into the job's set. */
+		lab_job_env(&r, ((const char *const[]){ "--profile", profile, NULL }),
+			    "echo lit=$(" NET_TRY " tcp 198.51.100.10 80 3000); " RESOLVE_AND_TRY("forge", "forge.test")
+			    "echo lab=$(" DNS_ASK " udp " JOB_NS " lab.test); echo port=$(" NET_TRY " udp 198.51.100.10 7 3000)",
+			    env);
+		cr_assert_eq(r.status, 0, "%s" RESULT_FMT, ci[i], RESULT_ARGS(r));
+		expect_line(r.out, "forge_addr", "198.51.100.10");
+		expect_line(r.out, "forge", "ok hello");
+		expect_line(r.out, "lab", "rcode=5");
+		expect_line(r.out, "port", "fail");
+		char *lit = kv_get(r.out, "lit");
+		assert_fails_fast(lit ? lit : "", "a literal address");
+		free(lit);
+	}
 }
 
 /* The set's element outlives the record's TTL (2 s in the lab) by the

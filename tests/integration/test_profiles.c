@@ -4,15 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
 BRIG_SUITE(profiles);
 
-/* `network` and `registries` are here for `profile check` only: they change the host's
- * firewall and forwarding, so its jobs run in the network lab (test_net.c). */
-static const char *const shipped[] = { "default", "strict", "permissive", "network", "registries", "buildkite", "gitlab" };
-static const char *const runnable[] = { "default", "strict", "permissive", "buildkite", "gitlab" };
+/* `network`, `registries`, `buildkite` and `gitlab` are here for `profile check` only:
+ * they change the host's firewall and forwarding, so their jobs run in the network
+ * lab (test_net.c). */
+static const char *const shipped[] = { "default",   "strict",    "permissive",         "network",        "registries",
+				       "buildkite", "gitlab",    "buildkite-rootless", "gitlab-rootless" };
+static const char *const runnable[] = { "default", "strict", "permissive", "buildkite-rootless", "gitlab-rootless" };
 
 static const char *profile_path(const char *name)
 {
@@ -61,6 +64,34 @@ Test(profiles, every_shipped_profile_runs_a_job)
 		}
 		cr_expect_eq(r.status, 0, "%s" RESULT_FMT, shipped[i], RESULT_ARGS(r));
 		cr_expect_str_eq(kv_get(r.out, "ran") ?: "?", "0", "%s" RESULT_FMT, shipped[i], RESULT_ARGS(r));
+	}
+}
+
+#define SITE_FORGE "/etc/brig/site/forge.inc"
+
+/* The CI profiles need the forge's name from the operator's site
+ * fragment, and root for their veth: without either, one line says what
+ * to set, and nothing of the job runs. */
+Test(profiles, a_ci_profile_without_its_forge_or_root_says_what_to_set)
+{
+	if (access(SITE_FORGE, F_OK) == 0)
+		harness_not_on_this_host("this host has a site forge (" SITE_FORGE ")");
+	char build[4200];
+	snprintf(build, sizeof build, "BUILDKITE_BUILD_PATH=%s", tmpdir_make("bk-build"));
+	const char *const env[] = { build, NULL };
+	struct brig_opts o = { .env = env };
+	static const char *const ci[] = { "buildkite", "gitlab" };
+	for (size_t i = 0; i < sizeof ci / sizeof ci[0]; i++) {
+		struct brig_result r;
+		brig_run(&r, &o, BRIG_ARGS("run", "--profile", profile_path(ci[i]), "--", "/bin/sh", "-c", "echo ran"));
+		cr_expect_eq(r.status, 125, "%s" RESULT_FMT, ci[i], RESULT_ARGS(r));
+		cr_expect_null(strstr(r.out, "ran"), "%s" RESULT_FMT, ci[i], RESULT_ARGS(r));
+		cr_expect_eq(line_count(r.err), 1, "%s: not one line" RESULT_FMT, ci[i], RESULT_ARGS(r));
+		const char *want = harness_unprivileged() ? "net veth needs root" :
+							    "not configured on this host: write " SITE_FORGE;
+		cr_expect_not_null(strstr(r.err, want), "%s: expected \"%s\"" RESULT_FMT, ci[i], want, RESULT_ARGS(r));
+		cr_expect_not_null(strstr(r.err, harness_unprivileged() ? "gitlab-rootless" : "egress-allow-host"),
+				   "%s" RESULT_FMT, ci[i], RESULT_ARGS(r));
 	}
 }
 

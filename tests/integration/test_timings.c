@@ -76,15 +76,17 @@ static double timed_run(struct brig_result *r, const char *const argv[])
 
 /* The steps add up to their total, and the total to brig's wall time:
  * what the record cannot see is the caller's side of the fork and brig's
- * exit. The best of five runs, so that a run the loaded machine preempted
- * at its very end does not decide. */
+ * exit, and the test's own wake-up from its wait. The best of ten runs,
+ * so that a run the loaded machine preempted at its very end does not
+ * decide; 3 ms more for that wake-up, which a machine with twenty
+ * runnable tasks per core delays by that much. */
 Test(timings, steps_add_up_to_the_wall_time, .timeout = 120)
 {
 	char *dir = tmpdir_make("timings");
 	char status[4200];
 	snprintf(status, sizeof status, "%s/status.jsonl", dir);
 	double best_gap = 1e9, best_wall = 0, best_total = 0;
-	for (int run = 0; run < 5; run++) {
+	for (int run = 0; run < 10; run++) {
 		struct brig_result r;
 		double wall = timed_run(&r, BRIG_ARGS("run", "--timings", "--status-file", status, "--", "/bin/true"));
 		cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
@@ -107,7 +109,7 @@ Test(timings, steps_add_up_to_the_wall_time, .timeout = 120)
 			best_total = rec.total;
 		}
 	}
-	cr_assert_leq(best_gap, 0.10 * best_wall, "the steps add up to %.3f ms of the %.3f ms brig ran", best_total,
+	cr_assert_leq(best_gap, 0.10 * best_wall + 3.0, "the steps add up to %.3f ms of the %.3f ms brig ran", best_total,
 		      best_wall);
 }
 

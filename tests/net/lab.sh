@@ -110,7 +110,7 @@ up() {
 		--address=/ok.test/198.51.100.10 --address=/ok.test/2001:db8::10 \
 		--address=/wild.test/198.51.100.10 --address=/wild.test/2001:db8::10 \
 		--address=/meta.test/169.254.169.254 --address=/priv.test/10.0.0.5 \
-		--address=/deb.debian.org/198.51.100.10
+		--address=/deb.debian.org/198.51.100.10 --address=/forge.test/198.51.100.10
 	serve "$h" hostlo socat TCP4-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo host-loopback"
 	serve "$h" hostany socat TCP6-LISTEN:8081,ipv6only=0,reuseaddr,fork SYSTEM:"echo host-service"
 	echo "nameserver 198.51.100.53" >"/etc/netns/$h/resolv.conf"

@@ -7,6 +7,11 @@
 
 /* Profile search path when a NAME (no '/') is given. */
 #define PROFILE_SYSTEM_DIR "/etc/brig/profiles"
+/* Where `include site/NAME` looks after the site/ directory beside the
+ * top-level profile: the operator's own settings (the forge's name), which
+ * no variable can move, since a pipeline may set variables. */
+#define PROFILE_SITE_DIR "/etc/brig/site"
+#define PROFILE_SITE_PREFIX "site/"
 
 #define PROFILE_MAX_LINE 4096       /* bytes, without the newline */
 #define PROFILE_MAX_FILE 1048576    /* bytes: far above anything a person reviews */
@@ -30,8 +35,19 @@ struct profile_opts {
 int profile_load_with(const char *name, struct brig_config *c, const struct profile_opts *o);
 /* profile_load_with(name, c, NULL-equivalent defaults). */
 int profile_load(const char *name, struct brig_config *c);
-/* Where NAME resolves to (malloc'ed), or NULL with errno set. */
-char *profile_find(const char *name);
+/* Where NAME resolves to, malloc'ed into *path; -errno (-ENOENT: no such
+ * profile, -EISDIR, -EINVAL: not a regular file). */
+int profile_find(const char *name, char **path);
+
+/* The first DIR/NAME.inc of dirs[0..n) that is a regular file (malloc'ed;
+ * NULL or empty entries skipped), else NULL with errno ENOENT. */
+char *profile_find_site(const char *const *dirs, size_t n, const char *name);
+/* NULL when a site fragment with this stat may be read by a brig run by
+ * uid caller: a regular file owned by root or the caller that nobody else
+ * may write; else why not. */
+const char *profile_site_file_problem(const struct stat *st, uid_t caller);
+/* What to write in site/NAME.inc, for the message when it is missing. */
+const char *profile_site_hint(const char *name);
 
 /* Reads a regular file of at most PROFILE_MAX_FILE bytes whole, into a
  * malloc'ed NUL-terminated *out; never blocks on a FIFO. -EISDIR, -EINVAL

@@ -18,6 +18,11 @@ struct fw_rule {
 
 enum net_mode { NET_NONE, NET_VETH, NET_HOST };
 
+/* What a caller without root does about a profile's net veth. */
+#define NET_VETH_NEEDS_ROOT \
+	"needs root (it adds a link and firewall rules to the host): run brig as root, or use a profile with " \
+	"net none (gitlab-rootless, buildkite-rootless, gha-rootless)"
+
 #define EGRESS_NAME_MAX 253 /* a DNS name's longest text, without the final dot */
 
 /* egress-allow-host / egress-deny-host: a DNS name (lower case, no final

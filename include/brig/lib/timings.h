@@ -22,8 +22,8 @@ enum timing_step {
 	TIMING_NETWORK,  /* net veth: lease, firewall rules, DNS responder */
 	TIMING_JANITOR,  /* signal descriptors, the janitor's fork */
 	TIMING_CLONE,    /* clone3 with every namespace */
-	TIMING_ID_MAPS,  /* uid/gid maps, namespace limits, go, the child awake */
-	TIMING_MOUNTS,   /* the child: root, hostname, loopback, the root built */
+	TIMING_ID_MAPS,  /* uid/gid maps, go, the child awake */
+	TIMING_MOUNTS,   /* the child: root, namespace limits, hostname, loopback, the root built */
 	TIMING_LANDLOCK, /* the child: the Landlock ruleset */
 	TIMING_VETH,     /* net veth: the pair, addresses, routes */
 	TIMING_SECCOMP,  /* filter compiled (or cached), sent, read; loaded in the job */

@@ -28,6 +28,7 @@ void userns_owner_end(struct userns_owner *o);
 void userns_owner_child(const struct userns_owner *o);
 
 /* The namespace's own ceilings on those counts (its /proc/sys/user/max_*),
- * written from a helper that joins it: a job gets at most these, whatever
- * the host's are. The values: brig/config/user_limits.h, and brig(1). */
-int userns_set_limits(pid_t child, const struct brig_config *c);
+ * written by its root, the child, before anything of the job runs: a job
+ * gets at most these, whatever the host's are. The values:
+ * brig/config/user_limits.h, and brig(1). */
+int userns_set_own_limits(const struct brig_config *c);

@@ -189,7 +189,8 @@ Test(profile, error_in_a_fragment_names_the_fragment)
 Test(profile, find_returns_an_existing_path_as_given)
 {
 	const char *p = put_file("p", "");
-	char *found = profile_find(p);
+	char *found = NULL;
+	cr_assert_eq(profile_find(p, &found), 0);
 	cr_assert_not_null(found);
 	cr_assert_str_eq(found, p);
 	free(found);
@@ -197,9 +198,9 @@ Test(profile, find_returns_an_existing_path_as_given)
 
 Test(profile, find_of_a_missing_path_is_enoent)
 {
-	errno = 0;
-	cr_assert_null(profile_find(path_of("missing")));
-	cr_assert_eq(errno, ENOENT);
+	char *found = NULL;
+	cr_assert_eq(profile_find(path_of("missing"), &found), -ENOENT);
+	cr_assert_null(found);
 }
 
 Test(profile, find_searches_the_profile_path_in_order)
@@ -212,7 +213,8 @@ Test(profile, find_searches_the_profile_path_in_order)
 	snprintf(list, sizeof list, "%s/none:%s/one:%s/two", dir, dir, dir);
 	snprintf(want, sizeof want, "%s/one/ci", dir);
 	cr_assert_eq(setenv("BRIG_PROFILE_PATH", list, 1), 0);
-	char *found = profile_find("ci");
+	char *found = NULL;
+	cr_assert_eq(profile_find("ci", &found), 0);
 	cr_assert_not_null(found);
 	cr_assert_str_eq(found, want);
 	free(found);
@@ -221,9 +223,9 @@ Test(profile, find_searches_the_profile_path_in_order)
 Test(profile, find_of_an_unknown_name_is_enoent)
 {
 	cr_assert_eq(setenv("BRIG_PROFILE_PATH", dir, 1), 0);
-	errno = 0;
-	cr_assert_null(profile_find("no-such-profile-name-4d1f"));
-	cr_assert_eq(errno, ENOENT);
+	char *found = NULL;
+	cr_assert_eq(profile_find("no-such-profile-name-4d1f", &found), -ENOENT);
+	cr_assert_null(found);
 }
 
 Test(profile, load_by_name_uses_the_profile_path)

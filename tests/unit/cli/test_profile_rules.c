@@ -583,7 +583,8 @@ Test(profile_reader, include_names_are_plain)
 		char text[64], want[1024];
 		snprintf(text, sizeof text, "include %s\n", bad[i]);
 		snprintf(want, sizeof want,
-			 "brig: %s/p:1: include %s: expected a fragment name from inc/ (letters, digits, '.', '_', '-')\n",
+			 "brig: %s/p:1: include %s: expected a fragment name from inc/, or site/NAME (letters, digits, "
+			 "'.', '_', '-')\n",
 			 dir, bad[i]);
 		unlink(path_of("p"));
 		put("p", text);

@@ -397,17 +397,24 @@ Test(profile_render, round_trip_of_the_defaults)
 	assert_round_trip(&cfg);
 }
 
-static const char *const shipped[] = { "default", "strict", "permissive", "network", "registries", "buildkite", "gitlab" };
+static const char *const shipped[] = { "default",   "strict",           "permissive", "network",        "registries",
+				       "buildkite", "buildkite-rootless", "gitlab",     "gitlab-rootless" };
 
 Test(profile_render, round_trip_of_every_shipped_profile)
 {
+	/* A copy of the shipped directory with the site's forge beside it,
+	 * as an operator's directory would have. */
+	char cmd[1200];
+	snprintf(cmd, sizeof cmd, "cp -R profiles '%s/profiles' && mkdir '%s/profiles/site' && "
+		 "echo 'egress-allow-host forge.example.com:443/tcp' > '%s/profiles/site/forge.inc'", dir, dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* What the Buildkite agent sets and the buildkite profile reads. */
 	setenv("BUILDKITE_BUILD_PATH", "/var/lib/buildkite-agent/builds", 1);
 	setenv("BUILDKITE_HOOKS_PATH", "/etc/buildkite-agent/hooks", 1);
 	setenv("BUILDKITE_BIN_PATH", "/usr/bin", 1);
 	for (size_t i = 0; i < sizeof shipped / sizeof *shipped; i++) {
-		char path[64];
-		snprintf(path, sizeof path, "profiles/%s", shipped[i]);
+		char path[600];
+		snprintf(path, sizeof path, "%s/profiles/%s", dir, shipped[i]);
 		config_free(&cfg);
 		config_init(&cfg);
 		cr_assert_eq(profile_load(path, &cfg), 0, "%s: %s", path, stderr_text());
