@@ -4,6 +4,7 @@
  * then writes the one report. */
 #include <errno.h>
 #include <poll.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -166,6 +167,37 @@ static void add_usage(const struct cgroup_job *cg, struct status_exit *e)
 	e->oom_killed = u.oom_kills > 0;
 }
 
+/* Once, when a job failed after the kernel refused it calls that the
+ * sandbox's id maps or capabilities decide: the user cannot tell
+ * otherwise (they are not seccomp refusals: "denials" stays 0). */
+static void refusal_hint(const struct job *j, const struct seccomp_refusals *f)
+{
+	if (f->count[SC_REFUSED_ID_MAPPING] + f->count[SC_REFUSED_CAPABILITY] == 0)
+		return;
+	char ids[160] = "", devs[160] = "";
+	for (size_t i = f->n_first; i-- > 0;) {
+		const struct seccomp_refused_call *c = &f->first[i];
+		_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, c->nr);
+		char to[32] = "";
+		if (c->id >= 0)
+			snprintf(to, sizeof to, " to %ld", c->id);
+		/* The earliest of each kind wins: walked backwards. */
+		snprintf(c->kind == SC_REFUSED_ID_MAPPING ? ids : devs, sizeof ids, "%s(2)%s by %s", name ? name : "?",
+			 to, c->comm);
+	}
+	unsigned long n_ids = f->count[SC_REFUSED_ID_MAPPING], n_caps = f->count[SC_REFUSED_CAPABILITY];
+	uint32_t count = j->policy.watch.id_count;
+	char what[400] = "";
+	if (n_ids)
+		snprintf(what, sizeof what, "%lu for ids the job's user namespace does not map (it has 0-%u)%s%s%s", n_ids,
+			 count - 1, ids[0] ? ", first " : "", ids, n_caps ? "; " : "");
+	if (n_caps)
+		snprintf(what + strlen(what), sizeof what - strlen(what),
+			 "%lu for want of a capability (chown, set*id: see --caps; device nodes: the host's only)%s%s",
+			 n_caps, devs[0] ? ", first " : "", devs);
+	log_warn("the job failed after the kernel refused it calls that the sandbox decides: %s", what);
+}
+
 static void report(struct job *j, int init_status, const struct rusage *ru, int *code)
 {
 	int st = j->have_final ? j->final_status : init_status;
@@ -179,6 +211,9 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 		.max_rss_kib = ru->ru_maxrss,
 		.denials = seccomp_notifier_total(&j->notifier),
 	};
+	const struct seccomp_refusals *refused = seccomp_notifier_refused(&j->notifier);
+	if (refused)
+		e.refused = *refused;
 	add_usage(&j->cg, &e);
 	if (j->firewall && firewall_job_counters(j->id, &e.firewall) == 0)
 		e.have_firewall = true;
@@ -199,6 +234,8 @@ static void report(struct job *j, int init_status, const struct rusage *ru, int 
 			log_error("job killed: out of memory (limit %s)", limit);
 		}
 	}
+	if (*code != 0)
+		refusal_hint(j, &e.refused);
 	/* Written after the teardown, with the timings (sandbox.c). */
 	j->exit = e;
 	j->have_exit = true;

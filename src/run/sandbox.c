@@ -119,6 +119,12 @@ static int load_policy(struct job *j, struct brig_err *e)
 	int r = seccomp_policy_load(j->c, &j->policy, e);
 	if (r < 0)
 		return r;
+	/* The calls the kernel will refuse for want of an id or a
+	 * capability, for the hint at the end (job_wait.c). */
+	struct seccomp_watch watch;
+	userns_refusal_watch(j->c, &watch);
+	if ((r = seccomp_policy_watch(&j->policy, &watch)) < 0)
+		return err_set(e, r, "cannot add the watched calls to the seccomp policy: %s", strerror(-r));
 	if ((r = seccomp_notifier_init(&j->notifier, &j->policy, report_denial, j, j->status_fd, j->c->quiet)) < 0)
 		return err_set(e, r, "cannot set up the seccomp listener: %s", strerror(-r));
 	return 0;

@@ -1,6 +1,7 @@
 /* JSON status events, one object per line, written with json-c. */
 #include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,33 @@ char *status_format_started(const char *id, pid_t pid, const struct brig_config 
 }
 
 
+static void printable(const char *in, char *out, size_t len);
+
+/* {"id_mapping":N,"capability":N,"first":[{"syscall":..,"pid":..,"comm":..,"id":..}]} */
+static json_object *refused_object(const struct seccomp_refusals *f)
+{
+	static const char *const kinds[] = { [SC_REFUSED_ID_MAPPING] = "id_mapping",
+					     [SC_REFUSED_CAPABILITY] = "capability" };
+	json_object *o = json_object_new_object(), *first = json_object_new_array();
+	for (int k = 0; k < SC_REFUSED_KINDS; k++)
+		json_object_object_add(o, kinds[k], json_object_new_int64(f ? (int64_t)f->count[k] : 0));
+	for (size_t i = 0; f && i < f->n_first; i++) {
+		const struct seccomp_refused_call *c = &f->first[i];
+		json_object *x = json_object_new_object();
+		_cleanup_free_ char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, c->nr);
+		json_object_object_add(x, "syscall", json_object_new_string(name ? name : "?"));
+		json_object_object_add(x, "kind", json_object_new_string(kinds[c->kind]));
+		json_object_object_add(x, "pid", json_object_new_int(c->pid));
+		char comm[sizeof c->comm];
+		printable(c->comm, comm, sizeof comm);
+		json_object_object_add(x, "comm", json_object_new_string(comm));
+		json_object_object_add(x, "id", c->id >= 0 ? json_object_new_int64(c->id) : NULL);
+		json_object_array_add(first, x);
+	}
+	json_object_object_add(o, "first", first);
+	return o;
+}
+
 char *status_format_exited(const char *id, const struct status_exit *e)
 {
 	_cleanup_json_ json_object *o = event("exited", id);
@@ -120,6 +148,7 @@ char *status_format_exited(const char *id, const struct status_exit *e)
 	json_object_object_add(o, "cpu_system_ms", json_decimal(e->cpu_system_ms));
 	json_object_object_add(o, "max_rss_kib", json_object_new_int64(e->max_rss_kib));
 	json_object_object_add(o, "denials", json_object_new_int64((int64_t)e->denials));
+	json_object_object_add(o, "refused", refused_object(&e->refused));
 	json_object_object_add(o, "memory_peak_bytes",
 			       e->have_memory_peak ? json_object_new_int64((int64_t)e->memory_peak) : NULL);
 	json_object_object_add(o, "pids_peak", e->have_pids_peak ? json_object_new_int64((int64_t)e->pids_peak) : NULL);

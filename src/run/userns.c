@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <linux/securebits.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "brig/lib/sys.h"
+#include "brig/run/caps.h"
 #include "brig/run/userns.h"
 #include "brig/lib/util.h"
 
@@ -39,6 +41,27 @@ int userns_write_maps(pid_t child, const struct brig_config *c)
 	if (c->rootless && (r = write_file(child, "setgroups", "deny")) < 0)
 		return r;
 	return write_file(child, "gid_map", gmap);
+}
+
+void userns_refusal_watch(const struct brig_config *c, struct seccomp_watch *w)
+{
+	int kept[64];
+	size_t n = caps_effective_list(c, kept, ARRAY_SIZE(kept));
+	bool chown = false, setuid = false, setgid = false;
+	for (size_t i = 0; i < n; i++) {
+		chown |= kept[i] == CAP_CHOWN;
+		setuid |= kept[i] == CAP_SETUID;
+		setgid |= kept[i] == CAP_SETGID;
+	}
+	*w = (struct seccomp_watch){
+		.id_count = c->rootless ? 1 : c->uid_count,
+		.uid_base = c->rootless ? (uint32_t)geteuid() : c->uid_base,
+		.gid_base = c->rootless ? (uint32_t)getegid() : c->uid_base,
+		/* Written "deny" above, so that the gid map is accepted. */
+		.setgroups_denied = c->rootless,
+		.lacks_chown = !chown,
+		.lacks_setid = !setuid || !setgid,
+	};
 }
 
 int userns_owner_begin(const struct brig_config *c, struct userns_owner *o)

@@ -112,6 +112,9 @@ static unsigned alternatives(const struct sc_cond *c, struct scmp_arg_cmp *out)
 		/* Likewise: the high half can only make it hold more often. */
 		out[n++] = SCMP_CMP(c->arg, SCMP_CMP_GE, c->value);
 		break;
+	case SC_OP_MASKED:
+		out[n++] = SCMP_CMP(c->arg, SCMP_CMP_MASKED_EQ, c->mask & 0xffffffffu, c->value);
+		break;
 	case SC_OP_ANY_BITS:
 		for (unsigned b = 0; b < 64; b++)
 			if (c->value & (1ULL << b))

@@ -49,10 +49,10 @@ static int cache_dir(void)
 
 /* The rules as fixed-width fields: no padding bytes to compare. */
 struct packed_rule {
-	int32_t nr, action, err, quiet, n_cond, unless_dir;
+	int32_t nr, action, err, quiet, n_cond, unless_dir, kind, pad;
 	struct {
 		int32_t op, arg;
-		uint64_t value;
+		uint64_t value, mask;
 	} cond[SC_MAX_COND];
 };
 
@@ -63,11 +63,12 @@ static struct packed_rule *pack(const struct seccomp_policy *p, size_t *bytes)
 		const struct sc_rule *r = &p->v[i];
 		v[i] = (struct packed_rule){ .nr = r->nr, .action = (int32_t)r->action, .err = r->err,
 					     .quiet = r->quiet, .n_cond = (int32_t)r->n_cond,
-					     .unless_dir = r->unless_dir };
+					     .unless_dir = r->unless_dir, .kind = (int32_t)r->kind };
 		for (unsigned c = 0; c < r->n_cond; c++) {
 			v[i].cond[c].op = (int32_t)r->cond[c].op;
 			v[i].cond[c].arg = (int32_t)r->cond[c].arg;
 			v[i].cond[c].value = r->cond[c].value;
+			v[i].cond[c].mask = r->cond[c].mask;
 		}
 	}
 	*bytes = p->n * sizeof *v;

@@ -44,21 +44,12 @@
 
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
+#include "brig/seccomp/seccomp_caller.h"
 #include "brig/seccomp/seccomp_notify.h"
 
 #ifndef SYS_fchmodat2
 #define SYS_fchmodat2 452
 #endif
-#define MAX_GROUPS 64
-
-/* The caller as the kernel judges it, in the answerer's (host) ids. */
-struct caller {
-	unsigned long fsuid, fsgid;
-	unsigned long groups[MAX_GROUPS];
-	size_t n_groups;
-	uint64_t cap_eff;
-};
-
 static int read_small(const char *path, char *buf, size_t len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -69,85 +60,6 @@ static int read_small(const char *path, char *buf, size_t len)
 		return -errno;
 	buf[n] = '\0';
 	return 0;
-}
-
-/* The n-th (0-based) number after "key" on its line. */
-static bool field(const char *text, const char *key, int n, unsigned long *out)
-{
-	const char *p = strstr(text, key);
-	if (!p)
-		return false;
-	p += strlen(key);
-	for (int i = 0; i <= n; i++) {
-		char *end;
-		unsigned long v = strtoul(p, &end, 10);
-		if (end == p)
-			return false;
-		*out = v;
-		p = end;
-	}
-	return true;
-}
-
-static int read_caller(pid_t tid, struct caller *c)
-{
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/status", (int)tid);
-	int r = read_small(path, buf, sizeof buf);
-	if (r < 0)
-		return r;
-	/* Uid: real effective saved filesystem: the last one decides. */
-	if (!field(buf, "\nUid:", 3, &c->fsuid) || !field(buf, "\nGid:", 3, &c->fsgid))
-		return -EIO;
-	const char *g = strstr(buf, "\nGroups:");
-	c->n_groups = 0;
-	if (g) {
-		g += 8;
-		char *end;
-		for (unsigned long v; c->n_groups < MAX_GROUPS && (v = strtoul(g, &end, 10), end != g); g = end)
-			c->groups[c->n_groups++] = v;
-	}
-	const char *cap = strstr(buf, "\nCapEff:");
-	c->cap_eff = cap ? strtoull(cap + 8, NULL, 16) : 0;
-	return 0;
-}
-
-/* Whether host id `id` is mapped into the caller's user namespace:
- * /proc/TID/{uid,gid}_map as the answerer reads it ("inside outside count"). */
-static bool mapped(pid_t tid, const char *which, unsigned long id)
-{
-	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/%s", (int)tid, which);
-	if (read_small(path, buf, sizeof buf) < 0)
-		return false;
-	unsigned long in, out, count;
-	int used;
-	for (const char *p = buf; sscanf(p, "%lu %lu %lu%n", &in, &out, &count, &used) == 3; p += used)
-		if (id >= out && id - out < count)
-			return true;
-	return false;
-}
-
-static bool has_cap(const struct caller *c, int cap)
-{
-	return c->cap_eff & (1ULL << cap);
-}
-
-/* capable_wrt_inode_uidgid(): the capability counts over an inode whose
- * owner and group both map into the caller's namespace. */
-static bool capable_over(pid_t tid, const struct caller *c, int cap, const struct stat *st)
-{
-	return has_cap(c, cap) && mapped(tid, "uid_map", st->st_uid) && mapped(tid, "gid_map", st->st_gid);
-}
-
-static bool in_group(const struct caller *c, unsigned long gid)
-{
-	if (c->fsgid == gid)
-		return true;
-	for (size_t i = 0; i < c->n_groups; i++)
-		if (c->groups[i] == gid)
-			return true;
-	return false;
 }
 
 /* The path argument, copied once from the caller's memory. */
@@ -280,14 +192,14 @@ int seccomp_chmod_dir(int listener, const struct seccomp_notif *req)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return 0;
-	struct caller c;
-	int r = read_caller(tid, &c);
+	struct seccomp_caller c;
+	int r = seccomp_caller_read(tid, &c);
 	if (r < 0)
 		return r;
-	if (st.st_uid != c.fsuid && !capable_over(tid, &c, CAP_FOWNER, &st))
+	if (st.st_uid != c.uid[3] && !seccomp_caller_capable_over(tid, &c, CAP_FOWNER, &st))
 		return -EPERM;
 	mode &= 07777;
-	if (!in_group(&c, st.st_gid) && !capable_over(tid, &c, CAP_FSETID, &st))
+	if (!seccomp_caller_in_group(&c, st.st_gid) && !seccomp_caller_capable_over(tid, &c, CAP_FSETID, &st))
 		mode &= ~(unsigned)S_ISGID;
 	/* Still waiting in the call: the credentials above are its own. */
 	uint64_t id = req->id;

@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,6 +49,7 @@ struct notify_counts {
 	unsigned long seen[COUNTED_CALLS];
 	unsigned long other, other_events;
 	double cpu_ms;
+	struct seccomp_refusals refused;
 };
 
 int seccomp_notifier_init(struct seccomp_notifier *n, const struct seccomp_policy *p, seccomp_denial_fn *on_denial,
@@ -125,7 +127,7 @@ static void describe(pid_t host_tid, pid_t *host_tgid, pid_t *job_pid, char *com
 static const char *action_name(const struct sc_rule *r)
 {
 	static const char *const names[] = { [SC_ALLOW] = "allow", [SC_ERRNO] = "errno", [SC_KILL] = "kill",
-					     [SC_LOG] = "log" };
+					     [SC_LOG] = "log", [SC_WATCH] = "watch" };
 	return names[r->action];
 }
 
@@ -178,6 +180,26 @@ static void kill_caller(struct seccomp_notifier *n, const struct seccomp_notif *
 	sys_pidfd_send_signal(pidfd, SIGKILL);
 }
 
+/* A watched call, which the kernel is about to refuse: counted, and the
+ * first few described (the only /proc reads a watch costs). */
+static void note_refused(struct seccomp_notifier *n, const struct seccomp_notif *req, const struct sc_rule *r)
+{
+	long id;
+	int kind = seccomp_watch_classify(n->policy, r, (pid_t)req->pid, (const uint64_t *)req->data.args, &id);
+	if (kind < 0)
+		return;
+	struct seccomp_refusals *f = &n->counts->refused;
+	f->count[kind]++;
+	if (f->n_first >= SECCOMP_REFUSED_FIRST)
+		return;
+	struct seccomp_refused_call *c = &f->first[f->n_first++];
+	pid_t tgid;
+	c->nr = req->data.nr;
+	c->kind = (enum sc_refusal)kind;
+	c->id = id;
+	describe((pid_t)req->pid, &tgid, &c->pid, c->comm, sizeof c->comm);
+}
+
 int seccomp_notifier_handle(struct seccomp_notifier *n)
 {
 	struct seccomp_notif *req = n->req;
@@ -199,14 +221,16 @@ int seccomp_notifier_handle(struct seccomp_notifier *n)
 			return 0;
 		}
 	}
-	if (!r || r->action == SC_ALLOW || r->action == SC_LOG) {
+	if (r && r->action == SC_WATCH)
+		note_refused(n, req, r);
+	if (!r || r->action == SC_ALLOW || r->action == SC_LOG || r->action == SC_WATCH) {
 		/* Only integer arguments are ever compared, so letting the
 		 * call continue cannot race with the caller's memory. */
 		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	} else {
 		resp->error = -(r->action == SC_ERRNO ? r->err : EPERM);
 	}
-	if (r && r->action != SC_ALLOW && !r->quiet)
+	if (r && r->action != SC_ALLOW && r->action != SC_WATCH && !r->quiet)
 		report(n, req, r);
 	if (r && r->action == SC_KILL)
 		kill_caller(n, req);
@@ -311,6 +335,11 @@ void seccomp_notifier_finish(struct seccomp_notifier *n, int timeout_ms)
 double seccomp_notifier_cpu_ms(const struct seccomp_notifier *n)
 {
 	return n->counts ? n->counts->cpu_ms : -1;
+}
+
+const struct seccomp_refusals *seccomp_notifier_refused(const struct seccomp_notifier *n)
+{
+	return n->counts ? &n->counts->refused : NULL;
 }
 
 unsigned long seccomp_notifier_total(const struct seccomp_notifier *n)

@@ -397,6 +397,8 @@ static bool cond_holds(const struct sc_cond *c, const uint64_t args[6])
 		return (a & 0xffffffffu) >= c->value;
 	case SC_OP_ANY_BITS:
 		return (a & c->value) != 0;
+	case SC_OP_MASKED:
+		return (a & c->mask & 0xffffffffu) == c->value;
 	}
 	return false;
 }

@@ -21,7 +21,7 @@ ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
 # Benchmarks in the order they run.
-BENCHMARKS=(launch seccomp refusals veth throughput egress)
+BENCHMARKS=(launch seccomp watch refusals veth throughput egress)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -183,6 +183,19 @@ bench_seccomp() {
 	measure "seccomp: a syscall loop under the default filter and with none, in ms"
 	paired default no-filter
 	ROUNDS=$saved
+}
+
+# What the watched calls (the hint on calls the kernel refuses for want of
+# an id mapping or a capability) cost a job that never makes one: the
+# default policy's filters with and without the watch rules, each loaded
+# by a child that times fork+exec, getppid and in-range fchown loops
+# (tests/bench/watch.c; WATCH_ROUNDS, default 21; minimum of each).
+bench_watch() {
+	local prog=$BUILD/bench/watch
+	[[ -x $prog ]] || { echo "skip: watch (make $prog)"; return 0; }
+	echo
+	echo "== watch: the default filter with and without the watched calls"
+	BRIG_PROFILE_PATH=${BRIG_PROFILE_PATH:-profiles} "$prog" "${WATCH_ROUNDS:-21}"
 }
 
 # What refused system calls cost brig: REFUSALS (default 1 000 000) mount

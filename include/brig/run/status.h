@@ -19,6 +19,7 @@ struct status_exit {
 	double wall_ms, cpu_user_ms, cpu_system_ms;
 	long max_rss_kib;
 	unsigned long denials; /* refused system calls */
+	struct seccomp_refusals refused; /* watched calls the kernel refused (a copy: the handler's counts go with it) */
 	bool have_memory_peak, have_pids_peak, have_io; /* from the job's cgroup */
 	uint64_t memory_peak, pids_peak, io_read_bytes, io_write_bytes;
 	bool have_firewall; /* net veth: packets the firewall refused, by class */

@@ -5,10 +5,16 @@
 #include <sys/types.h>
 
 #include "brig/config/config.h"
+#include "brig/seccomp/seccomp.h"
 
 /* Parent side: writes uid_map, setgroups and gid_map of the child. Root:
  * 0..count-1 -> base..; unprivileged: 0 -> the caller's own ids. */
 int userns_write_maps(pid_t child, const struct brig_config *c);
+
+/* What the kernel will refuse the job for want of an id or a capability,
+ * from the maps above and the capabilities the job keeps: the calls the
+ * seccomp answerer watches for the hint at a failed job's end. */
+void userns_refusal_watch(const struct brig_config *c, struct seccomp_watch *w);
 
 /* Whose the job's user namespace is. The kernel charges the per-user
  * counts of /proc/sys/user (inotify instances and watches, fanotify groups,

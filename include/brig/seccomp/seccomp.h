@@ -11,12 +11,21 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "brig/config/config.h"
 #include "brig/lib/err.h"
 
-enum sc_action { SC_ALLOW, SC_ERRNO, SC_KILL, SC_LOG };
-enum sc_op { SC_OP_NONE, SC_OP_EQ, SC_OP_NE, SC_OP_ANY_BITS, SC_OP_GE };
+/* SC_WATCH: never in a policy file; let through, and counted as a call
+ * the kernel refuses for want of an id mapping or a capability (the hint
+ * of seccomp_policy_watch below). */
+enum sc_action { SC_ALLOW, SC_ERRNO, SC_KILL, SC_LOG, SC_WATCH };
+/* Why the kernel refuses a watched call. */
+enum sc_refusal { SC_REFUSED_ID_MAPPING, SC_REFUSED_CAPABILITY, SC_REFUSED_KINDS };
+/* SC_OP_MASKED: (arg & mask) == value, on 32 bits; brig's own rules only
+ * (a range of ids as aligned blocks: libseccomp takes one comparison per
+ * argument in a rule). */
+enum sc_op { SC_OP_NONE, SC_OP_EQ, SC_OP_NE, SC_OP_ANY_BITS, SC_OP_GE, SC_OP_MASKED };
 
 /* One comparison of an argument. EQ, NE and GE read the low 32 bits, as
  * the kernel reads int arguments; ANY_BITS tests the bits of value. */
@@ -24,6 +33,7 @@ struct sc_cond {
 	enum sc_op op;
 	unsigned arg;
 	uint64_t value;
+	uint64_t mask; /* SC_OP_MASKED */
 };
 
 /* A rule holds when all its conditions do: `open` refuses a set-user-ID
@@ -37,8 +47,20 @@ struct sc_rule {
 	int err;    /* SC_ERRNO */
 	bool quiet; /* answered in the kernel, never reported (clone3's ENOSYS) */
 	bool unless_dir; /* waived by the answerer when the target is a directory */
+	enum sc_refusal kind; /* SC_WATCH */
 	unsigned n_cond; /* 0: unconditional */
 	struct sc_cond cond[SC_MAX_COND];
+};
+
+/* What brig watches for the hint at the end of a failed job: the few calls
+ * that the kernel refuses inside the job whatever the policy says, and
+ * that a filter can pick out by their integer arguments. */
+struct seccomp_watch {
+	uint32_t id_count;	   /* the job's id maps: 0..id_count-1 inside */
+	uint32_t uid_base, gid_base; /* what inside 0 is outside */
+	bool setgroups_denied;	   /* a one-id map: setgroups always fails */
+	bool lacks_chown;	   /* the job's user starts without CAP_CHOWN */
+	bool lacks_setid;	   /* ... without CAP_SETUID and CAP_SETGID */
 };
 
 /* Rules per syscall: conditional ones first, in file order; the first whose
@@ -49,6 +71,7 @@ struct seccomp_policy {
 	struct sc_rule *v;
 	size_t n;
 	bool none; /* `seccomp none`: no filter at all */
+	struct seccomp_watch watch; /* set by seccomp_policy_watch */
 };
 
 struct seccomp_program {
@@ -62,6 +85,16 @@ int seccomp_policy_load(const struct brig_config *c, struct seccomp_policy *p, s
 /* Parses one policy text; file names the source in e's message. */
 int seccomp_policy_parse(struct seccomp_policy *p, const char *file, const char *text, int depth, struct brig_err *e);
 void seccomp_policy_free(struct seccomp_policy *p);
+/* Adds SC_WATCH rules: ids at or past id_count (the chown and set*id
+ * calls; every id when the job lacks the capability the call needs),
+ * device nodes (mknod: CAP_MKNOD is the host's) and setgroups when it is
+ * denied. Only calls the policy allows outright are watched. */
+int seccomp_policy_watch(struct seccomp_policy *p, const struct seccomp_watch *w);
+/* For a watched call the filter sent (r: its rule): the kind of refusal
+ * the kernel is about to give, or -1 when it will not refuse it. *id: the
+ * id concerned, -1 for none. */
+int seccomp_watch_classify(const struct seccomp_policy *p, const struct sc_rule *r, pid_t tid,
+			   const uint64_t args[6], long *id);
 /* The decision for one call, exactly as the policy says. */
 const struct sc_rule *seccomp_policy_decide(const struct seccomp_policy *p, int nr, const uint64_t args[6]);
 

@@ -21,6 +21,22 @@ struct seccomp_denial {
 };
 typedef void seccomp_denial_fn(void *ctx, const struct seccomp_denial *d);
 
+/* Watched calls (SC_WATCH) the kernel refuses: counted by kind, the first
+ * few described. */
+#define SECCOMP_REFUSED_FIRST 4
+struct seccomp_refused_call {
+	int nr;
+	enum sc_refusal kind;
+	pid_t pid; /* as the job sees it */
+	char comm[16];
+	long id; /* the id past the map; -1: none */
+};
+struct seccomp_refusals {
+	unsigned long count[SC_REFUSED_KINDS];
+	size_t n_first;
+	struct seccomp_refused_call first[SECCOMP_REFUSED_FIRST];
+};
+
 struct seccomp_notifier {
 	int fd; /* the listener the job sent; -1 until then, and once the handler has it */
 	const struct seccomp_policy *policy;
@@ -56,6 +72,8 @@ int seccomp_notifier_start(struct seccomp_notifier *n, int cgroup_fd);
  * job's last process), at most timeout_ms, then kills it. */
 void seccomp_notifier_finish(struct seccomp_notifier *n, int timeout_ms);
 unsigned long seccomp_notifier_total(const struct seccomp_notifier *n);
+/* The watched calls refused, once the handler is gone (NULL: none kept). */
+const struct seccomp_refusals *seccomp_notifier_refused(const struct seccomp_notifier *n);
 /* The handler's own CPU time, in ms (-1: no handler ran). */
 double seccomp_notifier_cpu_ms(const struct seccomp_notifier *n);
 void seccomp_notifier_free(struct seccomp_notifier *n);

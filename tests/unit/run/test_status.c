@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -187,6 +188,41 @@ Test(status, exited_counts_firewall_rejections_by_class)
 	assert_int(fw, "host", 3);
 	assert_int(fw, "private", 4);
 	assert_int(fw, "policy", 5);
+}
+
+Test(status, exited_counts_refusals_by_kind)
+{
+	struct seccomp_refusals f = { .count = { [SC_REFUSED_ID_MAPPING] = 7, [SC_REFUSED_CAPABILITY] = 2 },
+				      .n_first = 2,
+				      .first = { { .nr = SYS_fchownat, .kind = SC_REFUSED_ID_MAPPING, .pid = 4,
+						   .comm = "tar\x1b", .id = 100000 },
+						 { .nr = SYS_mknodat, .kind = SC_REFUSED_CAPABILITY, .pid = 5,
+						   .comm = "dpkg", .id = -1 } } };
+	struct status_exit e = { .exit_code = 2, .refused = f };
+	line = status_format_exited("j", &e);
+	obj = parse_line(line);
+	json_object *r = field(obj, "refused"), *first = field(r, "first");
+	assert_int(r, "id_mapping", 7);
+	assert_int(r, "capability", 2);
+	cr_assert_eq(json_object_array_length(first), 2, "%s", line);
+	json_object *a = json_object_array_get_idx(first, 0), *b = json_object_array_get_idx(first, 1);
+	assert_string(a, "syscall", "fchownat");
+	assert_string(a, "kind", "id_mapping");
+	assert_string(a, "comm", "tar?");
+	assert_int(a, "id", 100000);
+	assert_string(b, "syscall", "mknodat");
+	assert_null(b, "id");
+}
+
+Test(status, exited_without_refusals_has_zero_counts)
+{
+	struct status_exit e = { 0 };
+	line = status_format_exited("j", &e);
+	obj = parse_line(line);
+	json_object *r = field(obj, "refused");
+	assert_int(r, "id_mapping", 0);
+	assert_int(r, "capability", 0);
+	cr_assert_eq(json_object_array_length(field(r, "first")), 0);
 }
 
 Test(status, exited_without_a_firewall_has_null_counts)
