@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@ static int idmap_ns_maps(const char *umap, const char *gmap)
 	int ready[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return -errno;
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
@@ -25,8 +27,13 @@ static int idmap_ns_maps(const char *umap, const char *gmap)
 		return -e;
 	}
 	if (pid == 0) {
-		/* Only lives long enough for its namespace to be described. */
+		/* Only lives long enough for its namespace to be described,
+		 * and never longer than brig: a supervisor killed meanwhile
+		 * would leave it paused for ever. Set after the new
+		 * credentials, which may clear it. */
 		char ok = unshare(CLONE_NEWUSER) == 0 ? 1 : 0;
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
 		(void)!write(ready[1], &ok, 1);
 		pause();
 		_exit(0);

@@ -57,9 +57,12 @@ static void teardown_host_state(void *ctx)
 {
 	struct job *j = ctx;
 	cgroup_destroy(&j->cg);
-	/* The job's --overlay-dir directory: its overlay is gone with it. */
-	if (j->rootfs.overlay_job_dir && !j->rootfs.keep_overlay &&
-	    rmtree_at(AT_FDCWD, j->rootfs.overlay_job_dir, NULL, NULL) == 0) {
+	/* The job's --overlay-dir directory: its overlay is gone with it.
+	 * Its record goes with it, or alone when the directory was never
+	 * made. */
+	bool dir_gone = !j->rootfs.overlay_job_dir || j->rootfs.keep_overlay ||
+			rmtree_at(AT_FDCWD, j->rootfs.overlay_job_dir, NULL, NULL) == 0;
+	if (dir_gone && j->state_fd >= 0) {
 		gc_record_drop(j->id, j->state_fd);
 		j->state_fd = -1;
 	}
@@ -131,13 +134,19 @@ static int load_policy(struct job *j, struct brig_err *e)
 
 static int prepare_rootfs(struct job *j, struct brig_err *e)
 {
+	/* Should supervisor and janitor both die, gc finds the job's
+	 * overlay directory (rootfs.c: DIR/brig-ID) from this record, made
+	 * before the directory: no moment leaves one that nothing names. */
+	if (config_rootfs_mode(j->c) == ROOTFS_OVERLAY && j->c->overlay_dir) {
+		_cleanup_free_ char *dir = NULL;
+		if (asprintf(&dir, "%s/brig-%s", j->c->overlay_dir, j->id) < 0)
+			return err_set(e, -ENOMEM, "out of memory");
+		j->state_fd = gc_record(j->id, dir);
+	}
 	int r = rootfs_prepare(j->c, j->id, &j->rootfs, e);
 	if (r < 0)
 		return r;
 	j->plan.overlay_job_dir = j->rootfs.overlay_job_dir;
-	/* Should supervisor and janitor both die, gc finds it from this. */
-	if (j->rootfs.overlay_job_dir && !j->rootfs.keep_overlay)
-		j->state_fd = gc_record(j->id, j->rootfs.overlay_job_dir);
 	return 0;
 }
 

@@ -44,7 +44,7 @@ bool agent_pump_read(struct agent_pump *p, int ms)
 
 bool agent_pump_until(struct agent_pump *p, const struct buf *watch, const char *needle, double limit_s)
 {
-	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	long long deadline = harness_deadline_ms(limit_s * 1000);
 	while (!strstr(watch->data, needle) && now_ms() < deadline)
 		if (!agent_pump_read(p, 50))
 			break;
@@ -53,7 +53,7 @@ bool agent_pump_until(struct agent_pump *p, const struct buf *watch, const char 
 
 int agent_pump_reap(struct agent_pump *p, pid_t pid, double limit_s)
 {
-	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	long long deadline = harness_deadline_ms(limit_s * 1000);
 	int st = 0;
 	for (;;) {
 		pid_t w = waitpid(pid, &st, WNOHANG);

@@ -1,4 +1,6 @@
 #include "harness.h"
+#include <criterion/hooks.h>
+#include <criterion/internal/ordered-set.h>
 
 #include <ctype.h>
 #include <dirent.h>
@@ -42,6 +44,34 @@ long long now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double harness_time_scale(void)
+{
+	const char *v = getenv("BRIG_TEST_TIME_SCALE");
+	double k = v ? strtod(v, NULL) : 1;
+	return k >= 1 ? k : 1;
+}
+
+long long harness_deadline_ms(double ms)
+{
+	return now_ms() + (long long)(ms * harness_time_scale());
+}
+
+/* Criterion's timeouts are constants of each Test(); the runner reads them
+ * after this hook, before the first test. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	double k = harness_time_scale();
+	if (k == 1)
+		return;
+	FOREACH_SET(struct criterion_suite_set *s, set->suites) {
+		if (s->suite.data)
+			s->suite.data->timeout *= k;
+		FOREACH_SET(struct criterion_test *t, s->tests)
+			if (t->data)
+				t->data->timeout *= k;
+	}
 }
 
 static bool env_true(const char *name)
@@ -589,7 +619,7 @@ static void pump(struct brig_proc *p, int ms)
 
 bool brig_wait_stdout(struct brig_proc *p, const char *needle, double limit_s)
 {
-	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	long long deadline = harness_deadline_ms(limit_s * 1000);
 	while (!strstr(p->out.data, needle)) {
 		if (now_ms() > deadline || (p->out_fd < 0 && p->reaped))
 			return false;
@@ -616,7 +646,7 @@ static void close_fd(int *fd)
 
 void brig_finish(struct brig_proc *p, struct brig_result *r, double limit_s)
 {
-	long long deadline = now_ms() + (long long)((limit_s > 0 ? limit_s : BRIG_DEFAULT_LIMIT_S) * 1000);
+	long long deadline = harness_deadline_ms((limit_s > 0 ? limit_s : BRIG_DEFAULT_LIMIT_S) * 1000);
 	long long grace_end = 0;
 	memset(r, 0, sizeof *r);
 	for (;;) {
@@ -630,7 +660,7 @@ void brig_finish(struct brig_proc *p, struct brig_result *r, double limit_s)
 		}
 		/* Once brig is gone, only a leaked job process can hold the pipes. */
 		if (p->reaped && !grace_end)
-			grace_end = now_ms() + 2000;
+			grace_end = harness_deadline_ms(2000);
 		if (grace_end && now_ms() > grace_end) {
 			r->pipes_open = true;
 			break;
@@ -969,7 +999,7 @@ size_t leftovers(const char *marker, const ino_t *ns, size_t n_ns, char *desc, s
 
 size_t leftovers_wait(const char *marker, const ino_t *ns, size_t n_ns, long limit_ms, char *desc, size_t len)
 {
-	long long deadline = now_ms() + limit_ms;
+	long long deadline = harness_deadline_ms((double)limit_ms);
 	size_t n;
 	while ((n = leftovers(marker, ns, n_ns, desc, len)) > 0 && now_ms() < deadline)
 		usleep(20 * 1000);

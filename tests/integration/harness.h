@@ -8,6 +8,10 @@
  *                   need host root then skip with "needs root"
  *   BRIG_MUST_WORK  1: a missing kernel feature or tool fails instead of
  *                   skipping (CI must not go green by skipping everything)
+ *   BRIG_TEST_TIME_SCALE  N >= 1: every time limit of the suite (Criterion's
+ *                   per-test and per-suite timeouts, the harness's waits
+ *                   for brig and for leftovers) is N times as long; for
+ *                   slow machines (the VM guest under emulation). Default 1.
  */
 #pragma once
 #include <stdbool.h>
@@ -24,6 +28,12 @@
 #define BRIG_DEFAULT_LIMIT_S 10.0
 
 /* ---- setup, skips, modes ---------------------------------------------- */
+
+/* BRIG_TEST_TIME_SCALE, or 1. */
+double harness_time_scale(void);
+/* The end of a wait for an event: now_ms() + ms, times the scale. A wait
+ * that ends early costs nothing; only a failure waits the whole time. */
+long long harness_deadline_ms(double ms);
 
 /* Suite .init/.fini: check the environment (binary, helpers, namespaces),
  * and clean up everything the test created, even after a failed assert. */

@@ -298,14 +298,14 @@ Test(buildkite, sigkill_after_the_grace_period_leaves_nothing, .timeout = 60)
 	cr_expect_eq(left, 0, "%zu processes of the job survive by 3 s, e.g. %s" LOG_FMT, left, desc, LOG_ARGS(p));
 	/* No mount of the job's paths is left on the host. */
 	char *mnt = agent_mount_under(a.root);
-	for (long long end = now_ms() + 3000; mnt && now_ms() < end; usleep(50 * 1000))
+	for (long long end = harness_deadline_ms(3000); mnt && now_ms() < end; usleep(50 * 1000))
 		free(mnt), mnt = agent_mount_under(a.root);
 	cr_expect_null(mnt, "a mount of the job's paths survives: %s", mnt);
 	/* The job's cgroup: gone within a few seconds (brig's janitor). */
 	struct stat st;
 	/* Rootless without a delegated cgroup, the job has none of its own. */
 	if (cg && cg[strlen(cg) - 1] != '/' && strcmp(cg, harness_cgroup2_root()) != 0) {
-		long long deadline = now_ms() + 3000;
+		long long deadline = harness_deadline_ms(3000);
 		while (stat(cg, &st) == 0 && now_ms() < deadline)
 			usleep(20 * 1000);
 		cr_expect_neq(stat(cg, &st), 0, "the job's cgroup %s survives SIGKILL of brig by 3 s", cg);

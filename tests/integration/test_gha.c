@@ -627,7 +627,7 @@ Test(gha, cancellation_ends_the_step_and_leaves_nothing, .timeout = 120)
 	hook_start(&r, &h, script_request(&r, body, NULL));
 	cr_assert(hook_wait_out(&h, "started", 30), HOOK_FMT, HOOK_ARGS(h));
 	pid_t job = 0;
-	for (long long end = now_ms() + 5000; !job && now_ms() < end; usleep(20 * 1000))
+	for (long long end = harness_deadline_ms(5000); !job && now_ms() < end; usleep(20 * 1000))
 		job = agent_find_proc(marker);
 	cr_assert(job, "the step's background process never showed");
 	ino_t ns[MAX_NS];
@@ -664,7 +664,7 @@ Test(gha, a_killed_hook_and_a_finished_step_leave_no_process, .timeout = 120)
 	hook_start(&r, &h, script_request(&r, body, NULL));
 	cr_assert(hook_wait_out(&h, "started", 30), HOOK_FMT, HOOK_ARGS(h));
 	pid_t job = 0;
-	for (long long end = now_ms() + 5000; !job && now_ms() < end; usleep(20 * 1000))
+	for (long long end = harness_deadline_ms(5000); !job && now_ms() < end; usleep(20 * 1000))
 		job = agent_find_proc(marker);
 	cr_assert(job);
 	ino_t ns[MAX_NS];
@@ -676,7 +676,7 @@ Test(gha, a_killed_hook_and_a_finished_step_leave_no_process, .timeout = 120)
 	cleanup(&r);
 	/* Nothing of the job's paths stays mounted on the host. */
 	char *mnt = agent_mount_under(r.root);
-	for (long long end = now_ms() + 3000; mnt && now_ms() < end; usleep(50 * 1000))
+	for (long long end = harness_deadline_ms(3000); mnt && now_ms() < end; usleep(50 * 1000))
 		free(mnt), mnt = agent_mount_under(r.root);
 	cr_expect_null(mnt, "a mount of the runner's paths survives: %s", mnt);
 	size_t entries = records(&r);

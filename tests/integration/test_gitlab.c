@@ -324,7 +324,7 @@ Test(gitlab, sigkill_of_the_driver_leaves_no_process_or_mount, .timeout = 60)
 	call(&g, &p, "run", script_file(&g, body), "build_script", false);
 	bool started = agent_wait_log(&p, "started", 30);
 	pid_t job = 0;
-	for (long long end = now_ms() + 3000; started && !job && now_ms() < end; usleep(20 * 1000))
+	for (long long end = harness_deadline_ms(3000); started && !job && now_ms() < end; usleep(20 * 1000))
 		job = agent_find_proc(marker);
 	if (!job) {
 		agent_finish(&p, 1);
@@ -339,12 +339,12 @@ Test(gitlab, sigkill_of_the_driver_leaves_no_process_or_mount, .timeout = 60)
 	cr_expect_eq(left, 0, "%zu processes of the job survive by 3 s, e.g. %s", left, desc);
 	/* No mount of the job's paths is left on the host. */
 	char *mnt = agent_mount_under(g.state);
-	for (long long end = now_ms() + 3000; mnt && now_ms() < end; usleep(50 * 1000))
+	for (long long end = harness_deadline_ms(3000); mnt && now_ms() < end; usleep(50 * 1000))
 		free(mnt), mnt = agent_mount_under(g.state);
 	cr_expect_null(mnt, "a mount of the job's paths survives: %s", mnt);
 	struct stat st;
 	if (cg && cg[strlen(cg) - 1] != '/' && strcmp(cg, harness_cgroup2_root()) != 0) {
-		long long deadline = now_ms() + 3000;
+		long long deadline = harness_deadline_ms(3000);
 		while (stat(cg, &st) == 0 && now_ms() < deadline)
 			usleep(20 * 1000);
 		cr_expect_neq(stat(cg, &st), 0, "the job's cgroup %s survives SIGKILL of the driver by 3 s", cg);

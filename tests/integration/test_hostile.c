@@ -265,7 +265,7 @@ static size_t entries(const char *dir)
 
 static bool wait_empty(const char *dir, long long ms)
 {
-	for (long long end = now_ms() + ms; entries(dir) && now_ms() < end;)
+	for (long long end = harness_deadline_ms(ms); entries(dir) && now_ms() < end;)
 		usleep(50 * 1000);
 	return entries(dir) == 0;
 }
@@ -324,7 +324,7 @@ Test(hostile, the_callers_terminal_is_restored_after_sigkill, .timeout = 60)
 	kill(p.pid, SIGKILL);
 	waitpid(p.pid, NULL, 0);
 	bool restored = false;
-	for (long long end = now_ms() + 5000; !restored && now_ms() < end; usleep(50 * 1000))
+	for (long long end = harness_deadline_ms(5000); !restored && now_ms() < end; usleep(50 * 1000))
 		restored = tcgetattr(p.out, &after) == 0 && (after.c_lflag & (ICANON | ECHO)) == (ICANON | ECHO);
 	(void)before;
 	close(p.out);

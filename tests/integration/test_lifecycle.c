@@ -18,7 +18,7 @@ BRIG_SUITE(lifecycle);
  * namespaces seen: after brig ends, nothing may remain in them. */
 static size_t wait_job_pidns(const char *marker, ino_t *ns, double limit_s)
 {
-	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	long long deadline = harness_deadline_ms(limit_s * 1000);
 	size_t n;
 	while ((n = job_pidns(marker, ns, MAX_NS)) == 0 && now_ms() < deadline)
 		usleep(10 * 1000);
@@ -63,7 +63,7 @@ Test(lifecycle, timeout_exits_124_and_kills_job, .timeout = 30)
 	size_t n_ns = wait_job_pidns(marker, ns, 5);
 	brig_finish(&p, &r, 10);
 	cr_assert_eq(r.status, 124, "--timeout 1s on sleep 60" RESULT_FMT, RESULT_ARGS(r));
-	cr_assert(r.ms >= 900 && r.ms < 5000, "brig took %lld ms for a 1 s limit" RESULT_FMT, r.ms, RESULT_ARGS(r));
+	cr_assert(r.ms >= 900 && r.ms < 5000 * harness_time_scale(), "brig took %lld ms for a 1 s limit" RESULT_FMT, r.ms, RESULT_ARGS(r));
 	cr_assert(!strstr(r.out, "not-killed"), RESULT_FMT, RESULT_ARGS(r));
 	cr_assert(!r.pipes_open, "a job process still holds brig's output");
 	cr_assert_gt(n_ns, 0, "never saw the job in its own pid namespace");
@@ -140,7 +140,7 @@ Test(lifecycle, hundred_jobs_leave_nothing_behind, .timeout = 90)
 	/* Tests running in parallel may mount or start things for a moment;
 	 * what this test leaks stays, so wait for the tables to settle. */
 	bool same_mounts = false, same_procs = false;
-	long long deadline = now_ms() + 10000;
+	long long deadline = harness_deadline_ms(10000);
 	do {
 		mounts_snapshot(&mounts_after);
 		same_mounts = strset_diff(&mounts_before, &mounts_after, diff, sizeof diff);
@@ -244,7 +244,7 @@ Test(lifecycle, status_reports_timeout, .timeout = 30)
 	struct brig_result r;
 	BRIG(&r, "run", "--timeout", "500ms", "--status-file", path, "--", "/bin/sleep", "30");
 	cr_assert_eq(r.status, 124, RESULT_FMT, RESULT_ARGS(r));
-	cr_assert_lt(r.ms, 5000, "a 500 ms limit took %lld ms", r.ms);
+	cr_assert_lt(r.ms, 5000 * harness_time_scale(), "a 500 ms limit took %lld ms", r.ms);
 
 	char *text = file_read(path);
 	cr_assert(text, "no status file %s", path);
@@ -257,7 +257,7 @@ Test(lifecycle, status_reports_timeout, .timeout = 30)
  * started event; NULL when the job has none on this host. */
 static char *job_cgroup_dir(const char *status_path, double limit_s)
 {
-	long long deadline = now_ms() + (long long)(limit_s * 1000);
+	long long deadline = harness_deadline_ms(limit_s * 1000);
 	char *text = NULL;
 	while (!(text = file_read(status_path)) || !strstr(text, "\"started\"")) {
 		free(text);
@@ -312,7 +312,7 @@ Test(lifecycle, kill9_of_brig_leaves_no_cgroup, .timeout = 30)
 	}
 	cr_assert_eq(stat(cg, &st), 0, "the job's cgroup %s does not exist while it runs", cg);
 	brig_kill_and_reap(&p, SIGKILL);
-	long long deadline = now_ms() + 2000;
+	long long deadline = harness_deadline_ms(2000);
 	while (stat(cg, &st) == 0 && now_ms() < deadline)
 		usleep(10 * 1000);
 	brig_finish(&p, &r, 1);

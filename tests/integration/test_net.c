@@ -352,7 +352,7 @@ static void assert_nothing_left(void)
 		 "ip netns exec %s nft list table inet brig 2>/dev/null | grep -cE 'chain job|counter [0-9a-f]+-|"
 		 "\"brig-[0-9a-f]|[0-9a-f]+-(spoof|host)' || true",
 		 lab_host);
-	long long deadline = now_ms() + 5000;
+	long long deadline = harness_deadline_ms(5000);
 	char *links = NULL, *rules = NULL;
 	for (;;) {
 		links = sh_out(links_cmd);
@@ -428,7 +428,7 @@ Test(net, kill9_leaves_no_firewall_state)
 	/* brig runs under ip(8), which execs it: the pid is brig's. */
 	brig_kill_and_reap(&p, SIGKILL);
 	brig_finish(&p, &r, 5);
-	long long deadline = now_ms() + 3000;
+	long long deadline = harness_deadline_ms(3000);
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "ip netns exec %s nft list table inet brig 2>/dev/null | grep -c 'chain job' || true",
 		 lab_host);
@@ -463,7 +463,7 @@ Test(net, gc_removes_what_a_killed_job_left)
 	/* Its lease lock goes only when it has died (a zombie holds none). */
 	char status_path[64];
 	snprintf(status_path, sizeof status_path, "/proc/%d/status", janitor);
-	long long deadline = now_ms() + 5000;
+	long long deadline = harness_deadline_ms(5000);
 	for (;;) {
 		char *st = file_read(status_path);
 		bool gone = !st || strstr(st, "\nState:\tZ");

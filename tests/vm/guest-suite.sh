@@ -26,4 +26,12 @@ export BRIG_NET_LAB=${BRIG_NET_LAB:-0}
 # A million refused calls take longer than any limit under emulation: the
 # flood test checks the same bounds with fewer.
 export BRIG_FLOOD_CALLS=${BRIG_FLOOD_CALLS:-20000}
+# Every time limit of the suite, ten times as long: under TCG a process
+# start costs ~0.1 s of emulated CPU (README), and a test that starts a few
+# hundred (isolation::orphans_reaped) outran its 30 s limit on a busy host.
+# Waits end on the event they wait for: only a failure waits the whole time.
+export BRIG_TEST_TIME_SCALE=${BRIG_TEST_TIME_SCALE:-10}
+# The fault-injection run: 50 supervisors killed per kind (none and pty
+# here: no nftables, no idmappable /usr), not 200, at ~0.1 s a process.
+export BRIG_FAULT_JOBS=${BRIG_FAULT_JOBS:-50}
 exec make -C "$src" --no-print-directory BUILD="$build" "$@" integration
