@@ -251,3 +251,15 @@ Test(workloads, git_init_shared_group_as_bare, .timeout = 120)
 		     "cd r; echo a > a; git add a; git -c user.name=n -c user.email=n@example.org commit -q -m m;"
 		     "find .git/objects -mindepth 1 -maxdepth 1 -type d -name \"??\" -perm -2000 | wc -l | tr -d \" \"");
 }
+
+/* A clone from a local bare repository, as a CI checkout does from a
+ * mirror: the same history and files as bare. */
+Test(workloads, git_clone_from_a_local_bare_repository_as_bare, .timeout = 120)
+{
+	need("git");
+	same_as_bare("set -e; export GIT_CONFIG_NOSYSTEM=1 HOME=$PWD; git init -q -b main src; cd src;"
+		     "echo one > f; git add f; git -c user.name=n -c user.email=n@example.org commit -q -m first;"
+		     "echo two >> f; git -c user.name=n -c user.email=n@example.org commit -q -a -m second; cd ..;"
+		     "git clone -q --bare src mirror.git; git clone -q mirror.git work; cd work;"
+		     "git log --format=%s | tr \"\\n\" \" \"; echo; cat f; git status --porcelain | wc -l | tr -d \" \"");
+}
