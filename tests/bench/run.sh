@@ -21,7 +21,7 @@ ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
 # Benchmarks in the order they run.
-BENCHMARKS=(launch seccomp watch refusals veth throughput egress)
+BENCHMARKS=(launch seccomp watch refusals veth throughput egress workloads selfbuild)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -321,6 +321,69 @@ bench_egress() {
 	done
 	printf '%s\n' "${ratios[@]}" | sort -g |
 		awk '{ v[NR] = $1 } END { printf "paired ratio by-name/plain: %.3fx (median of per-run ratios)\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# What CI scripts do as root (tests/integration/test_workloads.c), bare as
+# root in a directory and in brig under the default profile in a
+# workspace, interleaved (WORKLOAD_ROUNDS, default 5, after one warm-up
+# round): wall time, and the median of per-round ratios brig/bare. Each
+# script starts by emptying its directory, so every round does the same
+# work. The aim of issue 15 is a ratio of at most 1.05. `apt-get install`
+# has no bare counterpart here: bare, it would install on the host.
+WORKLOADS=(
+	"tarball: tar czf of /usr/include/linux (6.5 MB, 800 files) with foreign owners, then tar xzf as root"
+	"tar --owner=1000 --group=1000 -czf t.tgz -C /usr/include/linux . && mkdir o && tar xzf t.tgz -C o"
+	"chown: cp -r /usr/include/linux, then chown -R to another id"
+	"cp -r /usr/include/linux inc && chown -R 4242:4243 inc"
+	"setpriv: 200 switches to an unprivileged user"
+	"for i in \$(seq 200); do setpriv --reuid=1000 --regid=1000 --clear-groups true; done"
+	"python: multiprocessing.Pool(4) over 200 000 items"
+	"python3 -c 'import multiprocessing as m
+with m.Pool(4) as p: print(sum(p.map(abs, range(-100000, 100000))))'"
+	"git: 200 commits, a bare mirror, a clone, a log"
+	"export GIT_CONFIG_NOSYSTEM=1 HOME=\$PWD; git init -q -b main src && cd src && for i in \$(seq 200); do echo \$i >> f; git add f; git -c user.name=n -c user.email=n@example.org commit -q -m c\$i; done && cd .. && git clone -q --bare src mirror.git && git clone -q mirror.git work && git -C work log --oneline | wc -l"
+)
+bench_workloads() {
+	((EUID == 0)) || { echo "skip: workloads (bare, only root restores owners and switches users)"; return 0; }
+	local profile=${BRIG_PROFILES:-profiles}/default dir i
+	dir=$(mktemp -d /var/tmp/brig-bench-work.XXXXXX)
+	for ((i = 0; i < ${#WORKLOADS[@]}; i += 2)); do
+		local what=${WORKLOADS[i]} script="find . -mindepth 1 -delete; ${WORKLOADS[i + 1]}"
+		rm -rf "$dir/bare" "$dir/ws"
+		mkdir -p "$dir/bare" "$dir/ws"
+		echo
+		echo "== workload ${what%%:*}:${what#*:}, in ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+		"$LAUNCH" -n "${WORKLOAD_ROUNDS:-5}" -w 1 -s ';' -r "$RAW" \
+			bare -- sh -c "cd '$dir/bare' && $script" ';' \
+			brig -- "$BRIG" run --profile "$profile" --quiet --workspace "$dir/ws" -- sh -c "$script" ||
+			{ rm -rf "$dir"; return 1; }
+		paired brig bare
+	done
+	rm -rf "$dir"
+}
+
+# brig built and unit-tested inside brig against the same bare: a copy of
+# this checkout (without build/ and .git), `make -j2 && build/tests/unit`,
+# SELFBUILD_ROUNDS interleaved rounds (default 2), no warm-up. Minutes per
+# run: the numbers are few and the load varies, so read the ratio with the
+# load average printed beside it.
+bench_selfbuild() {
+	((EUID == 0)) || { echo "skip: selfbuild (the unit suite's chown tests want root bare too)"; return 0; }
+	[[ -f src/main.c ]] || { echo "skip: selfbuild (not run from a brig checkout)"; return 0; }
+	local profile=${BRIG_PROFILES:-profiles}/default dir
+	dir=$(mktemp -d /var/tmp/brig-bench-self.XXXXXX)
+	mkdir -p "$dir/src" "$dir/bare" "$dir/ws"
+	tar -c --exclude=./build --exclude=./.git . | tar -C "$dir/src" -x
+	local script="find . -mindepth 1 -delete && cp -R '$dir/src/.' . && make -j2 >/dev/null 2>&1 && build/tests/unit >/dev/null 2>&1"
+	echo
+	echo "== selfbuild: make -j2 and the unit suite of a copy of this checkout, in ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	"$LAUNCH" -n "${SELFBUILD_ROUNDS:-2}" -w 0 -s ';' -r "$RAW" \
+		bare -- sh -c "cd '$dir/bare' && $script" ';' \
+		brig -- "$BRIG" run --profile "$profile" --quiet --workspace "$dir/ws" --ro-bind "$dir/src:$dir/src" -- sh -c "$script" ||
+		{ rm -rf "$dir"; return 1; }
+	paired brig bare
+	echo "(load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
+	rm -rf "$dir"
 }
 
 echo "brig bench: $("$BRIG" --version), kernel $(uname -r), $(nproc) CPUs, $ROUNDS rounds, running as uid $(id -u)"

@@ -31,6 +31,9 @@ export BRIG_FLOOD_CALLS=${BRIG_FLOOD_CALLS:-20000}
 # hundred (isolation::orphans_reaped) outran its 30 s limit on a busy host.
 # Waits end on the event they wait for: only a failure waits the whole time.
 export BRIG_TEST_TIME_SCALE=${BRIG_TEST_TIME_SCALE:-10}
+# brig built and unit-tested inside brig is a host test: minutes of
+# compiling on two cores, hours under emulation, and nothing of cgroup v2.
+export BRIG_SELF_BUILD=${BRIG_SELF_BUILD:-0}
 # The fault-injection run: 50 supervisors killed per kind (none and pty
 # here: no nftables, no idmappable /usr), not 200, at ~0.1 s a process.
 export BRIG_FAULT_JOBS=${BRIG_FAULT_JOBS:-50}

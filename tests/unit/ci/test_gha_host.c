@@ -13,6 +13,7 @@
 #include "brig/ci/gha_images.h"
 #include "brig/ci/gha_response.h"
 #include "brig/lib/log.h"
+#include "helpers/unit.h"
 
 static char dir[64];
 
@@ -53,6 +54,7 @@ static char *at(const char *rel)
 
 Test(gha_host, is_alpine_comes_from_the_trees_os_release)
 {
+	unit_need_openat2();
 	put("alpine/usr/lib/os-release", "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.20.0\n");
 	cr_assert_eq(symlink("../usr/lib/os-release", at("alpine/etc/os-release")) == 0 ||
 			     (mkdir(at("alpine/etc"), 0755) == 0 && symlink("../usr/lib/os-release", at("alpine/etc/os-release")) == 0),
@@ -76,6 +78,7 @@ Test(gha_host, is_alpine_comes_from_the_trees_os_release)
 
 Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
 {
+	unit_need_openat2();
 	put("_work/_temp/_runner_hook_responses/a.json", "");
 	put("outside.json", "");
 	char *work = at("_work");

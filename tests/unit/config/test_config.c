@@ -212,6 +212,7 @@ static void take_shell(void)
 
 Test(config, rootfs_directory_is_accepted)
 {
+	unit_need_openat2();
 	give_shell();
 	cfg.rootfs = xstrdup(subdir);
 	int r = unit_config_finish(&cfg);
