@@ -340,12 +340,18 @@ WORKLOADS=(
 	"python: multiprocessing.Pool(4) over 200 000 items"
 	"python3 -c 'import multiprocessing as m
 with m.Pool(4) as p: print(sum(p.map(abs, range(-100000, 100000))))'"
-	"git: 200 commits, a bare mirror, a clone, a log"
-	"export GIT_CONFIG_NOSYSTEM=1 HOME=\$PWD; git init -q -b main src && cd src && for i in \$(seq 200); do echo \$i >> f; git add f; git -c user.name=n -c user.email=n@example.org commit -q -m c\$i; done && cd .. && git clone -q --bare src mirror.git && git clone -q mirror.git work && git -C work log --oneline | wc -l"
+	"git: 50 commits, a bare mirror, a clone, a log"
+	"export GIT_CONFIG_NOSYSTEM=1 HOME=\$PWD; git init -q -b main src && cd src && for i in \$(seq 50); do echo \$i >> f; git add f; git -c user.name=n -c user.email=n@example.org commit -q -m c\$i; done && cd .. && git clone -q --bare src mirror.git && git clone -q mirror.git work && git -C work log --oneline | wc -l"
 )
+# The PATH a job gets: bare runs use it too, or they compare other
+# programs (a python3 of the caller's pyenv against /usr/bin/python3).
+job_path() {
+	"$BRIG" run --quiet --profile "$1" -- /bin/sh -c 'echo "$PATH"'
+}
 bench_workloads() {
 	((EUID == 0)) || { echo "skip: workloads (bare, only root restores owners and switches users)"; return 0; }
-	local profile=${BRIG_PROFILES:-profiles}/default dir i
+	local profile=${BRIG_PROFILES:-profiles}/default dir i path
+	path=$(job_path "$profile")
 	dir=$(mktemp -d /var/tmp/brig-bench-work.XXXXXX)
 	for ((i = 0; i < ${#WORKLOADS[@]}; i += 2)); do
 		local what=${WORKLOADS[i]} script="find . -mindepth 1 -delete; ${WORKLOADS[i + 1]}"
@@ -354,7 +360,7 @@ bench_workloads() {
 		echo
 		echo "== workload ${what%%:*}:${what#*:}, in ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 		"$LAUNCH" -n "${WORKLOAD_ROUNDS:-5}" -w 1 -s ';' -r "$RAW" \
-			bare -- sh -c "cd '$dir/bare' && $script" ';' \
+			bare -- env PATH="$path" sh -c "cd '$dir/bare' && $script" ';' \
 			brig -- "$BRIG" run --profile "$profile" --quiet --workspace "$dir/ws" -- sh -c "$script" ||
 			{ rm -rf "$dir"; return 1; }
 		paired brig bare
@@ -370,7 +376,8 @@ bench_workloads() {
 bench_selfbuild() {
 	((EUID == 0)) || { echo "skip: selfbuild (the unit suite's chown tests want root bare too)"; return 0; }
 	[[ -f src/main.c ]] || { echo "skip: selfbuild (not run from a brig checkout)"; return 0; }
-	local profile=${BRIG_PROFILES:-profiles}/default dir
+	local profile=${BRIG_PROFILES:-profiles}/default dir path
+	path=$(job_path "$profile")
 	dir=$(mktemp -d /var/tmp/brig-bench-self.XXXXXX)
 	mkdir -p "$dir/src" "$dir/bare" "$dir/ws"
 	tar -c --exclude=./build --exclude=./.git . | tar -C "$dir/src" -x
@@ -378,7 +385,7 @@ bench_selfbuild() {
 	echo
 	echo "== selfbuild: make -j2 and the unit suite of a copy of this checkout, in ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	"$LAUNCH" -n "${SELFBUILD_ROUNDS:-2}" -w 0 -s ';' -r "$RAW" \
-		bare -- sh -c "cd '$dir/bare' && $script" ';' \
+		bare -- env PATH="$path" sh -c "cd '$dir/bare' && $script" ';' \
 		brig -- "$BRIG" run --profile "$profile" --quiet --workspace "$dir/ws" --ro-bind "$dir/src:$dir/src" -- sh -c "$script" ||
 		{ rm -rf "$dir"; return 1; }
 	paired brig bare

@@ -272,9 +272,11 @@ Test(workloads, git_clone_from_a_local_bare_repository_as_bare, .timeout = 120)
 
 /* brig itself, as a CI job builds it: the checkout copied into a
  * workspace, `make` and the unit suite as root inside brig under the
- * default profile; then the same unit binary bare on the host, and bare
- * `make -q`: the build is complete and up to date as make sees it from
- * outside. Every unit test passes in both or skips inside by its own
+ * default profile; then the same unit binary bare on the host (with a
+ * clean environment, as the job has: Criterion's own variables of this
+ * suite make a nested Criterion binary abort), and a bare
+ * `make` of the same targets, which must compile nothing: the build is
+ * complete and up to date as make sees it from outside. Every unit test passes in both or skips inside by its own
  * judgment (openat2 answers ENOSYS under the default policy, as on a
  * kernel before 5.6), never fails. Measured: 5 min 48 s for the job at
  * a load of 12 to 15 on two cores (1 min 54 s of CPU). */
@@ -309,14 +311,16 @@ Test(workloads, brig_builds_and_passes_its_unit_suite_inside_brig_as_bare, .time
 	long long t0 = now_ms();
 	brig_run(&r, &o,
 		 BRIG_ARGS("run", "--profile", profile, "--quiet", "--workspace", ws, "--", "/bin/sh", "-c",
-			   "make -j2 > make.log 2>&1; echo make=$?; build/tests/unit --verbose > unit-inside.log 2>&1;"
+			   "make -j2 > make.log 2>&1 && make -j2 build/tests/unit >> make.log 2>&1; echo make=$?;"
+			   " build/tests/unit --verbose > unit-inside.log 2>&1;"
 			   " echo unit=$?; tail -n 20 make.log"));
 	cr_log_info("make and the unit suite inside brig: %.1f s", (double)(now_ms() - t0) / 1000);
 	char *v = kv_get(r.out, "make");
 	cr_assert_str_eq(v ?: "?", "0", "make failed inside" RESULT_FMT, RESULT_ARGS(r));
 	free(v);
 
-	snprintf(cmd, sizeof cmd, "cd '%s' && make -q; echo bare_make_q=$?; build/tests/unit --verbose > unit-bare.log 2>&1;"
+	snprintf(cmd, sizeof cmd, "cd '%s' && echo bare_rebuilt=$(make build/brig build/tests/unit 2>&1 | grep -c '^cc '); env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root"
+		 " build/tests/unit --verbose < /dev/null > unit-bare.log 2>&1;"
 		 " echo bare_unit=$?; " OUTCOMES("unit-inside.log") " > inside; " OUTCOMES("unit-bare.log") " > bare;"
 		 " echo inside_fail=$(grep -c '^\\[FAIL\\]' inside); echo bare_fail=$(grep -c '^\\[FAIL\\]' bare);"
 		 " echo tests=$(wc -l < inside)/$(wc -l < bare);"
@@ -332,7 +336,7 @@ Test(workloads, brig_builds_and_passes_its_unit_suite_inside_brig_as_bare, .time
 	cr_expect_str_eq(v ?: "?", bare_unit ?: "?", "the unit suite's status inside and bare:\n%s" RESULT_FMT, bare,
 			 RESULT_ARGS(r));
 	cr_expect_str_eq(bare_unit ?: "?", "0", "%s", bare);
-	cr_expect_str_eq(kv_get(bare, "bare_make_q") ?: "?", "0", "bare make would rebuild what brig built:\n%s", bare);
+	cr_expect_str_eq(kv_get(bare, "bare_rebuilt") ?: "?", "0", "bare make rebuilt what brig built:\n%s", bare);
 	cr_expect_str_eq(kv_get(bare, "inside_fail") ?: "?", "0", "unit tests fail inside brig:\n%s", bare);
 	cr_expect_str_eq(kv_get(bare, "names") ?: "?", "same", "not the same tests inside and bare:\n%s", bare);
 	char *tests = kv_get(bare, "tests");
