@@ -107,12 +107,17 @@ static void describe(const struct cidr *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+static bool is_tls(const struct egress_gate *g, const struct conn *c)
+{
+	return c->port == (g->j->tls_port ? g->j->tls_port : FW_GATE_TLS_PORT);
+}
+
 static void refuse(struct egress_gate *g, struct conn *c, const char *name, const char *reason)
 {
 	char addr[INET6_ADDRSTRLEN];
 	describe(&c->dst, addr, sizeof addr);
 	struct gate_event e = { .name = name && *name ? name : "(none)", .address = addr, .port = c->port,
-				.proto = c->port == FW_GATE_TLS_PORT ? "tls" : "http", .reason = reason };
+				.proto = is_tls(g, c) ? "tls" : "http", .reason = reason };
 	conn_free(g, c, true);
 	if (g->j->on_refused)
 		g->j->on_refused(g->j->ctx, &e);
@@ -167,7 +172,8 @@ static void on_accept(struct egress_gate *g, int lfd, int family)
 			}
 		struct cidr dst;
 		uint16_t port = 0;
-		if (!c || original_dst(fd, family, &dst, &port) < 0) {
+		int (*orig)(int, int, struct cidr *, uint16_t *) = g->j->original_dst ? g->j->original_dst : original_dst;
+		if (!c || orig(fd, family, &dst, &port) < 0) {
 			/* Full, or not a connection the firewall sent here. */
 			reset_fd(&fd);
 			continue;
@@ -220,7 +226,7 @@ static void on_hello(struct egress_gate *g, struct conn *c, size_t idx)
 	if (n < 0)
 		return;
 	char name[EGRESS_NAME_MAX + 2] = "";
-	bool tls = c->port == FW_GATE_TLS_PORT;
+	bool tls = is_tls(g, c);
 	int r = tls ? tls_client_hello_sni(peek_buf, (size_t)n, name, sizeof name)
 		    : http_request_host(peek_buf, (size_t)n, name, sizeof name);
 	if (r == 0 && (size_t)n < sizeof peek_buf)

@@ -46,6 +46,11 @@ struct egress_gate_job {
 	gate_check_fn check;
 	void (*on_refused)(void *ctx, const struct gate_event *e);
 	void *ctx;
+	/* For the unit tests, which have no conntrack: the destination of an
+	 * accepted connection (NULL: SO_ORIGINAL_DST), and the port that
+	 * means TLS (0: FW_GATE_TLS_PORT; any other port means HTTP). */
+	int (*original_dst)(int fd, int family, struct cidr *dst, uint16_t *port);
+	uint16_t tls_port;
 };
 
 struct egress_gate;
