@@ -98,30 +98,40 @@ bench_launch() {
 # process may outlive its job (jobs.c is their subreaper) and nothing of
 # brig's may be left on the host (tests/bench/residue.py). So that other
 # jobs on the machine are not counted as this benchmark's residue, all of
-# it runs in a network namespace and a mount namespace of its own with a
-# fresh tmpfs on /run/brig (leases, job records, the filter cache): the
-# links, rules, leases, records and mounts there are this benchmark's
-# only; job cgroups are the host's, told apart by residue.py.
+# it runs in a network namespace and a mount namespace of its own, with a
+# fresh tmpfs on /run/brig (leases, job records, the filter cache) and an
+# empty cgroup of its own bound over the cgroup v2 mount (brig makes its
+# brig/ parent and the job cgroups in it, as it would at the top): what
+# is found there afterwards is this benchmark's only.
 bench_jobs() {
-	local drv=$BUILD/bench/jobs here
+	local drv=$BUILD/bench/jobs here cg2 cg rc=0
 	[[ -x $drv ]] || { echo "run.sh: $drv missing (make $drv)" >&2; exit 1; }
 	((EUID == 0)) || { echo "skip: jobs (its namespaces for the residue check need root)"; return 0; }
 	here=$(dirname "${BASH_SOURCE[0]}")
+	cg2=$(awk '$(NF - 2) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 	bwrap_command
 	echo
 	echo "== jobs: ${JOBS:-200} jobs of /bin/true, ${PARALLEL:-8} at a time, in jobs per second (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	local c=(brig -- "$BRIG" run -- /bin/true)
 	command -v bwrap >/dev/null && c+=(';' bwrap -- "${BWRAP[@]}") || echo "skip: bwrap (bwrap not found)"
 	mkdir -p /run/brig
+	cg=""
+	if [[ -n $cg2 ]]; then
+		cg=$cg2/brig-bench-$$
+		mkdir "$cg"
+	fi
 	unshare --mount --net --propagation private bash -euc '
-		here=$1 drv=$2; shift 2
+		here=$1 drv=$2 cg2=$3 cg=$4; shift 4
 		ip link set lo up
 		mount -t tmpfs -o mode=0755 brig-bench /run/brig
+		[[ -z $cg ]] || mount --bind "$cg" "$cg2"
 		snap=$(mktemp)
 		trap "rm -f $snap" EXIT
 		python3 "$here/residue.py" snapshot "$snap"
 		"$drv" -n "${JOBS:-200}" -j "${PARALLEL:-8}" -r "${JOBS_ROUNDS:-3}" "$@"
-		python3 "$here/residue.py" check "$snap"' bench "$here" "$drv" "${c[@]}"
+		python3 "$here/residue.py" check "$snap"' bench "$here" "$drv" "$cg2" "$cg" "${c[@]}" || rc=1
+	[[ -z $cg ]] || rmdir "$cg" || rc=1
+	((rc == 0)) || exit 1
 }
 
 # Small and steady: brig's processes during a job that sleeps (the
