@@ -192,11 +192,14 @@ static int lease_and_firewall(struct job *j, struct brig_err *e)
 	if (stale[0])
 		firewall_job_remove(stale);
 	net_host_ifname(j->id, j->ifname, sizeof j->ifname);
-	struct cidr job4 = j->lease.a.job4, job6 = j->lease.a.job6;
-	job4.prefix = 32;
-	job6.prefix = 128;
+	struct cidr job4 = j->lease.a.job4, job6 = j->lease.a.job6, gw4 = j->lease.a.gw4, gw6 = j->lease.a.gw6;
+	job4.prefix = gw4.prefix = 32;
+	job6.prefix = gw6.prefix = 128;
 	if ((r = job_egress_plan(&j->egress, c, j->id, &j->lease.a, j->status_fd)) < 0)
 		return err_set(e, r, "net veth: egress by name: %s", strerror(-r));
+	if ((r = job_egress_listen(&j->egress)) < 0)
+		return err_set(e, r, "net veth: cannot listen for the job's connections on the host end of its veth: %s",
+			       strerror(-r));
 	struct fw_job fw = {
 		.id = j->id,
 		.ifname = j->ifname,
@@ -210,6 +213,10 @@ static int lease_and_firewall(struct job *j, struct brig_err *e)
 		.n_rules = c->net.n_egress,
 		.name_groups = j->egress.groups,
 		.n_name_groups = j->egress.n_groups,
+		.gate4 = gw4,
+		.gate6 = gw6,
+		.gate_port4 = job_egress_gate_port(&j->egress, AF_INET),
+		.gate_port6 = job_egress_gate_port(&j->egress, AF_INET6),
 		.default_allow = c->net.default_allow,
 	};
 	if ((r = firewall_job_add(&fw)) < 0)
@@ -436,7 +443,8 @@ int sandbox_run(const struct brig_config *c)
 	};
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
-			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT, .tty = PTY_GUARD_INIT, .state_fd = -1 };
+			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT, .tty = PTY_GUARD_INIT, .state_fd = -1,
+			 .egress = JOB_EGRESS_INIT };
 	struct brig_err e = BRIG_ERR_INIT;
 	int code = EXIT_BRIG;
 	uint64_t ends[TIMING_COUNT] = { [TIMING_PARSE] = timings_now() };
