@@ -13,28 +13,26 @@
 #include "brig/ci/gha_images.h"
 #include "brig/ci/gha_response.h"
 #include "brig/lib/log.h"
+#include "helpers/unit.h"
 
-static char dir[64];
+static char dir[256];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/brig-unit-gha-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 	brig_log_quiet = true;
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_expect_eq(system(cmd), 0);
+	unit_rmtree(dir);
 }
 
 TestSuite(gha_host, .init = setup, .fini = teardown);
 
 static void put(const char *rel, const char *text)
 {
-	char path[256], cmd[512];
+	char path[1400], cmd[1600];
 	snprintf(path, sizeof path, "%s/%s", dir, rel);
 	snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
 	cr_assert_eq(system(cmd), 0);
@@ -44,11 +42,9 @@ static void put(const char *rel, const char *text)
 	fclose(f);
 }
 
-static char *at(const char *rel)
+static const char *at(const char *rel)
 {
-	char *p = NULL;
-	cr_assert_geq(asprintf(&p, "%s/%s", dir, rel), 0);
-	return p;
+	return unit_path(dir, rel);
 }
 
 Test(gha_host, is_alpine_comes_from_the_trees_os_release)
@@ -64,7 +60,7 @@ Test(gha_host, is_alpine_comes_from_the_trees_os_release)
 	cr_assert_eq(mkdir(at("escape"), 0755), 0);
 	cr_assert_eq(mkdir(at("escape/etc"), 0755), 0);
 	put("elsewhere/os-release", "ID=alpine\n");
-	char *target = at("elsewhere/os-release");
+	const char *target = at("elsewhere/os-release");
 	cr_assert_eq(symlink(target, at("escape/etc/os-release")), 0);
 	cr_expect(gha_rootfs_is_alpine(at("alpine")));
 	cr_expect(gha_rootfs_is_alpine(at("quoted")));
@@ -78,7 +74,7 @@ Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
 {
 	put("_work/_temp/_runner_hook_responses/a.json", "");
 	put("outside.json", "");
-	char *work = at("_work");
+	const char *work = at("_work");
 	int fd = gha_response_open(work, at("_work/_temp/_runner_hook_responses/a.json"));
 	cr_assert_geq(fd, 0, "%s", strerror(-fd));
 	cr_expect_eq(gha_response_prepare(fd, "0123456789ab", true), 0);
