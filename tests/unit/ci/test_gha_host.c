@@ -75,9 +75,10 @@ Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
 	put("_work/_temp/_runner_hook_responses/a.json", "");
 	put("outside.json", "");
 	const char *work = at("_work");
-	int fd = gha_response_open(work, at("_work/_temp/_runner_hook_responses/a.json"));
+	struct brig_err e = BRIG_ERR_INIT;
+	int fd = gha_response_open(work, at("_work/_temp/_runner_hook_responses/a.json"), &e);
 	cr_assert_geq(fd, 0, "%s", strerror(-fd));
-	cr_expect_eq(gha_response_prepare(fd, "0123456789ab", true), 0);
+	cr_expect_eq(gha_response_prepare(fd, "0123456789ab", true, &e), 0);
 	FILE *f = fopen(at("_work/_temp/_runner_hook_responses/a.json"), "re");
 	char line[512] = "";
 	cr_assert_not_null(f);
@@ -85,17 +86,20 @@ Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
 	fclose(f);
 	cr_expect_str_eq(line, "{\"state\":{\"brig\":{\"job\":\"0123456789ab\"}},\"context\":{\"container\":{\"id\":\"0123456789ab\"},"
 			       "\"services\":[]},\"isAlpine\":true}\n");
-	cr_expect_eq(gha_response_open(work, NULL), -EINVAL);
-	cr_expect_eq(gha_response_open(work, at("outside.json")), -EPERM);
-	cr_expect_eq(gha_response_open(work, at("_work/../outside.json")), -EPERM);
-	cr_expect_eq(gha_response_open(work, work), -EPERM);
-	cr_expect_eq(gha_response_open(work, at("_work/_temp/_runner_hook_responses/missing.json")), -ENOENT);
-	cr_expect_eq(gha_response_open(work, at("_work/_temp")), -EISDIR);
+	cr_expect_eq(gha_response_open(work, NULL, &e), -EINVAL);
+	cr_expect_str_eq(e.msg, "gha: the request has no responseFile: the runner creates one for every call");
+	cr_expect_eq(gha_response_open(work, at("outside.json"), &e), -EPERM);
+	cr_expect(strstr(e.msg, "outside.json is not below the runner's work directory"), "%s", e.msg);
+	cr_expect_eq(gha_response_open(work, at("_work/../outside.json"), &e), -EPERM);
+	cr_expect_eq(gha_response_open(work, work, &e), -EPERM);
+	cr_expect_eq(gha_response_open(work, at("_work/_temp/_runner_hook_responses/missing.json"), &e), -ENOENT);
+	cr_expect_eq(gha_response_open(work, at("_work/_temp"), &e), -EISDIR);
+	cr_expect(strstr(e.msg, "_temp: Is a directory (the runner creates it empty before the call)"), "%s", e.msg);
 	/* A step replaced the responses directory with a link out. */
 	cr_assert_eq(symlink(dir, at("_work/_temp/linked")), 0);
-	int r = gha_response_open(work, at("_work/_temp/linked/outside.json"));
+	int r = gha_response_open(work, at("_work/_temp/linked/outside.json"), &e);
 	cr_expect(r == -ELOOP || r == -EXDEV, "through a link: %d", r);
 	cr_assert_eq(symlink(at("outside.json"), at("_work/_temp/file-link.json")), 0);
-	r = gha_response_open(work, at("_work/_temp/file-link.json"));
+	r = gha_response_open(work, at("_work/_temp/file-link.json"), &e);
 	cr_expect(r == -ELOOP || r == -EXDEV, "a linked file: %d", r);
 }
