@@ -156,7 +156,7 @@ $(BUILD)/bench/syscalls: tests/bench/syscalls.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
 bench: deps
-	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/syscalls $(BUILD)/bench/watch $(BUILD)/tests/helpers/dns-ask $(BUILD)/tests/helpers/deny-flood
+	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/syscalls $(BUILD)/bench/watch $(BUILD)/tests/helpers/dns-ask $(BUILD)/tests/helpers/deny-flood $(BUILD)/tests/helpers/bulk
 	BUILD=$(BUILD) tests/bench/run.sh $(BUILD)/brig
 
 # libFuzzer target for the profile reader (clang). `make fuzz` runs it for

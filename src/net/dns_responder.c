@@ -53,6 +53,15 @@ struct placed {
 };
 #define PLACED_MAX 1024
 
+/* Which name an address was an answer for, and until when: the name gate
+ * lets a connection name only a host that resolved to where it goes. */
+struct resolved {
+	struct cidr addr;
+	uint16_t name;               /* index in names[]; DNS_NAMES_MAX: untracked */
+	long long expires_ms;
+};
+#define RESOLVED_MAX 1024
+
 struct tcp_conn {
 	int fd;
 	unsigned gen;
@@ -79,6 +88,7 @@ struct dns_responder {
 	uint8_t rnd[256];
 	size_t rnd_used;
 	struct placed placed[PLACED_MAX];
+	struct resolved resolved[RESOLVED_MAX];
 };
 
 static long long now_ms(void)
@@ -185,7 +195,22 @@ size_t dns_responder_counts(const struct dns_responder *r, const struct dns_name
 	return r->n_names + (other ? 1 : 0);
 }
 
+static void report(struct dns_responder *r, const char *name, const char *address, const char *reason,
+		   const char *proto, uint16_t port);
+
 static void refused(struct dns_responder *r, const char *name, const char *address, const char *reason, bool tcp)
+{
+	report(r, name, address, reason, tcp ? "tcp" : "udp", 53);
+}
+
+void dns_responder_refused_conn(struct dns_responder *r, const char *name, const char *address, uint16_t port,
+				const char *proto, const char *reason)
+{
+	report(r, name, address, reason, proto, port);
+}
+
+static void report(struct dns_responder *r, const char *name, const char *address, const char *reason,
+		   const char *proto, uint16_t port)
 {
 	struct dns_name_count *c = count_of(r, name);
 	c->denied++;
@@ -203,7 +228,7 @@ static void refused(struct dns_responder *r, const char *name, const char *addre
 	}
 	if (!first)
 		r->tokens -= 1;
-	struct dns_event e = { .name = name, .address = address, .reason = reason, .proto = tcp ? "tcp" : "udp",
+	struct dns_event e = { .name = name, .address = address, .reason = reason, .proto = proto, .port = port,
 			       .count = c->denied, .suppressed = r->suppressed, .first = first };
 	r->suppressed = 0;
 	if (r->j->on_refused)
@@ -349,6 +374,7 @@ static void on_query(struct dns_responder *r, const uint8_t *msg, size_t len, in
 
 static bool needs_placing(struct dns_responder *r, const struct cidr *addr, int group, uint32_t ttl_s);
 static void forget_placed(struct dns_responder *r, const struct cidr *addrs, size_t n, int group);
+static void note_resolved(struct dns_responder *r, const struct cidr *addrs, size_t n, uint16_t name, uint32_t ttl_s);
 
 static bool same_question(const ldns_pkt *a, const struct pending *p)
 {
@@ -415,6 +441,9 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 		ttl = EGRESS_TTL_MAX_S;
 	int group = r->group_of[p->host];
 	dns_allow_fn allow = r->j->allow ? r->j->allow : firewall_job_allow_addrs;
+	struct cidr addrs_all[ANSWER_ADDRS_MAX];
+	size_t n_all = n;
+	memcpy(addrs_all, addrs, n * sizeof *addrs);
 	size_t fresh = 0;
 	for (size_t i = 0; i < n; i++)
 		if (needs_placing(r, &addrs[i], group, ttl))
@@ -428,11 +457,53 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 		ldns_pkt_free(a);
 		return;
 	}
-	count_of(r, p->name)->allowed++;
+	struct dns_name_count *count = count_of(r, p->name);
+	count->allowed++;
+	note_resolved(r, addrs_all, n_all, (uint16_t)(count - r->names), ttl);
 	msg[0] = (uint8_t)(p->client_id >> 8);
 	msg[1] = (uint8_t)p->client_id;
 	send_to_client(r, p->client_fd, &p->client, p->client_len, p->tcp, msg, len);
 	ldns_pkt_free(a);
+}
+
+static bool same_addr(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+/* NAME (an index in names[]) resolved to ADDRS for TTL_S: as long as the
+ * addresses stay in the set. */
+static void note_resolved(struct dns_responder *r, const struct cidr *addrs, size_t n, uint16_t name, uint32_t ttl_s)
+{
+	long long now = now_ms(), until = now + ((long long)ttl_s + EGRESS_GRACE_S) * 1000;
+	if (name >= DNS_NAMES_MAX)
+		return; /* past the table: its connections are refused */
+	for (size_t k = 0; k < n; k++) {
+		struct resolved *slot = &r->resolved[0];
+		bool found = false;
+		for (size_t i = 0; i < RESOLVED_MAX && !found; i++) {
+			struct resolved *e = &r->resolved[i];
+			if (e->name == name && e->expires_ms > now && same_addr(&e->addr, &addrs[k])) {
+				slot = e;
+				found = true;
+			} else if (e->expires_ms < slot->expires_ms) {
+				slot = e; /* the free or soonest-gone slot */
+			}
+		}
+		*slot = (struct resolved){ .addr = addrs[k], .name = name,
+					   .expires_ms = found && slot->expires_ms > until ? slot->expires_ms : until };
+	}
+}
+
+bool dns_responder_resolved(const struct dns_responder *r, const char *name, const struct cidr *addr)
+{
+	long long now = now_ms();
+	for (size_t i = 0; i < RESOLVED_MAX; i++) {
+		const struct resolved *e = &r->resolved[i];
+		if (e->expires_ms > now && same_addr(&e->addr, addr) && strcmp(r->names[e->name].name, name) == 0)
+			return true;
+	}
+	return false;
 }
 
 /* Whether ADDR must go (back) into GROUP's set for TTL_S: not when it is

@@ -43,6 +43,28 @@ int egress_decide(const struct egress_host *hosts, size_t n, const char *name, b
 	return first_allow;
 }
 
+bool egress_host_allows(const struct egress_host *hosts, size_t n, const char *name, uint16_t port, uint8_t proto)
+{
+	bool allow;
+	if (egress_decide(hosts, n, name, &allow) < 0 || !allow)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct egress_host *h = &hosts[i];
+		if (!h->allow || !egress_host_matches(h, name) || (h->proto && h->proto != proto))
+			continue;
+		if ((!h->port_lo && !h->port_hi) || (port >= h->port_lo && port <= (h->port_hi ? h->port_hi : h->port_lo)))
+			return true;
+	}
+	return false;
+}
+
+bool egress_rule_covers(const struct fw_rule *r, const struct cidr *dst, uint16_t port, uint8_t proto)
+{
+	if (!firewall_cidr_within(dst, &r->dst) || (r->proto && r->proto != proto))
+		return false;
+	return (!r->port_lo && !r->port_hi) || (port >= r->port_lo && port <= (r->port_hi ? r->port_hi : r->port_lo));
+}
+
 int egress_groups(const struct egress_host *hosts, size_t n, struct fw_rule *groups, size_t max, int *group_of)
 {
 	size_t ng = 0;

@@ -20,12 +20,16 @@
  *   counter <id>-spoof, <id>-metadata, <id>-host, <id>-private, <id>-policy
  *   chain job-<id>    the job's forwarded traffic, in firewall.h's order
  *   chain jobin-<id>  the job's traffic to the host itself
+ *   chain jobpre-<id> (nat hook prerouting priority -100), only with a name
+ *                     gate: TCP 443 and 80 to the addresses of names, dnat
+ *                     to the gate on the host end of the job's veth
  *
  * The maps are not called "fwd" and "in": both are nft keywords, and
  * `nft list` output must read back.
  *
  * The job chain's comment records the map and set keys ("IFNAME ADDR4
- * ADDR6"), so that removal needs only the id. Set elements carry the id
+ * ADDR6", then "gate" when jobpre-<id> exists), so that removal needs only
+ * the id. Set elements carry the id
  * as their comment, for people reading `nft list table inet brig`.
  *
  * This file holds the public calls and reads the table's state back; the
@@ -177,9 +181,11 @@ static int read_job_keys(const char *id, struct fw_job_keys *k, bool *exists)
 		return ret;
 	*exists = cc.found;
 	memset(k, 0, sizeof *k);
-	char ifname[IFNAMSIZ + 1], a4[64], a6[64];
-	if (sscanf(cc.text, "%16s %63s %63s", ifname, a4, a6) != 3 || strlen(ifname) >= IFNAMSIZ)
+	char ifname[IFNAMSIZ + 1], a4[64], a6[64], gate[8] = "";
+	int n = sscanf(cc.text, "%16s %63s %63s %7s", ifname, a4, a6, gate);
+	if (n < 3 || strlen(ifname) >= IFNAMSIZ)
 		return -EBADMSG;
+	k->gate = strcmp(gate, "gate") == 0;
 	memcpy(k->ifname, ifname, strlen(ifname));
 	if ((strcmp(a4, "-") && parse_cidr(a4, &k->addr4) < 0) || (strcmp(a6, "-") && parse_cidr(a6, &k->addr6) < 0))
 		return -EBADMSG;
@@ -191,7 +197,8 @@ static int counters_present(const char *id, unsigned *mask);
 /* Sends one piece of a removal as its own batch; what is gone already is
  * fine. Pieces in an order that keeps the job chain, which holds the keys,
  * for last but the counters its rules use. */
-static int remove_piece(const struct fw_job_keys *k, int piece, const char *fwd, const char *in, const char *id)
+static int remove_piece(const struct fw_job_keys *k, int piece, const char *fwd, const char *in, const char *pre,
+			const char *id)
 {
 	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 	int ret = nft_batch_new(&b, NFPROTO_INET);
@@ -212,7 +219,12 @@ static int remove_piece(const struct fw_job_keys *k, int piece, const char *fwd,
 		break;
 	case 4: ret = fw_del_chain(b, in); break;
 	case 5: ret = fw_del_chain(b, fwd); break;
-	case 6: ret = fw_del_name_sets(b, id); break;
+	case 6:
+		if (!k->gate)
+			return 0;
+		ret = fw_del_chain(b, pre);
+		break;
+	case 7: ret = fw_del_name_sets(b, id); break;
 	default: return 0;
 	}
 	ret = ret ?: nft_batch_send(b);
@@ -244,9 +256,10 @@ int firewall_job_remove(const char *id)
 {
 	if (!valid_id(id))
 		return -EINVAL;
-	char fwd[ID_MAX + 8], in[ID_MAX + 8];
+	char fwd[ID_MAX + 8], in[ID_MAX + 8], pre[ID_MAX + 8];
 	snprintf(fwd, sizeof fwd, "job-%s", id);
 	snprintf(in, sizeof in, "jobin-%s", id);
+	snprintf(pre, sizeof pre, "jobpre-%s", id);
 	/* ENOENT: a concurrent remove of the same job (its supervisor and
 	 * `brig gc`) took it first, or a piece is missing (someone edited the
 	 * table): look again, then go piece by piece. */
@@ -259,15 +272,16 @@ int firewall_job_remove(const char *id)
 		if (!exists)
 			return remove_counters(id);
 		if (attempt == 2) {
-			for (int piece = 0; piece < 7; piece++)
-				if ((ret = remove_piece(&k, piece, fwd, in, id)) < 0)
+			for (int piece = 0; piece < 8; piece++)
+				if ((ret = remove_piece(&k, piece, fwd, in, pre, id)) < 0)
 					return ret;
 			return remove_counters(id);
 		}
 		_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 		ret = nft_batch_new(&b, NFPROTO_INET) ?:
 		      fw_elems_msgs(b, NFT_MSG_DELSETELEM, 0, &k, NULL, NULL, NULL) ?:
-		      fw_del_chain(b, fwd) ?: fw_del_chain(b, in) ?: fw_del_name_sets(b, id) ?:
+		      fw_del_chain(b, fwd) ?: fw_del_chain(b, in) ?: (k.gate ? fw_del_chain(b, pre) : 0) ?:
+		      fw_del_name_sets(b, id) ?:
 		      fw_counters_msg(b, id, NFT_MSG_DELOBJ, 0) ?: nft_batch_send(b);
 		if (ret != -ENOENT)
 			return ret;

@@ -71,7 +71,7 @@ static int add_set(struct nft_batch *b, const char *name, uint32_t key_type, uin
 	return nft_batch_set(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, s);
 }
 
-static int add_base_chain(struct nft_batch *b, const char *name, const char *type, uint32_t hook, int32_t prio)
+int fw_add_base_chain(struct nft_batch *b, const char *name, const char *type, uint32_t hook, int32_t prio)
 {
 	_cleanup_(nft_chain_freep) struct nftnl_chain *c = nftnl_chain_alloc();
 	if (!c)
@@ -147,17 +147,17 @@ int fw_create_skeleton(void)
 	    add_set(b, MAP_INPUT, NFT_TYPE_IFNAME, IFNAMSIZ, true, 2) ?:
 	    add_set(b, SET_MASQ4, NFT_TYPE_IPADDR, 4, false, 3) ?:
 	    add_set(b, SET_MASQ6, NFT_TYPE_IP6ADDR, 16, false, 4) ?:
-	    add_base_chain(b, "forward", "filter", NF_INET_FORWARD, -1) ?:
+	    fw_add_base_chain(b, "forward", "filter", NF_INET_FORWARD, -1) ?:
 	    add_dispatch(b, "forward", MAP_FORWARD) ?:
 	    fw_match_link_prefix(est, NFT_META_OIFNAME, NFT_CMP_EQ) ?:
 	    nft_expr_ct_state(est, NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED)) ?:
 	    nft_expr_verdict(est, NF_ACCEPT, NULL) ?: fw_append(b, est) ?:
 	    fw_match_link_prefix(drop, NFT_META_OIFNAME, NFT_CMP_EQ) ?: nft_expr_verdict(drop, NF_DROP, NULL) ?:
 	    fw_append(b, drop) ?:
-	    add_base_chain(b, "input", "filter", NF_INET_LOCAL_IN, -1) ?:
+	    fw_add_base_chain(b, "input", "filter", NF_INET_LOCAL_IN, -1) ?:
 	    add_dispatch(b, "input", MAP_INPUT) ?:
 	    add_refuse(b) ?:
-	    add_base_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) ?:
+	    fw_add_base_chain(b, "postrouting", "nat", NF_INET_POST_ROUTING, 100) ?:
 	    add_masq(b, AF_INET, SET_MASQ4) ?: add_masq(b, AF_INET6, SET_MASQ6);
 	if (r < 0)
 		return r;

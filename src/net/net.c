@@ -7,6 +7,7 @@
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
 #include <sched.h>
 #include <stdio.h>
@@ -48,6 +49,7 @@ static inline void linkp(struct rtnl_link **l) { if (*l) rtnl_link_put(*l); }
 static inline void addrp(struct rtnl_addr **a) { if (*a) rtnl_addr_put(*a); }
 static inline void routep(struct rtnl_route **r) { if (*r) rtnl_route_put(*r); }
 static inline void nladdrp(struct nl_addr **a) { if (*a) nl_addr_put(*a); }
+static inline void neighp(struct rtnl_neigh **n) { if (*n) rtnl_neigh_put(*n); }
 
 /* libnl's errors as errno values, for the convention of the rest. */
 static int errno_of(int nle)
@@ -111,11 +113,42 @@ static int add_default_route(struct nl_sock *s, int ifindex, const struct cidr *
 	return r < 0 ? errno_of(r) : 0;
 }
 
-static int ifindex_of(struct nl_sock *s, const char *name)
+/* The index of the link called name and, if mac is not NULL, a copy of
+ * its hardware address (the caller puts it). */
+static int ifindex_of(struct nl_sock *s, const char *name, struct nl_addr **mac)
 {
 	_cleanup_(linkp) struct rtnl_link *l = NULL;
 	int r = rtnl_link_get_kernel(s, 0, name, &l);
-	return r < 0 ? errno_of(r) : rtnl_link_get_ifindex(l);
+	if (r < 0)
+		return errno_of(r);
+	if (mac && !(*mac = nl_addr_clone(rtnl_link_get_addr(l))))
+		return -ENOMEM;
+	return rtnl_link_get_ifindex(l);
+}
+
+/* A permanent neighbour entry: addr (a whole address, not a prefix) is
+ * at mac on the link ifindex. Both ends of the pair are known when it is
+ * made, so neither end ever asks: the first packet of a job does not wait
+ * for ARP or neighbour discovery (under heavy load on the host, softirq
+ * work is deferred and a job's three ARP requests for its gateway have
+ * gone unanswered for three seconds, failing its first connection with
+ * EHOSTUNREACH), and what a job announces about addresses (gratuitous ARP,
+ * unsolicited advertisements) changes nothing on the host's end, since
+ * the kernel does not update permanent entries from the wire. */
+static int add_neigh(struct nl_sock *s, int ifindex, const struct cidr *addr, struct nl_addr *mac)
+{
+	_cleanup_(neighp) struct rtnl_neigh *n = rtnl_neigh_alloc();
+	_cleanup_(nladdrp) struct nl_addr *dst =
+		nl_addr_build(addr->family, addr->addr, addr->family == AF_INET ? 4 : 16);
+	if (!n || !dst)
+		return -ENOMEM;
+	rtnl_neigh_set_ifindex(n, ifindex);
+	rtnl_neigh_set_family(n, addr->family);
+	rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_lladdr(n, mac);
+	rtnl_neigh_set_state(n, NUD_PERMANENT);
+	int r = rtnl_neigh_add(s, n, NLM_F_CREATE | NLM_F_REPLACE);
+	return r < 0 ? errno_of(r) : 0;
 }
 
 static int create_pair(struct nl_sock *s, const char *ifname, pid_t pid)
@@ -136,8 +169,10 @@ static int create_pair(struct nl_sock *s, const char *ifname, pid_t pid)
 	return r < 0 ? errno_of(r) : 0;
 }
 
-/* The job's end, from a socket opened inside its namespace. */
-static int setup_job_end(pid_t pid, const struct net_addrs *a, const char **what)
+/* The job's end, from a socket opened inside its namespace; host_mac is
+ * the host end's hardware address, and *job_mac receives the job end's. */
+static int setup_job_end(pid_t pid, const struct net_addrs *a, struct nl_addr *host_mac, struct nl_addr **job_mac,
+			 const char **what)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
@@ -158,7 +193,7 @@ static int setup_job_end(pid_t pid, const struct net_addrs *a, const char **what
 	}
 	if (!s)
 		return -ENOMEM;
-	int idx = ifindex_of(s, "eth0"), r;
+	int idx = ifindex_of(s, "eth0", job_mac), r;
 	*what = "the job's eth0";
 	if (idx < 0)
 		return idx;
@@ -170,12 +205,16 @@ static int setup_job_end(pid_t pid, const struct net_addrs *a, const char **what
 	*what = "the job's default routes";
 	if ((r = add_default_route(s, idx, &a->gw4)) < 0 || (r = add_default_route(s, idx, &a->gw6)) < 0)
 		return r;
+	*what = "the job's neighbour entries for its gateway";
+	if ((r = add_neigh(s, idx, &a->gw4, host_mac)) < 0 || (r = add_neigh(s, idx, &a->gw6, host_mac)) < 0)
+		return r;
 	return 0;
 }
 
 int net_veth_setup(const char *ifname, pid_t pid, const struct net_addrs *a, struct brig_err *e)
 {
 	_cleanup_(nl_sockp) struct nl_sock *s = route_socket();
+	_cleanup_(nladdrp) struct nl_addr *host_mac = NULL, *job_mac = NULL;
 	const char *what = "cannot open a netlink socket";
 	int r = -ENOMEM, idx;
 	if (!s)
@@ -184,10 +223,13 @@ int net_veth_setup(const char *ifname, pid_t pid, const struct net_addrs *a, str
 	if ((r = create_pair(s, ifname, pid)) < 0)
 		goto fail;
 	what = "the host end's addresses";
-	if ((idx = r = ifindex_of(s, ifname)) < 0 || (r = add_addr(s, idx, &a->gw4)) < 0 ||
+	if ((idx = r = ifindex_of(s, ifname, &host_mac)) < 0 || (r = add_addr(s, idx, &a->gw4)) < 0 ||
 	    (r = add_addr(s, idx, &a->gw6)) < 0)
 		goto fail;
-	if ((r = setup_job_end(pid, a, &what)) < 0)
+	if ((r = setup_job_end(pid, a, host_mac, &job_mac, &what)) < 0)
+		goto fail;
+	what = "the host end's neighbour entries for the job";
+	if ((r = add_neigh(s, idx, &a->job4, job_mac)) < 0 || (r = add_neigh(s, idx, &a->job6, job_mac)) < 0)
 		goto fail;
 	return 0;
 fail:

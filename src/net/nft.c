@@ -386,6 +386,50 @@ int nft_expr_masq(struct nftnl_rule *r)
 	return add(r, nftnl_expr_alloc("masq"));
 }
 
+int nft_expr_ct_status(struct nftnl_rule *r, uint32_t bits)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	}
+	int ret = add(r, e);
+	const uint32_t zero = 0;
+	if (!ret)
+		ret = nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, &bits, &zero, sizeof bits);
+	if (!ret)
+		ret = nft_expr_cmp(r, NFT_CMP_NEQ, NFT_REG_1, &zero, sizeof zero);
+	return ret;
+}
+
+static int immediate(struct nftnl_rule *r, uint32_t dreg, const void *data, uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
+		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
+	}
+	return add(r, e);
+}
+
+int nft_expr_dnat(struct nftnl_rule *r, const struct cidr *to, uint16_t port)
+{
+	/* The port travels in network byte order, as nft writes it. */
+	uint16_t be = htons(port);
+	int ret = immediate(r, NFT_REG_1, to->addr, to->family == AF_INET ? 4 : 16) ?:
+		  immediate(r, NFT_REG_2, &be, sizeof be);
+	if (ret)
+		return ret;
+	struct nftnl_expr *e = nftnl_expr_alloc("nat");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, to->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+	}
+	return add(r, e);
+}
+
 /* ---- matches ---- */
 
 int nft_match_nfproto(struct nftnl_rule *r, int family)

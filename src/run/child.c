@@ -4,6 +4,7 @@
  * supervisor prints it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,12 +86,20 @@ static int limit_user_counts(struct child *k, struct brig_err *e)
 
 /* The parent's death must take the sandbox with it. The setting does not
  * survive a change of credentials, so it is made after the last one, and
- * a parent that died before it shows as a closed socket. */
+ * a parent that died before it shows as a hung-up socket. Asked of poll,
+ * not of recv: a supervisor can send the filter and die before we get
+ * here, and recv would return its queued message, not the end; the
+ * kernel marks a SEQPACKET peer's hang-up whatever is still queued. */
 static int tie_to_parent(struct child *k, struct brig_err *e)
 {
 	(void)e;
-	char b;
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || recv(k->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+	struct pollfd p = { .fd = k->fd, .events = POLLIN | POLLRDHUP };
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		_exit(EXIT_BRIG);
+	while (poll(&p, 1, 0) < 0)
+		if (errno != EINTR)
+			_exit(EXIT_BRIG);
+	if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
 		_exit(EXIT_BRIG);
 	return 0;
 }

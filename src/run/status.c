@@ -232,7 +232,7 @@ char *status_format_egress_denied(const char *id, const struct dns_event *e)
 		return NULL;
 	json_object_object_add(o, "name", json_object_new_string(e->name));
 	json_object_object_add(o, "address", e->address ? json_object_new_string(e->address) : NULL);
-	json_object_object_add(o, "port", json_object_new_int(53));
+	json_object_object_add(o, "port", json_object_new_int(e->port ? e->port : 53));
 	json_object_object_add(o, "proto", json_object_new_string(e->proto));
 	json_object_object_add(o, "reason", json_object_new_string(e->reason));
 	json_object_object_add(o, "count", json_object_new_int64((int64_t)e->count));

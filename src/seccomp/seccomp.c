@@ -142,11 +142,17 @@ static int add_product(scmp_filter_ctx ctx, uint32_t act, const struct sc_rule *
 	return 0;
 }
 
-/* The refusal filter's rule for r: a notification the supervisor answers,
- * or for quiet rules the errno straight from the kernel. */
+/* What the refusal filter does with r's calls: a notification the
+ * supervisor answers, or for quiet rules the errno straight from the
+ * kernel. */
+static uint32_t kernel_action(const struct sc_rule *r)
+{
+	return r->quiet ? SCMP_ACT_ERRNO((uint32_t)r->err) : SCMP_ACT_NOTIFY;
+}
+
 static int add_refusal(scmp_filter_ctx ctx, const struct sc_rule *r)
 {
-	uint32_t act = r->quiet ? SCMP_ACT_ERRNO((uint32_t)r->err) : SCMP_ACT_NOTIFY;
+	uint32_t act = kernel_action(r);
 	struct scmp_arg_cmp chosen[SC_MAX_COND];
 	if (r->n_cond == 0)
 		return seccomp_rule_add(ctx, act, r->nr, 0);
@@ -156,25 +162,35 @@ static int add_refusal(scmp_filter_ctx ctx, const struct sc_rule *r)
 /* How the refusal filter treats one syscall. libseccomp lets a rule
  * without a condition silently win over every rule with one, so a call
  * that has both goes to the supervisor whole, and so does a quiet rule
- * that an earlier allowing condition could override: the supervisor
- * decides exactly what the policy says. */
+ * that an earlier allowing condition could override, or that shares its
+ * call with conditional rules of another action: libseccomp merges
+ * overlapping conditions of different actions into a tree that can lose
+ * the wider one (strict's `socket AF_NETLINK` beside default's quiet
+ * `AF_NETLINK NETLINK_AUDIT` let route sockets through). The supervisor
+ * decides exactly what the policy says, and stays silent on quiet rules. */
 struct per_call {
-	bool unconditional_refusal, conditional_allow, conditional_refusal;
+	bool unconditional_refusal, conditional_allow, conditional_refusal, mixed_conditional;
 };
 
 static struct per_call shape_of(const struct seccomp_policy *p, int nr)
 {
 	struct per_call s = { 0 };
+	uint32_t first = 0;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct sc_rule *r = &p->v[i];
 		if (r->nr != nr)
 			continue;
-		if (r->n_cond == 0)
+		if (r->n_cond == 0) {
 			s.unconditional_refusal |= r->action != SC_ALLOW;
-		else if (r->action == SC_ALLOW)
+		} else if (r->action == SC_ALLOW) {
 			s.conditional_allow = true;
-		else
+		} else {
+			if (s.conditional_refusal && kernel_action(r) != first)
+				s.mixed_conditional = true;
+			if (!s.conditional_refusal)
+				first = kernel_action(r);
 			s.conditional_refusal = true;
+		}
 	}
 	return s;
 }
@@ -189,7 +205,7 @@ static int add_call(scmp_filter_ctx refusals, const struct seccomp_policy *p, co
 		return add_refusal(refusals, &all);
 	}
 	struct sc_rule copy = *r;
-	if (copy.n_cond && s.conditional_allow)
+	if (copy.n_cond && (s.conditional_allow || s.mixed_conditional))
 		copy.quiet = false;
 	return add_refusal(refusals, &copy);
 }

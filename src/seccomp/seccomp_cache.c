@@ -75,7 +75,8 @@ static struct packed_rule *pack(const struct seccomp_policy *p, size_t *bytes)
 	return v;
 }
 
-/* FNV-1a over the rules, libseccomp's version and brig's: only a name. */
+/* FNV-1a over the rules, libseccomp's version, brig's and the compiler's
+ * revision: only a name. */
 static void entry_name(const void *rules, size_t bytes, char *buf, size_t len)
 {
 	const struct scmp_version *v = seccomp_version();
@@ -83,8 +84,8 @@ static void entry_name(const void *rules, size_t bytes, char *buf, size_t len)
 	const unsigned char *b = rules;
 	for (size_t i = 0; i < bytes; i++)
 		h = (h ^ b[i]) * 1099511628211ULL;
-	snprintf(buf, len, "%016llx-%u.%u.%u-%s.bpf", (unsigned long long)h, v->major, v->minor, v->micro,
-		 BRIG_VERSION);
+	snprintf(buf, len, "%016llx-%u.%u.%u-%s-c%d.bpf", (unsigned long long)h, v->major, v->minor, v->micro,
+		 BRIG_VERSION, SECCOMP_COMPILER_REVISION);
 }
 
 static int sealed_memfd(const void *bpf, size_t len)

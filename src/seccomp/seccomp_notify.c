@@ -295,17 +295,19 @@ int seccomp_notifier_start(struct seccomp_notifier *n, int cgroup_fd)
 		.exit_signal = SIGCHLD,
 		.cgroup = cgroup_fd >= 0 ? (uint64_t)cgroup_fd : 0,
 	};
+	pid_t parent = getpid();
 	pid_t pid = sys_clone3(&args);
 	if (pid < 0)
 		return pid;
 	if (pid == 0) {
 		/* Signals the supervisor blocks for its signalfd are the
-		 * supervisor's business; the handler ends with its parent. */
+		 * supervisor's business; the handler ends with its parent.
+		 * A parent that died first shows as another parent: init, or
+		 * the caller's subreaper, never 1 alone. */
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		if (getppid() == 1)
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 			_exit(0);
 		handler_main(n);
 	}

@@ -12,7 +12,9 @@
 # A contender whose tool is missing is skipped with a message.
 #
 # Environment: ROUNDS (measured rounds per contender, default 200),
-# BENCH (space-separated benchmark names to run, default: all of them).
+# BENCH (space-separated benchmark names to run, default: all of them);
+# for `gate`: GATE_RUNS (interleaved pairs, default 7), GATE_BYTES (per
+# transfer, default 1000000000), GATE_PINGS (connections, default 300).
 set -euo pipefail
 
 BRIG=${1:?usage: BUILD=build $0 PATH/TO/brig}
@@ -21,7 +23,7 @@ ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
 # Benchmarks in the order they run.
-BENCHMARKS=(launch seccomp watch refusals veth throughput egress)
+BENCHMARKS=(launch seccomp watch refusals veth throughput egress gate)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -321,6 +323,41 @@ bench_egress() {
 	done
 	printf '%s\n' "${ratios[@]}" | sort -g |
 		awk '{ v[NR] = $1 } END { printf "paired ratio by-name/plain: %.3fx (median of per-run ratios)\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# The name gate: TCP to port 80 of a name's address goes through the
+# supervisor (Host checked, then spliced), against the same server reached
+# by a CIDR rule, which the gate leaves alone. A bulk transfer each way and
+# the time from connect to the answer's first byte.
+bench_gate() {
+	lab_up || return 0
+	local bulk runs=${GATE_RUNS:-7}
+	bulk=$(readlink -f "$BUILD/tests/helpers/bulk")
+	[[ -x $bulk ]] || { echo "skip: the name gate (make $BUILD/tests/helpers/bulk)"; return 0; }
+	ip netns exec "$LAB-c" "$bulk" serve 198.51.100.11 80 >/dev/null 2>&1 &
+	# In the lab's state: its `down` ends the server if this does not.
+	echo $! >"/run/brig-lab/$LAB/bulk.pid"
+	local server=$! bytes=${GATE_BYTES:-1000000000} pings=${GATE_PINGS:-300} dir i
+	local run=(ip netns exec "$LAB-h" "$(readlink -f "$BRIG")" run -q --ro-bind "$bulk:/opt/bulk" --net veth --egress-default deny)
+	local addr="\$(getent ahostsv4 bulk.test | awk 'NR==1{print \$1}')"
+	median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	for dir in get put; do
+		echo "== egress: the name gate, $((bytes / 1000000)) MB $dir through it (--egress-allow-host) and past it (--egress-allow CIDR); $runs interleaved runs, Gbit/s"
+		local ratios=()
+		for ((i = 0; i < runs; i++)); do
+			local g p
+			g=$("${run[@]}" --egress-allow-host bulk.test -- /bin/sh -c "/opt/bulk $dir $addr 80 bulk.test $bytes" | sed -n 's/^gbps=//p')
+			p=$("${run[@]}" --egress-allow 198.51.100.11 -- /opt/bulk "$dir" 198.51.100.11 80 bulk.test "$bytes" | sed -n 's/^gbps=//p')
+			ratios+=("$(awk -v a="$g" -v b="$p" 'BEGIN { printf "%.3f", a / b }')")
+			echo "run $((i + 1)): gate $g, no gate $p"
+		done
+		echo "paired ratio gate/no-gate ($dir): $(median "${ratios[@]}")x (median of per-run ratios)"
+	done
+	echo "== egress: the name gate, $pings connections one after another, connect to the answer's first byte"
+	echo "through the gate: $("${run[@]}" --egress-allow-host bulk.test -- /bin/sh -c "/opt/bulk ping $addr 80 bulk.test $pings")"
+	echo "past the gate:    $("${run[@]}" --egress-allow 198.51.100.11 -- /opt/bulk ping 198.51.100.11 80 bulk.test "$pings")"
+	kill "$server"
+	wait "$server" 2>/dev/null || true
 }
 
 echo "brig bench: $("$BRIG" --version), kernel $(uname -r), $(nproc) CPUs, $ROUNDS rounds, running as uid $(id -u)"

@@ -2,7 +2,9 @@
  * inside a job. Prints "ok REPLY" or "fail ERRNAME MS" (MS: how long the
  * failure took, to tell a fast rejection from a time-out); exit 0 on ok.
  * TCP reads the server's first line; UDP sends "ping" and waits for one
- * datagram back. */
+ * datagram back.
+ * net-try http ADDR PORT TIMEOUT_MS HOST: TCP that first sends an HTTP
+ * request head naming HOST (what brig's name gate checks on port 80). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,12 +57,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: net-try tcp|udp ADDR PORT [TIMEOUT_MS] [SRC]\n");
 		return 2;
 	}
-	bool tcp = strcmp(argv[1], "tcp") == 0;
+	bool http = strcmp(argv[1], "http") == 0;
+	bool tcp = http || strcmp(argv[1], "tcp") == 0;
+	const char *host = http && argc > 5 ? argv[5] : NULL;
+	if (http && !host) {
+		fprintf(stderr, "usage: net-try http ADDR PORT TIMEOUT_MS HOST\n");
+		return 2;
+	}
 	int timeout = argc > 4 ? atoi(argv[4]) : 3000;
 	struct sockaddr_storage dst, src;
 	socklen_t dlen, slen;
 	int family = to_sockaddr(argv[2], atoi(argv[3]), &dst, &dlen);
-	if (family < 0 || (argc > 5 && to_sockaddr(argv[5], 0, &src, &slen) != family)) {
+	if (family < 0 || (!http && argc > 5 && to_sockaddr(argv[5], 0, &src, &slen) != family)) {
 		fprintf(stderr, "net-try: bad address\n");
 		return 2;
 	}
@@ -68,7 +76,7 @@ int main(int argc, char **argv)
 	int s = socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return fail(errno, start);
-	if (argc > 5 && bind(s, (struct sockaddr *)&src, slen) < 0)
+	if (!http && argc > 5 && bind(s, (struct sockaddr *)&src, slen) < 0)
 		return fail(errno, start);
 	if (connect(s, (struct sockaddr *)&dst, dlen) < 0 && errno != EINPROGRESS)
 		return fail(errno, start);
@@ -83,6 +91,12 @@ int main(int argc, char **argv)
 			return fail(err, start);
 	} else if (send(s, "ping\n", 5, 0) < 0) {
 		return fail(errno, start);
+	}
+	if (host) {
+		char req[512];
+		int n = snprintf(req, sizeof req, "GET / HTTP/1.0\r\nHost: %s\r\n\r\n", host);
+		if (send(s, req, (size_t)n, MSG_NOSIGNAL) < 0)
+			return fail(errno, start);
 	}
 	/* The reply: TCP's first line, UDP's datagram. */
 	char buf[256];

@@ -976,7 +976,7 @@ static void lab_up(void)
 	const char *flag = getenv("BRIG_NET_LAB");
 	if (flag && strcmp(flag, "0") == 0)
 		harness_not_on_this_host("the network lab is not part of this run (BRIG_NET_LAB=0)");
-	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft" };
+	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft", "openssl" };
 	char cmd[512];
 	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
 		snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tools[i]);
@@ -1029,7 +1029,7 @@ Test(gha_lab, a_step_reaches_allowed_names_never_metadata_or_the_host)
 		"echo metadata=$($t tcp 169.254.169.254 80 2000)\n"
 		"echo host=$($t tcp 203.0.113.2 8081 2000)\n"
 		"echo literal=$($t tcp 198.51.100.10 80 2000)\n"
-		"a=$(getent ahostsv4 ok.test | awk 'NR==1{print $1}'); echo ok=$($t tcp ${a:-192.0.2.99} 80 3000)\n";
+		"a=$(getent ahostsv4 ok.test | awk 'NR==1{print $1}'); echo ok=$($t http ${a:-192.0.2.99} 80 3000 ok.test)\n";
 	cr_assert_eq(step(&r, &h, body, NULL), 0, HOOK_FMT, HOOK_ARGS(h));
 	const char *blocked[] = { "metadata", "host", "literal" };
 	for (size_t i = 0; i < 3; i++) {

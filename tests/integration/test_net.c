@@ -48,7 +48,7 @@ static void lab_up(void)
 	const char *flag = getenv("BRIG_NET_LAB");
 	if (flag && strcmp(flag, "0") == 0)
 		harness_not_on_this_host("the network lab is not part of this run (BRIG_NET_LAB=0)");
-	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft", "ss" };
+	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft", "ss", "openssl" };
 	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
 		if (sh("command -v %s >/dev/null 2>&1", tools[i]) != 0)
 			harness_unavailable("the network lab needs %s (make deps installs it)", tools[i]);
@@ -580,10 +580,12 @@ Test(net, audit_of_the_network_profile_leaves_no_firewall_state)
 #define JOB_NS "$(awk '/^nameserver/{print $2; exit}' /etc/resolv.conf)"
 #define EGRESS(...) VETH("--egress-default", "deny", __VA_ARGS__)
 
-/* The first address of NAME as the job resolves it, then a connection. */
+/* The first address of NAME as the job resolves it, then a connection
+ * (an HTTP request naming it: port 80 of a name's address goes through
+ * brig's name gate). */
 #define RESOLVE_AND_TRY(key, name) \
 	"a=$(getent ahostsv4 " name " | awk 'NR==1{print $1}'); echo " key "_addr=$a; echo " key "=$(" NET_TRY \
-	" tcp ${a:-192.0.2.99} 80 3000); "
+	" http ${a:-192.0.2.99} 80 3000 " name "); "
 
 Test(net, egress_an_allowed_name_resolves_and_connects_through_brigs_resolver)
 {
@@ -591,7 +593,7 @@ Test(net, egress_an_allowed_name_resolves_and_connects_through_brigs_resolver)
 	lab_job(&r, EGRESS("--egress-allow-host", "ok.test:80/tcp"),
 		"echo ns=" JOB_NS "; " RESOLVE_AND_TRY("ok", "ok.test")
 		"echo udp=$(" DNS_ASK " udp " JOB_NS " ok.test); echo tcp=$(" DNS_ASK " tcp " JOB_NS " ok.test); "
-		"echo six=$(" DNS_ASK " udp " JOB_NS " ok.test aaaa); echo tcp6=$(" NET_TRY " tcp 2001:db8::10 80 3000)");
+		"echo six=$(" DNS_ASK " udp " JOB_NS " ok.test aaaa); echo tcp6=$(" NET_TRY " http 2001:db8::10 80 3000 ok.test)");
 	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
 	/* The job asks the host end of its veth, not the lab's resolver. */
 	char *ns = kv_get(r.out, "ns");
@@ -816,4 +818,92 @@ Test(net, egress_a_flood_of_queries_neither_grows_nor_stalls_the_supervisor, .ti
 	cr_expect_lt(peak_kib - before_kib, 8 * 1024, "the supervisor grew from %ld to %ld KiB", before_kib, peak_kib);
 	/* Reported within the rate: far fewer lines than refusals. */
 	cr_expect_lt(line_count(r.err), 300, "%zu stderr lines", line_count(r.err));
+}
+
+/* ---- the name gate: TCP 443 and 80 to a name's address go through the
+ * supervisor, which checks the TLS server name or the HTTP Host (the lab's
+ * :443 is TLS echoing what it is sent; its :80 says "hello") ---- */
+
+/* One line through TLS with server name SNI (socat's options: "snihost=N"
+ * or "no-sni=1"), or the error that ended it. */
+#define TLS_TRY(key, addr, opts) \
+	"echo " key "=$(echo ping | timeout 10 socat -t3 - \"OPENSSL:" addr ":443,verify=0," opts "\" 2>&1 | tail -1); "
+
+Test(net, egress_the_gate_passes_an_allowed_server_name_with_bytes_intact_both_ways)
+{
+	struct brig_result r;
+	/* 3 MB each way, over IPv4 and IPv6, compared byte for byte. */
+	lab_job(&r, EGRESS("--egress-allow-host", "ok.test"),
+		"a=$(getent ahostsv4 ok.test | awk 'NR==1{print $1}'); getent ahostsv6 ok.test >/dev/null; "
+		"head -c 3000000 /dev/urandom > /tmp/sent; "
+		"for t in \"$a\" '[2001:db8::10]'; do "
+		"timeout 30 socat -t5 - \"OPENSSL:$t:443,verify=0,snihost=ok.test\" </tmp/sent >/tmp/got; "
+		"if cmp -s /tmp/sent /tmp/got; then echo \"same $t=yes\"; else echo \"same $t=no $(wc -c </tmp/got)\"; fi; "
+		"done");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "same 198.51.100.10", "yes");
+	expect_line(r.out, "same [2001:db8::10]", "yes");
+	cr_expect(!strstr(r.err, "refused"), "a refusal:\n%s", r.err);
+}
+
+Test(net, egress_the_gate_refuses_a_name_that_did_not_resolve_there_no_name_and_garbage)
+{
+	struct brig_result r;
+	char status[4200];
+	char *dir = tmpdir_make("gate");
+	snprintf(status, sizeof status, "%s/status.jsonl", dir);
+	lab_job(&r,
+		EGRESS("--status-file", status, "--egress-allow-host", "ok.test", "--egress-allow-host", "*.wild.test"),
+		"a=$(getent ahostsv4 ok.test | awk 'NR==1{print $1}'); "
+		TLS_TRY("ok", "$a", "snihost=ok.test")
+		/* Same address, a name never allowed. */
+		TLS_TRY("evil", "$a", "snihost=evil.test")
+		/* Allowed, but the job never asked for it here. */
+		TLS_TRY("wild", "$a", "snihost=a.wild.test")
+		"getent ahostsv4 a.wild.test >/dev/null; " TLS_TRY("wild_asked", "$a", "snihost=a.wild.test")
+		TLS_TRY("nosni", "$a", "no-sni=1")
+		"echo garbage=$(" NET_TRY " http $a 443 3000 ok.test); "
+		"echo http_ok=$(" NET_TRY " http $a 80 3000 ok.test); "
+		"echo http_evil=$(" NET_TRY " http $a 80 3000 evil.test); "
+		"echo http_none=$(" NET_TRY " http $a 80 3000 '')");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "ok", "ping");
+	expect_line(r.out, "wild_asked", "ping");
+	expect_line(r.out, "http_ok", "ok hello");
+	static const char *const refused[] = { "evil", "wild", "nosni" };
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		char *v = kv_get(r.out, refused[i]);
+		cr_expect(v && strstr(v, "reset by peer"), "%s was not reset: %s\n%s", refused[i], v ? v : "?", r.out);
+		free(v);
+	}
+	expect_line(r.out, "garbage", "fail ECONNRESET");
+	expect_line(r.out, "http_evil", "fail ECONNRESET");
+	expect_line(r.out, "http_none", "fail ECONNRESET");
+	cr_expect(strstr(r.err, "refused a tls connection to 198.51.100.10 port 443 naming evil.test (not allowed)") &&
+			  strstr(r.err, "naming a.wild.test (not an address of this name)") &&
+			  strstr(r.err, "naming (none) (no server name)"),
+		  "refusals not reported:\n%s", r.err);
+	char *text = file_read(status);
+	cr_assert(text);
+	cr_expect(strstr(text, "\"name\":\"evil.test\",\"address\":\"198.51.100.10\",\"port\":443,\"proto\":\"tls\""),
+		  "no event for evil.test: %s", text);
+	cr_expect(strstr(text, "\"port\":443,\"proto\":\"tls\",\"reason\":\"not tls\""), "no event for garbage: %s", text);
+	cr_expect(strstr(text, "\"name\":\"evil.test\",\"address\":\"198.51.100.10\",\"port\":80,\"proto\":\"http\""),
+		  "no event for the Host evil.test: %s", text);
+	free(text);
+}
+
+Test(net, egress_the_gate_carries_many_parallel_connections_and_leaves_nothing, .timeout = 300)
+{
+	struct brig_result r;
+	/* 60 HTTP and 20 TLS connections at once, each one checked. */
+	lab_job(&r, EGRESS("--egress-allow-host", "ok.test"),
+		"a=$(getent ahostsv4 ok.test | awk 'NR==1{print $1}'); cd /tmp; "
+		"for i in $(seq 60); do " NET_TRY " http $a 80 20000 ok.test > h$i & done; "
+		"for i in $(seq 20); do (echo tls$i | timeout 30 socat -t5 - \"OPENSSL:$a:443,verify=0,snihost=ok.test\" > t$i 2>&1) & done; "
+		"wait; echo http=$(cat h* | grep -c '^ok hello'); echo tls=$(cat t* | grep -c '^tls'); cat h* t* | grep -v '^ok\\|^tls' | head -5");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "http", "60");
+	expect_line(r.out, "tls", "20");
+	assert_nothing_left();
 }

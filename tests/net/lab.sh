@@ -15,14 +15,18 @@
 #             (169.254.169.254, 100.100.100.200, 168.63.129.16, 192.0.0.192,
 #             fd00:ec2::254, fd20:ce::254), answering "metadata";
 #           - an "internet" server: TCP :80 answering "hello", UDP :7
-#             answering "pong", at 198.51.100.10 and 2001:db8::10;
+#             answering "pong", TLS :443 echoing what it is sent (a
+#             self-signed certificate for ok.test), at 198.51.100.10 and
+#             2001:db8::10;
 #           - servers in private ranges (10.99.0.10, 192.168.77.10,
 #             172.16.5.10, 100.64.0.10, fc00:99::10) on :80 answering "private";
 #           - a DNS server at 198.51.100.53 resolving lab.test, ok.test and
 #             wild.test with every name below it to 198.51.100.10 and
 #             2001:db8::10, meta.test to 169.254.169.254, priv.test to
 #             10.0.0.5, deb.debian.org (for the registries profile) to
-#             198.51.100.10, all with a TTL of 2 s (egress by name).
+#             198.51.100.10, bulk.test to 198.51.100.11 (where the
+#             throughput benchmark starts its own server), all with a TTL
+#             of 2 s (egress by name).
 #   NAME-b  a bare namespace behind NAME-h (veth, 192.0.2.2/30, NAT by the
 #           lab's own table `ip lab`): the path a job takes, without brig,
 #           for the throughput benchmark.
@@ -82,7 +86,7 @@ up() {
 	ip -n "$c" link set dn0 up
 	ip -n "$h" route add default via 203.0.113.1
 	ip -n "$h" -6 route add default via 2001:db8:1::1
-	for a in 198.51.100.10 198.51.100.53 169.254.169.254 100.100.100.200 168.63.129.16 192.0.0.192 \
+	for a in 198.51.100.10 198.51.100.11 198.51.100.53 169.254.169.254 100.100.100.200 168.63.129.16 192.0.0.192 \
 		10.99.0.10 192.168.77.10 172.16.5.10 100.64.0.10; do
 		ip -n "$c" addr add "$a/32" dev lo
 	done
@@ -105,12 +109,20 @@ up() {
 	serve "$c" udp4 socat UDP4-RECVFROM:7,bind=198.51.100.10,fork SYSTEM:"echo pong"
 	serve "$c" udp6 socat "UDP6-RECVFROM:7,bind=[2001:db8::10],fork" SYSTEM:"echo pong"
 	serve "$c" iperf3 iperf3 --server --bind 198.51.100.10
+	# TLS on :443 echoing what it is sent, for the name gate: a throwaway
+	# self-signed certificate (the clients do not verify it).
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=ok.test \
+		-keyout "$state/tls.key" -out "$state/tls.crt" 2>/dev/null
+	tls="cert=$state/tls.crt,key=$state/tls.key,verify=0,reuseaddr,fork"
+	serve "$c" tls4 socat "OPENSSL-LISTEN:443,bind=198.51.100.10,$tls" PIPE
+	serve "$c" tls6 socat "OPENSSL-LISTEN:443,pf=ip6,bind=[2001:db8::10],$tls" PIPE
 	serve "$c" dns dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
 		--listen-address=198.51.100.53 --address=/lab.test/198.51.100.10 --pid-file= --local-ttl=2 \
 		--address=/ok.test/198.51.100.10 --address=/ok.test/2001:db8::10 \
 		--address=/wild.test/198.51.100.10 --address=/wild.test/2001:db8::10 \
 		--address=/meta.test/169.254.169.254 --address=/priv.test/10.0.0.5 \
-		--address=/deb.debian.org/198.51.100.10 --address=/forge.test/198.51.100.10
+		--address=/deb.debian.org/198.51.100.10 --address=/forge.test/198.51.100.10 \
+		--address=/bulk.test/198.51.100.11
 	serve "$h" hostlo socat TCP4-LISTEN:8080,bind=127.0.0.1,reuseaddr,fork SYSTEM:"echo host-loopback"
 	serve "$h" hostany socat TCP6-LISTEN:8081,ipv6only=0,reuseaddr,fork SYSTEM:"echo host-service"
 	echo "nameserver 198.51.100.53" >"/etc/netns/$h/resolv.conf"
@@ -138,7 +150,8 @@ lab_ready() {
 	tcp=$(ip netns exec "$c" ss -Hltn) udp=$(ip netns exec "$c" ss -Hlun) host=$(ip netns exec "$h" ss -Hltn)
 	for a in 198.51.100.10:80 '[2001:db8::10]:80' 169.254.169.254:80 100.100.100.200:80 168.63.129.16:80 \
 		192.0.0.192:80 '[fd00:ec2::254]:80' '[fd20:ce::254]:80' 10.99.0.10:80 192.168.77.10:80 \
-		172.16.5.10:80 100.64.0.10:80 '[fc00:99::10]:80' 198.51.100.10:5201; do
+		172.16.5.10:80 100.64.0.10:80 '[fc00:99::10]:80' 198.51.100.10:5201 198.51.100.10:443 \
+		'[2001:db8::10]:443'; do
 		printf '%s\n' "$tcp" | grep -qF " $a " || return 1
 	done
 	for a in 198.51.100.10:7 '[2001:db8::10]:7' 198.51.100.53:53; do

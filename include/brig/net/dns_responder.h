@@ -34,7 +34,9 @@ struct dns_event {
 	const char *name;      /* as asked, lower case, no final dot */
 	const char *address;   /* the address that made the answer refused; NULL: the name is not allowed */
 	const char *reason;    /* "not allowed", "denied", or the address's kind: "private", "metadata", ... */
-	const char *proto;     /* how the job asked: "udp" or "tcp" */
+	const char *proto;     /* how the job asked: "udp" or "tcp"; for a connection the name gate
+				* refused, "tls" or "http" */
+	uint16_t port;         /* 53, or the refused connection's port */
 	unsigned long count;   /* refusals of this name so far, this one included */
 	unsigned long suppressed; /* refusals the rate limit kept from being reported since the last event */
 	bool first;            /* the first refusal of this name */
@@ -80,6 +82,16 @@ int dns_responder_fd(const struct dns_responder *r);
 int dns_responder_handle(struct dns_responder *r);
 /* The names asked so far, and how often each was answered or refused. */
 size_t dns_responder_counts(const struct dns_responder *r, const struct dns_name_count **out);
+/* A connection the name gate refused: counted under NAME with the refused
+ * questions and reported as they are (the first per name always, the
+ * rest at the rate limit). */
+void dns_responder_refused_conn(struct dns_responder *r, const char *name, const char *address, uint16_t port,
+				const char *proto, const char *reason);
+/* Whether NAME (normalised) was answered with ADDR and its answer still
+ * holds (TTL plus EGRESS_GRACE_S): what the name gate asks. At most
+ * DNS_NAMES_MAX names and 1024 (name, address) pairs are kept; past them
+ * the oldest goes. */
+bool dns_responder_resolved(const struct dns_responder *r, const char *name, const struct cidr *addr);
 void dns_responder_close(struct dns_responder *r);
 static inline void dns_responder_closep(struct dns_responder **r)
 {

@@ -37,6 +37,14 @@ bool egress_host_matches(const struct egress_host *h, const char *name);
  * name is refused). *allow tells which kind decided. */
 int egress_decide(const struct egress_host *hosts, size_t n, const char *name, bool *allow);
 
+/* Whether NAME may be reached on PORT with PROTO (IPPROTO_TCP, ...): no
+ * deny rule names it and an allow rule that names it holds the port. */
+bool egress_host_allows(const struct egress_host *hosts, size_t n, const char *name, uint16_t port, uint8_t proto);
+
+/* Whether the CIDR rule R (egress-allow or egress-deny) holds DST (a host
+ * address), PORT and PROTO. */
+bool egress_rule_covers(const struct fw_rule *r, const struct cidr *dst, uint16_t port, uint8_t proto);
+
 /* The distinct (ports, protocol) pairs of the allow rules, in the order
  * they first appear, as fw_rule with no destination; group_of[i] is the
  * group of hosts[i] (-1 for a deny rule). Returns how many groups, or

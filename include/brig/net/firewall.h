@@ -45,8 +45,19 @@ struct fw_job {
 	 * egress-deny rules and before the private ranges. */
 	const struct fw_rule *name_groups;
 	size_t n_name_groups;
+	/* The name gate (brig/net/egress_gate.h): a new TCP connection to an
+	 * address of a name group whose ports hold FW_GATE_TLS_PORT or
+	 * FW_GATE_HTTP_PORT goes, by dnat in the job's own prerouting chain,
+	 * to GATE4:GATE_PORT4 (GATE6:GATE_PORT6), the host end of its veth,
+	 * where the supervisor checks its name before it may go on. Port 0:
+	 * no gate for that family. */
+	struct cidr gate4, gate6;
+	uint16_t gate_port4, gate_port6;
 	bool default_allow;
 };
+
+#define FW_GATE_TLS_PORT 443
+#define FW_GATE_HTTP_PORT 80
 
 /* Rejected (or for spoof: dropped) packets, by rule class. */
 struct fw_counters {

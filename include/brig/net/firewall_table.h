@@ -37,6 +37,7 @@ static inline unsigned fw_addr_len(int family)
 struct fw_job_keys {
 	char ifname[IFNAMSIZ]; /* zero-padded: the map key */
 	struct cidr addr4, addr6;
+	bool gate;             /* the job has its prerouting chain (jobpre-<id>) */
 };
 
 /* ---- firewall_table.c ---- */
@@ -52,6 +53,8 @@ int fw_match_link_prefix(struct nftnl_rule *r, uint32_t key, uint32_t op);
 int fw_counted_reject(struct nftnl_rule *r, const char *counter);
 /* A regular chain, with COMMENT when given. */
 int fw_add_chain(struct nft_batch *b, const char *name, const char *comment);
+/* A base chain of TYPE ("filter", "nat") on HOOK at PRIO, policy accept. */
+int fw_add_base_chain(struct nft_batch *b, const char *name, const char *type, uint32_t hook, int32_t prio);
 /* Flushes and deletes chain NAME. */
 int fw_del_chain(struct nft_batch *b, const char *name);
 /* "<id>-<class>"; -ENAMETOOLONG when it does not fit LEN. */

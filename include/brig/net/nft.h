@@ -124,6 +124,10 @@ int nft_expr_reject(struct nftnl_rule *r, uint32_t type, uint8_t code);
 /* count in the named counter object */
 int nft_expr_counter_ref(struct nftnl_rule *r, const char *name);
 int nft_expr_masq(struct nftnl_rule *r);
+/* the packet's conntrack status has any bit of BITS (IPS_DST_NAT, ...) */
+int nft_expr_ct_status(struct nftnl_rule *r, uint32_t bits);
+/* dnat to the host address TO, port PORT (for a rule matching TO's family) */
+int nft_expr_dnat(struct nftnl_rule *r, const struct cidr *to, uint16_t port);
 
 /* ---- matches, appended to a rule; each loads into NFT_REG_1 and returns
  * 0 or -ENOMEM; a rule that matches goes on to its next expression ---- */

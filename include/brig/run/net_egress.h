@@ -1,5 +1,6 @@
-/* The supervisor's side of egress by name (brig/net/dns_responder.h):
- * the job's DNS responder opened on its veth's host end, its descriptor in
+/* The supervisor's side of egress by name (brig/net/dns_responder.h,
+ * brig/net/egress_gate.h): the job's DNS responder and name gate opened on
+ * its veth's host end, their descriptors in
  * the supervisor's loop, its refusals as `egress-denied` status events and
  * one stderr line per distinct name, its counts in the `exited` event. */
 #pragma once
@@ -7,6 +8,7 @@
 
 #include "brig/config/config.h"
 #include "brig/net/dns_responder.h"
+#include "brig/net/egress_gate.h"
 #include "brig/net/net_pool.h"
 #include "brig/run/status.h"
 
@@ -21,6 +23,10 @@ struct job_egress {
 	size_t n_own;
 	struct dns_responder_job dj;
 	struct dns_responder *dns;
+	struct egress_gate_job gj;
+	struct egress_gate *gate;    /* the name gate: TLS and HTTP connections to names' addresses */
+	const struct net_config *net;
+	int ep;                      /* the responder's and the gate's descriptors, for one poll slot */
 	const char *id;
 	int status_fd;
 };
@@ -29,6 +35,11 @@ struct job_egress {
  * groups, the addresses the responder will listen on. Nothing opened. */
 int job_egress_plan(struct job_egress *e, const struct brig_config *c, const char *id,
 		    const struct net_addrs *a, int status_fd);
+/* Opens the name gate's listeners, whose ports the firewall's dnat needs
+ * (before the firewall). */
+int job_egress_listen(struct job_egress *e);
+/* The gate's port on the address of FAMILY; 0: no gate. */
+uint16_t job_egress_gate_port(const struct job_egress *e, int family);
 /* Opens the responder (after the firewall holds the job's sets). */
 int job_egress_start(struct job_egress *e, const struct brig_config *c);
 /* -1 when there is no responder. */

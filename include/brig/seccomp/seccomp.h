@@ -105,6 +105,10 @@ const char *seccomp_group(const char *name);
  * which the supervisor hands to the sandbox while it builds its root: the
  * few milliseconds libseccomp needs overlap with the mounts. */
 int seccomp_compile(const struct seccomp_policy *p, int *fd);
+/* Part of every cached filter's name (seccomp_compile_cached): raise it
+ * whenever seccomp_compile makes other filters from the same rules, or
+ * brig keeps loading what the previous code compiled. */
+#define SECCOMP_COMPILER_REVISION 2
 /* The same, reusing the result of an earlier compile of the very same
  * rules from brig's root-only cache (/run/brig/seccomp) when there is one. */
 int seccomp_compile_cached(const struct seccomp_policy *p, int *fd);

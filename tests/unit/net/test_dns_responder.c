@@ -198,6 +198,35 @@ Test(dns_responder, an_allowed_name_is_resolved_and_its_address_allowed_first)
 	rig_down(&g);
 }
 
+/* What the name gate asks: which name led to which address. */
+Test(dns_responder, it_knows_which_name_resolved_to_which_address)
+{
+	struct rig g;
+	rig_up(&g);
+	struct cidr there, elsewhere;
+	parse_cidr("198.51.100.10", &there);
+	parse_cidr("198.51.100.77", &elsewhere);
+	cr_expect(!dns_responder_resolved(g.r, "ok.test", &there), "known before it was asked");
+	ask(&g, "ok.test", 0x2000);
+	resolver_answers(&g, (const char *const[]){ "ok.test. 30 IN A 198.51.100.10", NULL });
+	cr_assert(pump_until(&g, g.job), "no answer");
+	ldns_pkt_free(receive(g.job));
+	cr_expect(dns_responder_resolved(g.r, "ok.test", &there));
+	cr_expect(!dns_responder_resolved(g.r, "ok.test", &elsewhere));
+	cr_expect(!dns_responder_resolved(g.r, "a.wild.test", &there), "another name counted");
+	/* A refused connection counts under its name, reported like a refused
+	 * question, with its port and protocol. */
+	dns_responder_refused_conn(g.r, "evil.test", "198.51.100.10", 443, "tls", "not allowed");
+	cr_expect_eq(events, 1);
+	cr_expect_str_eq(last_name, "evil.test");
+	cr_expect_eq(last_event.port, 443);
+	cr_expect(last_event.first);
+	const struct dns_name_count *c;
+	size_t n = dns_responder_counts(g.r, &c);
+	cr_expect(n == 2 && strcmp(c[1].name, "evil.test") == 0 && c[1].denied == 1);
+	rig_down(&g);
+}
+
 Test(dns_responder, names_no_rule_allows_are_refused_and_reported_at_once)
 {
 	struct rig g;

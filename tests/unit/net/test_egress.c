@@ -72,6 +72,34 @@ Test(egress_decide, wildcards_match_sub_names_only_and_deny_wins)
 	cr_expect(!allow, "an allow rule before the deny rule won");
 }
 
+Test(egress_host_allows, any_allow_rule_of_the_name_may_hold_the_port_and_deny_wins)
+{
+	struct egress_host hosts[] = { host_ok("git.test:22/tcp", true), host_ok("git.test:443/tcp", true),
+				       host_ok("*.cdn.test:80-443/tcp", true), host_ok("bad.cdn.test", false) };
+	cr_expect(egress_host_allows(hosts, 4, "git.test", 443, IPPROTO_TCP), "the second rule's port");
+	cr_expect(egress_host_allows(hosts, 4, "git.test", 22, IPPROTO_TCP));
+	cr_expect(!egress_host_allows(hosts, 4, "git.test", 80, IPPROTO_TCP));
+	cr_expect(!egress_host_allows(hosts, 4, "git.test", 443, IPPROTO_UDP));
+	cr_expect(egress_host_allows(hosts, 4, "a.cdn.test", 200, IPPROTO_TCP));
+	cr_expect(!egress_host_allows(hosts, 4, "bad.cdn.test", 443, IPPROTO_TCP), "the deny rule lost");
+	cr_expect(!egress_host_allows(hosts, 4, "other.test", 443, IPPROTO_TCP));
+}
+
+Test(egress_rule_covers, address_port_and_protocol)
+{
+	struct fw_rule r;
+	struct cidr in, out;
+	cr_assert_eq(net_parse_egress("198.51.100.0/24:443/tcp", true, &r), 0);
+	parse_cidr("198.51.100.10", &in);
+	parse_cidr("203.0.113.10", &out);
+	cr_expect(egress_rule_covers(&r, &in, 443, IPPROTO_TCP));
+	cr_expect(!egress_rule_covers(&r, &in, 80, IPPROTO_TCP));
+	cr_expect(!egress_rule_covers(&r, &in, 443, IPPROTO_UDP));
+	cr_expect(!egress_rule_covers(&r, &out, 443, IPPROTO_TCP));
+	cr_assert_eq(net_parse_egress("198.51.100.10", false, &r), 0);
+	cr_expect(egress_rule_covers(&r, &in, 80, IPPROTO_TCP), "a rule without ports holds every port");
+}
+
 Test(egress_groups, one_set_per_distinct_port_spec)
 {
 	struct egress_host hosts[] = { host_ok("a.test:443/tcp", true), host_ok("b.test", true),
