@@ -155,6 +155,8 @@ static int watch(struct egress_gate *g, int op, int fd, uint32_t events, uint64_
 	return epoll_ctl(g->ep, op, fd, &ev) < 0 ? -errno : 0;
 }
 
+static void on_hello(struct egress_gate *g, struct conn *c, size_t idx);
+
 static void on_accept(struct egress_gate *g, int lfd, int family)
 {
 	/* Several at a time; the listener is level-triggered, so what is
@@ -184,8 +186,13 @@ static void on_accept(struct egress_gate *g, int lfd, int family)
 		g->open++;
 		/* Edge-triggered: the first bytes are peeked, not taken, so a
 		 * level-triggered watch would report them again and again. */
-		if (watch(g, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, TAG(K_CLIENT, c->gen, idx)) < 0)
+		if (watch(g, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, TAG(K_CLIENT, c->gen, idx)) < 0) {
 			conn_free(g, c, true);
+			continue;
+		}
+		/* The client speaks first, and by the time the supervisor runs
+		 * its first bytes are often there: one wake-up less. */
+		on_hello(g, c, idx);
 	}
 }
 
@@ -280,10 +287,15 @@ static int pump(struct flow *f)
 	}
 }
 
-static void on_splice(struct egress_gate *g, struct conn *c)
+/* EVENTS on the client's socket (FROM_CLIENT) or the destination's: only
+ * the directions they can move are pumped, which spares a bulk transfer a
+ * splice that would say EAGAIN on every wake-up. */
+static void on_splice(struct egress_gate *g, struct conn *c, bool from_client, uint32_t events)
 {
-	int r = pump(&c->up);
-	if (r == 0)
+	bool in = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR), out = events & (EPOLLOUT | EPOLLHUP | EPOLLERR);
+	bool up = from_client ? in : out, down = from_client ? out : in;
+	int r = up ? pump(&c->up) : 0;
+	if (r == 0 && down)
 		r = pump(&c->down);
 	if (r < 0)
 		conn_free(g, c, true);
@@ -324,7 +336,7 @@ static void on_connected(struct egress_gate *g, struct conn *c, size_t idx)
 		return;
 	}
 	/* The peeked bytes are still in the client socket: they go first. */
-	on_splice(g, c);
+	on_splice(g, c, true, EPOLLIN | EPOLLOUT);
 }
 
 /* The timer fires at the earliest deadline of a connection that waits for
@@ -393,7 +405,7 @@ int egress_gate_handle(struct egress_gate *g)
 		else if (c->state == S_CONNECTING && kind == K_UPSTREAM)
 			on_connected(g, c, idx);
 		else if (c->state == S_SPLICE)
-			on_splice(g, c);
+			on_splice(g, c, kind == K_CLIENT, ev[i].events);
 	}
 	arm(g);
 	return 0;

@@ -30,7 +30,12 @@
 #define NS_GET_USERNS _IO(0xb7, 0x1)
 #endif
 
-#define CONNECT_TIMEOUT_MS 500
+/* A first packet lost (an ARP or neighbour request, a SYN) is sent again
+ * after the kernel's initial retransmission timeout of 1 s: the deadline
+ * leaves room for that one resend, so that a reachable address on a busy
+ * or just-configured link is not read as blocked. The first connection
+ * ends the wait; a filter that drops costs this long per check. */
+#define CONNECT_TIMEOUT_MS 2000
 #define MAX_TARGETS 16
 
 struct target {
@@ -84,15 +89,27 @@ static void connect_all(struct probe_report *r, const struct target *t, size_t n
 	}
 	struct timespec start, now;
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		size_t pending = 0;
-		for (size_t i = 0; i < n; i++)
+	for (bool last = false; !last;) {
+		size_t pending = 0, connected = 0;
+		for (size_t i = 0; i < n; i++) {
 			pending += p[i].fd >= 0;
+			connected += err[i] == 0;
+		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long left = CONNECT_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (!pending || left <= 0)
+		if (!pending || connected)
 			break;
-		if (poll(p, n, (int)left) < 0 && errno != EINTR)
+		/* Past the deadline, one more look without waiting: an answer
+		 * that came while this process was not scheduled (a loaded
+		 * machine) still counts; only the network's silence does not. */
+		if (left <= 0) {
+			left = 0;
+			last = true;
+		}
+		int ready = poll(p, n, (int)left);
+		if (ready < 0 && errno == EINTR && !last)
+			continue;
+		if (ready < 0)
 			break;
 		for (size_t i = 0; i < n; i++) {
 			if (p[i].fd < 0 || !p[i].revents)

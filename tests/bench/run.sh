@@ -12,7 +12,9 @@
 # A contender whose tool is missing is skipped with a message.
 #
 # Environment: ROUNDS (measured rounds per contender, default 200),
-# BENCH (space-separated benchmark names to run, default: all of them).
+# BENCH (space-separated benchmark names to run, default: all of them);
+# for `gate`: GATE_RUNS (interleaved pairs, default 7), GATE_BYTES (per
+# transfer, default 1000000000), GATE_PINGS (connections, default 300).
 set -euo pipefail
 
 BRIG=${1:?usage: BUILD=build $0 PATH/TO/brig}
@@ -21,7 +23,7 @@ ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
 # Benchmarks in the order they run.
-BENCHMARKS=(launch seccomp watch refusals veth throughput egress)
+BENCHMARKS=(launch seccomp watch refusals veth throughput egress gate)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -321,7 +323,6 @@ bench_egress() {
 	done
 	printf '%s\n' "${ratios[@]}" | sort -g |
 		awk '{ v[NR] = $1 } END { printf "paired ratio by-name/plain: %.3fx (median of per-run ratios)\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-	bench_gate
 }
 
 # The name gate: TCP to port 80 of a name's address goes through the
@@ -329,11 +330,14 @@ bench_egress() {
 # by a CIDR rule, which the gate leaves alone. A bulk transfer each way and
 # the time from connect to the answer's first byte.
 bench_gate() {
-	local bulk
+	lab_up || return 0
+	local bulk runs=${GATE_RUNS:-7}
 	bulk=$(readlink -f "$BUILD/tests/helpers/bulk")
 	[[ -x $bulk ]] || { echo "skip: the name gate (make $BUILD/tests/helpers/bulk)"; return 0; }
 	ip netns exec "$LAB-c" "$bulk" serve 198.51.100.11 80 >/dev/null 2>&1 &
-	local server=$! bytes=${GATE_BYTES:-2000000000} pings=${GATE_PINGS:-300} dir i
+	# In the lab's state: its `down` ends the server if this does not.
+	echo $! >"/run/brig-lab/$LAB/bulk.pid"
+	local server=$! bytes=${GATE_BYTES:-1000000000} pings=${GATE_PINGS:-300} dir i
 	local run=(ip netns exec "$LAB-h" "$(readlink -f "$BRIG")" run -q --ro-bind "$bulk:/opt/bulk" --net veth --egress-default deny)
 	local addr="\$(getent ahostsv4 bulk.test | awk 'NR==1{print \$1}')"
 	median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

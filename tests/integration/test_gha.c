@@ -969,7 +969,7 @@ static void lab_up(void)
 	const char *flag = getenv("BRIG_NET_LAB");
 	if (flag && strcmp(flag, "0") == 0)
 		harness_not_on_this_host("the network lab is not part of this run (BRIG_NET_LAB=0)");
-	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft" };
+	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft", "openssl" };
 	char cmd[512];
 	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++) {
 		snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", tools[i]);

@@ -48,7 +48,7 @@ static void lab_up(void)
 	const char *flag = getenv("BRIG_NET_LAB");
 	if (flag && strcmp(flag, "0") == 0)
 		harness_not_on_this_host("the network lab is not part of this run (BRIG_NET_LAB=0)");
-	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft", "ss" };
+	static const char *const tools[] = { "ip", "socat", "dnsmasq", "nft", "ss", "openssl" };
 	for (size_t i = 0; i < sizeof tools / sizeof tools[0]; i++)
 		if (sh("command -v %s >/dev/null 2>&1", tools[i]) != 0)
 			harness_unavailable("the network lab needs %s (make deps installs it)", tools[i]);

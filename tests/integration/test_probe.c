@@ -367,6 +367,27 @@ static void lab_up(void)
 	ssize_t n = read(p[0], buf, sizeof buf - 1);
 	close(p[0]);
 	cr_assert(n > 0 && strncmp(buf, "ready", 5) == 0, "the lab listener did not start");
+	/* The lab is up when A reaches B's listener over each family: until
+	 * then a probe would measure the links coming up (a veth end whose
+	 * carrier the kernel has not yet acted on drops what it is given), not
+	 * what the lab lets through. Each try waits on the connection itself;
+	 * a refusal (the path is there, the port is not yet) is tried again. */
+	snprintf(cmd, sizeof cmd,
+		 "ip netns exec %s python3 -c '\n"
+		 "import socket, sys, time\n"
+		 "end = time.monotonic() + float(sys.argv[1]) / 1000\n"
+		 "for a in (\"10.99.0.1\", \"fd99::1\"):\n"
+		 "    while True:\n"
+		 "        try:\n"
+		 "            socket.create_connection((a, 80), timeout=1).close()\n"
+		 "            break\n"
+		 "        except OSError as e:\n"
+		 "            if time.monotonic() > end:\n"
+		 "                sys.exit(\"lab: %%s port 80: %%s\" %% (a, e))\n"
+		 "            time.sleep(0.05)\n"
+		 "' %.0f",
+		 lab_a, 30000 * harness_time_scale());
+	sh(cmd);
 	setenv("LAB", lab_a, 1);
 }
 
