@@ -148,6 +148,9 @@ probe-compare: deps
 $(BUILD)/bench/launch: tests/bench/launch.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
+$(BUILD)/bench/jobs: tests/bench/jobs.c | $(BUILD)/bench
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
+
 # Links brig's own seccomp code: the filters exactly as brig compiles them.
 $(BUILD)/bench/watch: tests/bench/watch.c $(LIBOBJS) | $(BUILD)/bench
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBOBJS) $(LDLIBS)
@@ -156,7 +159,7 @@ $(BUILD)/bench/syscalls: tests/bench/syscalls.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
 bench: deps
-	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/syscalls $(BUILD)/bench/watch $(BUILD)/tests/helpers/dns-ask $(BUILD)/tests/helpers/deny-flood $(BUILD)/tests/helpers/bulk
+	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/jobs $(BUILD)/bench/syscalls $(BUILD)/bench/watch $(BUILD)/tests/helpers/dns-ask $(BUILD)/tests/helpers/deny-flood $(BUILD)/tests/helpers/bulk
 	BUILD=$(BUILD) tests/bench/run.sh $(BUILD)/brig
 
 # libFuzzer target for the profile reader (clang). `make fuzz` runs it for

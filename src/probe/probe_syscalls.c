@@ -94,9 +94,16 @@ static long do_unshare_user(void)
 
 void probe_syscalls_unshare(struct probe_report *r)
 {
-	probe_child_verdict(r, "unshare(CLONE_NEWUSER)", do_unshare_user);
-	if (r->result == PROBE_EXPOSED)
-		probe_set(r, PROBE_EXPOSED, "unshare(CLONE_NEWUSER) succeeded: a new namespace with every capability");
+	long ret = 0;
+	int err = 0;
+	int st = probe_in_child(do_unshare_user, &ret, &err);
+	if (st < 0)
+		probe_set(r, PROBE_NA, "unshare(CLONE_NEWUSER): cannot fork a child to try it (%s)", probe_errno_name(-st));
+	else if (WIFSIGNALED(st))
+		probe_set(r, WTERMSIG(st) == SIGSYS ? PROBE_BLOCKED : PROBE_NA, "unshare(CLONE_NEWUSER): killed by signal %d",
+			  WTERMSIG(st));
+	else
+		probe_rule_unshare_userns(r, ret, err);
 }
 
 /* Joining PID 1's mount namespace is the classic way out of a container
@@ -239,7 +246,10 @@ void probe_syscalls_open_by_handle(struct probe_report *r)
 		return;
 	}
 	_cleanup_close_ int root = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int fd = open_by_handle_at(root, &fh.h, O_PATH | O_CLOEXEC);
+	/* O_DIRECTORY: without it newer kernels refuse at once what
+	 * they grant a namespace's root for its own mounts, and the answer
+	 * would say nothing about the real decoding. */
+	int fd = open_by_handle_at(root, &fh.h, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int err = fd < 0 ? -errno : 0;
 	if (fd >= 0)
 		close(fd);

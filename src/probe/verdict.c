@@ -18,6 +18,17 @@ void probe_syscall_verdict(struct probe_report *r, const char *what, long ret, i
 		probe_set(r, PROBE_EXPOSED, "%s passed the permission checks (%s)", what, probe_errno_name(err));
 }
 
+void probe_rule_unshare_userns(struct probe_report *r, long ret, int err)
+{
+	if (ret >= 0)
+		probe_set(r, PROBE_EXPOSED, "unshare(CLONE_NEWUSER) succeeded: a new namespace with every capability");
+	else if (err == ENOSPC || err == EUSERS)
+		probe_set(r, PROBE_BLOCKED, "unshare(CLONE_NEWUSER): %s, the kernel's limit on user namespaces",
+			  probe_errno_name(err));
+	else
+		probe_set(r, PROBE_BLOCKED, "unshare(CLONE_NEWUSER): %s", probe_errno_name(err));
+}
+
 void probe_rule_host_id(struct probe_report *r, const struct probe_id_facts *f)
 {
 	const char *k = f->kind;

@@ -82,7 +82,9 @@ uint16_t job_egress_gate_port(const struct job_egress *e, int family)
 int job_egress_plan(struct job_egress *e, const struct brig_config *c, const char *id,
 		    const struct net_addrs *a, int status_fd)
 {
-	*e = (struct job_egress){ .id = id, .status_fd = status_fd, .ep = -1 };
+	*e = (struct job_egress)JOB_EGRESS_INIT;
+	e->id = id;
+	e->status_fd = status_fd;
 	if (c->net.mode != NET_VETH || c->net.n_hosts == 0)
 		return 0;
 	e->on = true;

@@ -443,7 +443,8 @@ int sandbox_run(const struct brig_config *c)
 	};
 	struct job j = { .c = c, .pidfd = -1, .sync = -1, .status_fd = -1, .sigfd = -1, .timerfd = -1,
 			 .notifier = { .fd = -1 }, .cg = { .fd = -1, .parent = -1 }, .janitor = { .fd = -1 },
-			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT, .tty = PTY_GUARD_INIT, .state_fd = -1 };
+			 .lease = NET_LEASE_INIT, .plan = MOUNT_PLAN_INIT, .rootfs = ROOTFS_JOB_INIT, .relay = PTY_RELAY_INIT, .tty = PTY_GUARD_INIT, .state_fd = -1,
+			 .egress = JOB_EGRESS_INIT };
 	struct brig_err e = BRIG_ERR_INIT;
 	int code = EXIT_BRIG;
 	uint64_t ends[TIMING_COUNT] = { [TIMING_PARSE] = timings_now() };

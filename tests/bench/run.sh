@@ -23,7 +23,7 @@ ROUNDS=${ROUNDS:-200}
 LAUNCH=$BUILD/bench/launch
 
 # Benchmarks in the order they run.
-BENCHMARKS=(launch seccomp watch refusals veth throughput egress gate)
+BENCHMARKS=(launch jobs steady seccomp watch refusals veth throughput egress gate)
 
 [[ -x $LAUNCH ]] || { echo "run.sh: $LAUNCH missing (make $LAUNCH)" >&2; exit 1; }
 [[ -x $BRIG ]] || { echo "run.sh: $BRIG missing (make)" >&2; exit 1; }
@@ -58,20 +58,27 @@ paired() {  # paired A B: median over rounds of t(A)/t(B), from the last measure
 	[[ -z $r ]] || echo "paired ratio $1/$2: ${r}x (median of per-round ratios; below 1 means $1 is faster)"
 }
 
-# Start-up latency: fork, set up the sandbox, exec /bin/true, tear down, wait.
-bench_launch() {
-	# bubblewrap with the isolation of brig's default: every namespace, a
-	# read-only /usr with the top-level links or trees the host has.
-	local bwrap=(bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr)
+# bubblewrap with the isolation of brig's default: every namespace, a
+# read-only /usr with the top-level links or trees the host has. Fills BWRAP.
+BWRAP=()
+bwrap_command() {
+	BWRAP=(bwrap --unshare-all --die-with-parent --new-session --ro-bind /usr /usr)
 	local d
 	for d in bin sbin lib lib32 lib64 libx32; do
 		if [[ -L /$d ]]; then
-			bwrap+=(--symlink "$(readlink "/$d")" "/$d")
+			BWRAP+=(--symlink "$(readlink "/$d")" "/$d")
 		elif [[ -d /$d ]]; then
-			bwrap+=(--ro-bind "/$d" "/$d")
+			BWRAP+=(--ro-bind "/$d" "/$d")
 		fi
 	done
-	bwrap+=(--proc /proc --dev /dev --tmpfs /tmp -- /bin/true)
+	BWRAP+=(--proc /proc --dev /dev --tmpfs /tmp -- /bin/true)
+}
+
+# Start-up latency: fork, set up the sandbox, exec /bin/true, tear down, wait.
+bench_launch() {
+	local bwrap
+	bwrap_command
+	bwrap=("${BWRAP[@]}")
 
 	contender bare /bin/true
 	contender brig "$BRIG" run -- /bin/true
@@ -85,6 +92,122 @@ bench_launch() {
 	paired brig crun
 	crun_cleanup
 	timings "$BRIG" run -- /bin/true
+}
+
+# Throughput: JOBS (default 200) launches of /bin/true, PARALLEL (default
+# 8) at a time, in brig and in the bubblewrap command, JOBS_ROUNDS
+# (default 3) interleaved rounds (tests/bench/jobs.c). No job may fail, no
+# process may outlive its job (jobs.c is their subreaper) and nothing of
+# brig's may be left on the host (tests/bench/residue.py). So that other
+# jobs on the machine are not counted as this benchmark's residue, all of
+# it runs in a network namespace and a mount namespace of its own, with a
+# fresh tmpfs on /run/brig (leases, job records, the filter cache) and an
+# empty cgroup of its own bound over the cgroup v2 mount (brig makes its
+# brig/ parent and the job cgroups in it, as it would at the top): what
+# is found there afterwards is this benchmark's only.
+bench_jobs() {
+	local drv=$BUILD/bench/jobs here cg2 cg rc=0
+	[[ -x $drv ]] || { echo "run.sh: $drv missing (make $drv)" >&2; exit 1; }
+	((EUID == 0)) || { echo "skip: jobs (its namespaces for the residue check need root)"; return 0; }
+	here=$(dirname "${BASH_SOURCE[0]}")
+	cg2=$(awk '$(NF - 2) == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+	bwrap_command
+	echo
+	echo "== jobs: ${JOBS:-200} jobs of /bin/true, ${PARALLEL:-8} at a time, in jobs per second (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	local c=(brig -- "$BRIG" run -- /bin/true)
+	command -v bwrap >/dev/null && c+=(';' bwrap -- "${BWRAP[@]}") || echo "skip: bwrap (bwrap not found)"
+	mkdir -p /run/brig
+	cg=""
+	if [[ -n $cg2 ]]; then
+		cg=$cg2/brig-bench-$$
+		mkdir "$cg"
+	fi
+	unshare --mount --net --propagation private bash -euc '
+		here=$1 drv=$2 cg2=$3 cg=$4; shift 4
+		ip link set lo up
+		mount -t tmpfs -o mode=0755 brig-bench /run/brig
+		[[ -z $cg ]] || mount --bind "$cg" "$cg2"
+		snap=$(mktemp)
+		trap "rm -f $snap" EXIT
+		python3 "$here/residue.py" snapshot "$snap"
+		"$drv" -n "${JOBS:-200}" -j "${PARALLEL:-8}" -r "${JOBS_ROUNDS:-3}" "$@"
+		python3 "$here/residue.py" check "$snap"' bench "$here" "$drv" "$cg2" "$cg" "${c[@]}" || rc=1
+	[[ -z $cg ]] || rmdir "$cg" || rc=1
+	((rc == 0)) || exit 1
+}
+
+# Small and steady: brig's processes during a job that sleeps (the
+# supervisor, its janitor, the seccomp handler, the job's init), their
+# resident size, and their wake-ups (context switches) and CPU over an
+# idle IDLE_SECONDS (default 3) window: a supervisor that polled would
+# wake in it. Fails when one of them woke.
+bench_steady() {
+	local idle=${IDLE_SECONDS:-3}
+	echo
+	echo "== steady: brig's processes during a job that sleeps, and over ${idle}s of it (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	python3 - "$BRIG" "$idle" <<'PY'
+import json, os, subprocess, sys, tempfile, time
+brig, idle = sys.argv[1], float(sys.argv[2])
+status = tempfile.mktemp(prefix="brig-bench-steady-")
+os.mkfifo(status)
+job = subprocess.Popen([brig, "run", "--status-file", status, "--", "/bin/sleep", str(idle + 60)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+events = open(status)
+try:
+    started = events.readline()
+    assert '"started"' in started, started
+    time.sleep(0.5)  # the started event is written before the job's init forks the job
+
+    names = {"brig": "init", "brig-init": "init", "brig-janitor": "janitor", "brig-seccomp": "seccomp"}
+
+    def procs():
+        """brig's own processes: the supervisor and its descendants named brig*."""
+        out, todo = {}, [job.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                comm = open("/proc/%d/comm" % pid).read().strip()
+                kids = open("/proc/%d/task/%d/children" % (pid, pid)).read().split()
+            except OSError:
+                continue
+            if comm.startswith("brig"):
+                out[pid] = "supervisor" if pid == job.pid else names.get(comm, comm)
+            todo += [int(k) for k in kids]
+        return out
+
+    def sample(pid):
+        st = dict(l.split(":", 1) for l in open("/proc/%d/status" % pid))
+        f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+        kib = lambda k: int(st[k].split()[0]) if k in st else 0
+        pss = [l for l in open("/proc/%d/smaps_rollup" % pid) if l.startswith("Pss:")]
+        return {"rss": kib("VmRSS"), "anon": kib("RssAnon"), "file": kib("RssFile"),
+                "pss": int(pss[0].split()[1]) if pss else 0,
+                "switches": int(st["voluntary_ctxt_switches"]) + int(st["nonvoluntary_ctxt_switches"]),
+                "cpu": (int(f[11]) + int(f[12])) * 1000 / os.sysconf("SC_CLK_TCK")}
+
+    ps = procs()
+    before = {p: sample(p) for p in ps}
+    time.sleep(idle)
+    after = {p: sample(p) for p in ps}
+    woke = False
+    order = ["supervisor", "janitor", "seccomp", "init"]
+    for p, name in sorted(ps.items(), key=lambda x: order.index(x[1]) if x[1] in order else 9):
+        a, b = before[p], after[p]
+        n = b["switches"] - a["switches"]
+        woke |= n > 0
+        print("%-10s RSS %5d KiB (anon %d, file %d; PSS %d)%s; over %gs idle: %d wake-ups, %.0f ms CPU"
+              % (name, b["rss"], b["anon"], b["file"], b["pss"],
+                 (" <= 2 MiB: " + ("yes" if b["rss"] <= 2048 else "no")) if name in ("supervisor", "janitor") else "",
+                 idle, n, b["cpu"] - a["cpu"]))
+    print("no polling: %s" % ("no, a process of brig woke while the job slept" if woke else "yes, none woke"))
+finally:
+    job.terminate()
+    events.read()
+    job.wait()
+    events.close()
+    os.unlink(status)
+sys.exit(1 if woke else 0)
+PY
 }
 
 # crun with a minimal OCI bundle on the same /usr: the namespaces of
@@ -146,19 +269,23 @@ crun_cleanup() {
 }
 
 # Where brig's time goes: the exited event's timings (brig(1), STATUS
-# OUTPUT) of TIMINGS_ROUNDS launches (default 20), median per step.
-timings() {  # timings BRIG run [OPTION...] -- COMMAND...
-	local n=${TIMINGS_ROUNDS:-20}
-	echo "-- timings of \`${*:2}\`, median of $n launches, ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+# OUTPUT) of TIMINGS_ROUNDS launches (default 20), median per step. The
+# command may start with a wrapper (ip netns exec ...): --status-file
+# goes after its first "run".
+timings() {  # timings [WRAPPER...] BRIG run [OPTION...] -- COMMAND...
+	local n=${TIMINGS_ROUNDS:-20} shown=("$@")
+	while [[ ${shown[0]} != run ]]; do shown=("${shown[@]:1}"); done
+	echo "-- timings of \`brig ${shown[*]}\`, median of $n launches, ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	python3 - "$n" "$@" <<'PY'
 import json, os, statistics, subprocess, sys, tempfile
-n, brig, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+n, cmd = int(sys.argv[1]), sys.argv[2:]
 fd, status = tempfile.mkstemp(prefix="brig-bench-timings-")
 os.close(fd)
+at = cmd.index("run") + 1
 steps = {}
 try:
     for _ in range(n):
-        subprocess.run([brig, args[0], "--status-file", status] + args[1:], check=True,
+        subprocess.run(cmd[:at] + ["--status-file", status] + cmd[at:], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         ex = [json.loads(l) for l in open(status) if '"exited"' in l][0]
         for k, v in ex["timings"].items():
@@ -251,19 +378,25 @@ lab_up() {
 
 # What `net veth` adds to a launch: leases, the veth pair with addresses and
 # routes, the firewall batch and its removal. The driver itself runs in the
-# lab's host namespace, so both contenders pay the same for everything else.
+# lab's host namespace, so the contenders pay the same for everything else;
+# bubblewrap's command of the launch benchmark runs beside them (its network
+# is an empty namespace: this is brig's whole network set-up against none).
 bench_veth() {
 	lab_up || return 0
-	local brig
+	local brig c=()
 	brig=$(readlink -f "$BRIG")
+	bwrap_command
+	command -v bwrap >/dev/null && c=(';' bwrap -- "${BWRAP[@]}")
 	echo
 	echo "== veth: start-up latency of /bin/true with net none and net veth, in ms (in the lab's host namespace)"
 	ip netns exec "$LAB-h" "$LAUNCH" -n "$ROUNDS" -s ';' -r "$RAW" \
-		none -- "$brig" run -- /bin/true ';' veth -- "$brig" run --net veth -- /bin/true
+		none -- "$brig" run -- /bin/true ';' veth -- "$brig" run --net veth -- /bin/true "${c[@]}"
 	paired veth none
+	paired veth bwrap
 	awk -F, 'NR > 1 && $2 == "veth" { v[$1] = $3 } NR > 1 && $2 == "none" { n[$1] = $3 }
 		END { for (k in v) if (k in n) print v[k] - n[k] }' "$RAW" |
 		sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "median of per-round differences veth - none: %.2f ms\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+	timings ip netns exec "$LAB-h" "$brig" run --net veth -- /bin/true
 }
 
 # TCP throughput to the lab's server: from a brig job (veth, NAT, brig's

@@ -146,7 +146,7 @@ static const struct row rows[] = {
 	{ "syscalls.seccomp", SECCOMP_NONE, DEFAULT },
 	{ "syscalls.mount", PERMISSIVE, SECCOMP_NONE },
 	{ "syscalls.fsopen", PERMISSIVE, DEFAULT },
-	{ "syscalls.unshare-userns", PERMISSIVE, DEFAULT },
+	{ "syscalls.unshare-userns", BARE, DEFAULT },
 	{ "syscalls.setns", PIDNS_MNTNS, DEFAULT },
 	{ "syscalls.keyctl", SECCOMP_NONE, DEFAULT },
 	{ "syscalls.bpf", BARE, DEFAULT },
@@ -254,6 +254,11 @@ static const struct also {
 	{ "identity.userns", USERNS, "blocked" },
 	{ "privileges.cap-effective", USERNS, "blocked" },
 	{ "syscalls.bpf", PERMISSIVE, "blocked" },
+	/* brig's job ceiling of 0 user namespaces: ENOSPC, a real refusal. */
+	{ "syscalls.unshare-userns", PERMISSIVE, "blocked" },
+	/* Root of its own namespace decodes handles under its own mounts
+	 * only (O_DIRECTORY): not the host-wide decoding escapes use. */
+	{ "syscalls.open-by-handle-at", PERMISSIVE, "blocked" },
 	{ "syscalls.tiocsti", PERMISSIVE, "blocked" },
 	{ "privileges.cap-effective", CAP_ADD, "blocked" },
 };

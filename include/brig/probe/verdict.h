@@ -14,6 +14,12 @@
  * means the call got past every permission check: exposed. */
 void probe_syscall_verdict(struct probe_report *r, const char *what, long ret, int err);
 
+/* unshare(CLONE_NEWUSER) in a child, whose arguments are always valid:
+ * only success is exposed. Any refusal is the real outcome, the kernel's
+ * namespace ceiling included (ENOSPC: user.max_user_namespaces reached, as
+ * brig permissive sets it to 0 in its job; EUSERS: 32 levels of nesting). */
+void probe_rule_unshare_userns(struct probe_report *r, long ret, int err);
+
 /* Whether uid or gid 0 of the host is this process. */
 struct probe_id_facts {
 	const char *kind; /* "uid" or "gid" */

@@ -31,6 +31,10 @@ struct job_egress {
 	int status_fd;
 };
 
+/* Nothing planned: no descriptor (a 0 would have the supervisor's wait
+ * poll its standard input). */
+#define JOB_EGRESS_INIT { .ep = -1, .status_fd = -1 }
+
 /* Fills E from the config and the job's addresses: whether it is on, the
  * groups, the addresses the responder will listen on. Nothing opened. */
 int job_egress_plan(struct job_egress *e, const struct brig_config *c, const char *id,

@@ -154,6 +154,24 @@ Test(verdict, a_real_call_decides_by_the_kernel_answer)
 	cr_expect_eq(r.depth, PROBE_DEPTH_KERNEL);
 }
 
+/* Recorded in brig permissive (user.max_user_namespaces 0 in the job):
+ * ENOSPC, and `unshare -U` there fails the same way. */
+Test(verdict, a_new_user_namespace_only_when_the_kernel_made_one)
+{
+	struct probe_report r = rep();
+	probe_rule_unshare_userns(&r, 0, 0);
+	cr_expect_eq(r.result, PROBE_EXPOSED, "%s", r.evidence);
+	probe_rule_unshare_userns(&r, -1, ENOSPC);
+	cr_expect_eq(r.result, PROBE_BLOCKED, "%s", r.evidence);
+	cr_expect(strstr(r.evidence, "limit on user namespaces"), "%s", r.evidence);
+	probe_rule_unshare_userns(&r, -1, EUSERS);
+	cr_expect_eq(r.result, PROBE_BLOCKED, "%s", r.evidence);
+	probe_rule_unshare_userns(&r, -1, EPERM);
+	cr_expect_eq(r.result, PROBE_BLOCKED, "%s", r.evidence);
+	probe_rule_unshare_userns(&r, -1, EINVAL);
+	cr_expect_eq(r.result, PROBE_BLOCKED, "%s", r.evidence);
+}
+
 /* TIOCSTI with a NULL character: EFAULT comes only after the permission
  * checks. bubblewrap --new-session and brig permissive got EPERM. */
 Test(verdict, tiocsti_by_the_fault_after_the_permission_checks)
