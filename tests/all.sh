@@ -60,7 +60,12 @@ for i in "${!names[@]}"; do
 	status=ok
 	[ "${codes[$i]}" = 0 ] || { status="FAILED (exit ${codes[$i]})"; rc=1; }
 	printf '%-14s %-20s %s\n' "${names[$i]}" "$status" "${times[$i]} s"
-	grep -h -E '^\[====\] Synthesis|^\[FAIL\]|^\[----\] .*(Assertion Failed|crash)|^==[0-9]+==ERROR|^SUMMARY: |deadly signal' \
-		"$logs/${names[$i]}.log" 2>/dev/null | awk '!seen[$0]++' | head -40 | sed 's/^/    /'
+	# A failed assertion with the first lines of its message (what CI's
+	# tail must show to tell one failure from another).
+	awk '/^\[----\] .*(Assertion Failed|crash)/ { print; msg = 8; next }
+	     msg > 0 && /^\[----\]/ { if ($0 !~ /^\[----\] *$/) { print; msg-- } next }
+	     { msg = 0 }
+	     /^\[====\] Synthesis|^\[FAIL\]|^==[0-9]+==ERROR|^SUMMARY: |deadly signal/ { print }' \
+		"$logs/${names[$i]}.log" 2>/dev/null | awk '!seen[$0]++' | head -60 | sed 's/^/    /'
 done
 exit $rc

@@ -64,14 +64,14 @@ static int read_all(int fd, char **out, size_t *len)
 
 /* The words of an entry point's arguments, as the reference hooks make
  * them: joined with blanks, split again as a shell would. */
-static int join_split(char *const *args, size_t n, char ***words, size_t *count)
+static int join_split(char *const *args, size_t n, char ***words, size_t *count, struct brig_err *e)
 {
 	size_t len = 1;
 	for (size_t i = 0; i < n; i++)
 		len += strlen(args[i]) + 1;
 	_cleanup_free_ char *joined = calloc(1, len);
 	if (!joined)
-		return -ENOMEM;
+		return err_at(e, -ENOMEM, "gha", "the step's arguments");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			strcat(joined, " ");
@@ -79,7 +79,9 @@ static int join_split(char *const *args, size_t n, char ***words, size_t *count)
 	}
 	int r = gha_split_words(joined, words, count);
 	if (r == -EINVAL)
-		log_error("gha: the step's arguments have an unbalanced quote: %.200s", joined);
+		return err_set(e, r, "gha: the step's arguments have an unbalanced quote: %.200s", joined);
+	if (r < 0)
+		return err_at(e, r, "gha", "the step's arguments");
 	return r;
 }
 
@@ -96,15 +98,14 @@ static char **make_argv(const char *entry, char **words, size_t n)
 	return argv;
 }
 
-static int job_of(const struct gha_request *req, struct gha_job *job)
+static int job_of(const struct gha_request *req, struct gha_job *job, struct brig_err *e)
 {
-	if (!req->job) {
-		log_error("gha: %s: %s", gha_command_name(req->command),
-			  req->has_state ? "the state is not one brig's prepare_job returned"
-					 : "no state: prepare_job did not run (brig needs a job container: set ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER=true)");
-		return -EINVAL;
-	}
-	return gha_job_load(req->job, job);
+	memset(job, 0, sizeof *job);
+	if (!req->job)
+		return err_set(e, -EINVAL, "gha: %s: %s", gha_command_name(req->command),
+			       req->has_state ? "the state is not one brig's prepare_job returned"
+					      : "no state: prepare_job did not run (brig needs a job container: set ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER=true)");
+	return gha_job_load(req->job, job, e);
 }
 
 /* Anonymous volumes (a target only) become per-step directories. */
@@ -120,61 +121,52 @@ static int anonymous_volumes(const struct gha_container *c, char ***out, size_t 
 	return 0;
 }
 
-static int resolve_image(const struct gha_container *c, const char *what, char **rootfs)
+static int resolve_image(const struct gha_container *c, const char *what, char **rootfs, struct brig_err *e)
 {
-	if (c->dockerfile) {
-		log_error("gha: %s: an image built from %.200s refused: brig builds no images; map a prebuilt tree in %s",
-			  what, c->dockerfile, gha_images_path());
-		return -EPERM;
-	}
-	if (!c->image) {
-		log_error("gha: %s has no image", what);
-		return -EINVAL;
-	}
-	return gha_image_resolve(c->image, rootfs);
+	if (c->dockerfile)
+		return err_set(e, -EPERM,
+			       "gha: %s: an image built from %.200s refused: brig builds no images; map a prebuilt tree in %s",
+			       what, c->dockerfile, gha_images_path());
+	if (!c->image)
+		return err_set(e, -EINVAL, "gha: %s has no image", what);
+	return gha_image_resolve(c->image, rootfs, e);
 }
 
 /* The job container's system volumes: /__w names the work directory,
  * /__e the runner's externals; docker.sock is dropped (root on any host
  * that has it); the rest must lie below the work directory, which the
  * dry run checks. */
-static int system_volumes(const struct gha_container *c, struct gha_job *job)
+static int system_volumes(const struct gha_container *c, struct gha_job *job, struct brig_err *e)
 {
 	if (!(job->mounts = calloc(c->n_system + 1, sizeof *job->mounts)))
-		return -ENOMEM;
+		return err_at(e, -ENOMEM, "gha", "the job container's volumes");
 	for (size_t i = 0; i < c->n_system; i++) {
 		const struct gha_mount *m = &c->system[i];
 		if (gha_is_docker_socket(m) || !m->source)
 			continue;
 		_cleanup_free_ char *src = NULL, *dst = NULL;
-		if (path_normalise(m->source, &src) < 0 || path_normalise(m->target, &dst) < 0) {
-			log_error("gha: system volume %.200s:%.200s: expected absolute paths", m->source, m->target);
-			return -EINVAL;
-		}
-		if (strcmp(dst, WORK_TARGET) == 0 && !job->work && !(job->work = strdup(src)))
-			return -ENOMEM;
-		if (strcmp(dst, EXTERNALS_TARGET) == 0 && !job->externals && !(job->externals = strdup(src)))
-			return -ENOMEM;
+		if (path_normalise(m->source, &src) < 0 || path_normalise(m->target, &dst) < 0)
+			return err_set(e, -EINVAL, "gha: system volume %.200s:%.200s: expected absolute paths", m->source,
+				       m->target);
+		if ((strcmp(dst, WORK_TARGET) == 0 && !job->work && !(job->work = strdup(src))) ||
+		    (strcmp(dst, EXTERNALS_TARGET) == 0 && !job->externals && !(job->externals = strdup(src))))
+			return err_at(e, -ENOMEM, "gha", "the job container's volumes");
 		struct gha_mount *out = &job->mounts[job->n_mounts++];
 		out->source = TAKE_PTR(src);
 		out->target = TAKE_PTR(dst);
 		out->read_only = m->read_only;
 	}
-	if (!job->work) {
-		log_error("gha: the job container has no %s volume: the runner's work directory is unknown", WORK_TARGET);
-		return -EINVAL;
-	}
+	if (!job->work)
+		return err_set(e, -EINVAL, "gha: the job container has no %s volume: the runner's work directory is unknown",
+			       WORK_TARGET);
 	_cleanup_close_ int dir = open(job->work, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0) {
-		log_error("gha: the work directory %.200s: %s", job->work, strerror(errno));
-		return -errno;
-	}
+	if (dir < 0)
+		return err_set(e, -errno, "gha: the work directory %.200s: %s", job->work, strerror(errno));
 	for (size_t i = 0; i < ARRAY_SIZE(runner_secrets); i++)
-		if (faccessat(dir, runner_secrets[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
-			log_error("gha: the work directory %.200s holds the runner's %s: it is the runner's own directory, never a job's",
-				  job->work, runner_secrets[i]);
-			return -EPERM;
-		}
+		if (faccessat(dir, runner_secrets[i], F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return err_set(e, -EPERM,
+				       "gha: the work directory %.200s holds the runner's %s: it is the runner's own directory, never a job's",
+				       job->work, runner_secrets[i]);
 	return 0;
 }
 
@@ -185,83 +177,90 @@ static struct gha_step job_step(const struct gha_job *job)
 				  .env = { { job->env, job->n_env } } };
 }
 
-static int cmd_prepare(const struct gha_request *req)
+/* Each command returns the exit status for the runner (a step's own),
+ * or -errno with e saying why; gha_main prints it, once. */
+static int cmd_prepare(const struct gha_request *req, struct brig_err *e)
 {
 	struct gha_job job = { 0 };
 	const struct gha_container *c = req->container;
 	char *const no_args[] = { "true", NULL };
-	int r = -EINVAL, fd = -1;
-	if (req->n_services) {
-		log_error("gha: prepare_job: the job has %zu service container%s (the first: %.200s): brig runs no services; "
-			  "remove `services:` or run this workflow elsewhere",
-			  req->n_services, req->n_services > 1 ? "s" : "", req->services[0].image ? req->services[0].image : "?");
-		return GHA_EXIT_BRIG;
-	}
-	if (!c) {
-		log_error("gha: prepare_job without a job container: brig runs steps only in one (set ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER=true)");
-		return GHA_EXIT_BRIG;
-	}
+	int r = -ENOMEM, fd = -1;
+	if (req->n_services)
+		return err_set(e, -EPERM,
+			       "gha: prepare_job: the job has %zu service container%s (the first: %.200s): brig runs no services; "
+			       "remove `services:` or run this workflow elsewhere",
+			       req->n_services, req->n_services > 1 ? "s" : "",
+			       req->services[0].image ? req->services[0].image : "?");
+	if (!c)
+		return err_set(e, -EPERM,
+			       "gha: prepare_job without a job container: brig runs steps only in one (set ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER=true)");
 	const char *profile = getenv(GHA_PROFILE_ENV);
 	if (!(job.profile = strdup(profile && *profile ? profile : GHA_DEFAULT_PROFILE)) ||
 	    (c->image && !(job.image = strdup(c->image))))
+		goto nomem;
+	if ((r = resolve_image(c, "the job container", &job.rootfs, e)) < 0 ||
+	    (r = gha_check_container(c, "the job container", e)) < 0 || (r = system_volumes(c, &job, e)) < 0)
 		goto out;
-	if ((r = resolve_image(c, "the job container", &job.rootfs)) < 0 || (r = gha_check_container(c, "the job container")) < 0 ||
-	    (r = system_volumes(c, &job)) < 0 || (r = anonymous_volumes(c, &job.tmpfs, &job.n_tmpfs)) < 0)
-		goto out;
-	if ((fd = gha_response_open(job.work, req->response_file)) < 0) {
+	if ((r = anonymous_volumes(c, &job.tmpfs, &job.n_tmpfs)) < 0)
+		goto nomem;
+	if ((fd = gha_response_open(job.work, req->response_file, e)) < 0) {
 		r = fd;
 		goto out;
 	}
 	job.alpine = gha_rootfs_is_alpine(job.rootfs);
 	if (!(job.env = calloc(c->n_env + 1, sizeof *job.env)))
-		goto out;
+		goto nomem;
 	for (size_t i = 0; i < c->n_env; i++, job.n_env++)
 		if (!(job.env[i].key = strdup(c->env[i].key)) || !(job.env[i].value = strdup(c->env[i].value)))
-			goto out;
+			goto nomem;
 	/* Every step's sandbox, built once without running: the profile, the
 	 * tree and the volumes fail here, before the job starts. */
 	struct gha_step s = job_step(&job);
 	s.argv = (char **)no_args;
 	s.workdir = c->working_dir;
-	if ((r = gha_step_run(&s, true)) < 0 || (r = gha_job_save(&job)) < 0)
+	if ((r = gha_step_run(&s, true, e)) < 0 || (r = gha_job_save(&job, e)) < 0)
 		goto out;
-	r = gha_response_prepare(TAKE_FD(fd), job.id, job.alpine);
+	r = gha_response_prepare(TAKE_FD(fd), job.id, job.alpine, e);
 	if (r < 0)
 		gha_job_remove(job.id);
+	goto out;
+nomem:
+	r = err_at(e, -ENOMEM, "gha", "prepare_job");
 out:
 	if (fd >= 0)
 		close(fd);
 	gha_job_free(&job);
-	return r < 0 ? GHA_EXIT_BRIG : 0;
+	return r;
 }
 
-static int cmd_script(const struct gha_request *req)
+static int cmd_script(const struct gha_request *req, struct brig_err *e)
 {
 	struct gha_job job;
 	const struct gha_script *sc = &req->script;
 	char **words = NULL, **argv = NULL;
 	size_t n = 0;
-	int code = -EINVAL;
-	if (job_of(req, &job) < 0)
-		return GHA_EXIT_BRIG;
-	if (join_split(sc->entry_point_args, sc->n_entry_point_args, &words, &n) < 0 ||
-	    !(argv = make_argv(sc->entry_point, words, n)))
+	int code = job_of(req, &job, e);
+	if (code < 0 || (code = join_split(sc->entry_point_args, sc->n_entry_point_args, &words, &n, e)) < 0)
 		goto out;
+	if (!(argv = make_argv(sc->entry_point, words, n))) {
+		code = err_at(e, -ENOMEM, "gha", "the step's arguments");
+		goto out;
+	}
 	struct gha_step s = job_step(&job);
 	s.env[1] = (struct gha_env){ sc->env, sc->n_env };
 	s.prepend_path = (const char *const *)sc->prepend_path;
 	s.n_prepend_path = sc->n_prepend_path;
 	s.workdir = sc->working_dir;
 	s.argv = argv;
-	code = gha_step_run(&s, false);
+	code = gha_step_run(&s, false, e);
 out:
 	free(argv);
 	gha_words_free(words);
 	gha_job_free(&job);
-	return code < 0 ? GHA_EXIT_BRIG : code;
+	return code;
 }
 
-static int cmd_container(const struct gha_request *req)
+static int cmd_container(const struct gha_request *req, struct brig_err *e)
 {
 	struct gha_job job;
 	const struct gha_container *c = &req->step;
@@ -269,55 +268,56 @@ static int cmd_container(const struct gha_request *req)
 	_cleanup_free_ char *rootfs = NULL;
 	struct gha_mount *mounts = NULL;
 	size_t n = 0, n_tmpfs = 0, n_mounts = 0;
-	int code = -EINVAL;
-	if (job_of(req, &job) < 0)
-		return GHA_EXIT_BRIG;
-	if (resolve_image(c, "the step's container", &rootfs) < 0 || gha_check_container(c, "the step's container") < 0 ||
-	    anonymous_volumes(c, &tmpfs, &n_tmpfs) < 0)
+	int code = job_of(req, &job, e);
+	if (code < 0 || (code = resolve_image(c, "the step's container", &rootfs, e)) < 0 ||
+	    (code = gha_check_container(c, "the step's container", e)) < 0)
 		goto out;
-	if (!(mounts = calloc(c->n_system + 1, sizeof *mounts)))
+	if (anonymous_volumes(c, &tmpfs, &n_tmpfs) < 0 || !(mounts = calloc(c->n_system + 1, sizeof *mounts))) {
+		code = err_at(e, -ENOMEM, "gha", "the step's volumes");
 		goto out;
+	}
 	for (size_t i = 0; i < c->n_system; i++)
 		if (!gha_is_docker_socket(&c->system[i]) && c->system[i].source)
 			mounts[n_mounts++] = c->system[i];
-	if (join_split(c->entry_point_args, c->n_entry_point_args, &words, &n) < 0)
+	if ((code = join_split(c->entry_point_args, c->n_entry_point_args, &words, &n, e)) < 0)
 		goto out;
 	const char *entry = c->entry_point && *c->entry_point ? c->entry_point : NULL;
 	if (!entry && n == 0) {
-		log_error("gha: the step's container %.200s has no command: brig knows no image's default; give the action an entrypoint or args",
-			  c->image);
+		code = err_set(e, -EINVAL,
+			       "gha: the step's container %.200s has no command: brig knows no image's default; give the action an entrypoint or args",
+			       c->image);
 		goto out;
 	}
-	if (!(argv = make_argv(entry, words, n)))
+	if (!(argv = make_argv(entry, words, n))) {
+		code = err_at(e, -ENOMEM, "gha", "the step's arguments");
 		goto out;
+	}
 	struct gha_step s = { .job = &job, .rootfs = rootfs, .mounts = mounts, .n_mounts = n_mounts,
 			      .tmpfs = (const char *const *)tmpfs, .n_tmpfs = n_tmpfs,
 			      .env = { { c->env, c->n_env } }, .workdir = c->working_dir, .argv = argv };
-	code = gha_step_run(&s, false);
+	code = gha_step_run(&s, false, e);
 out:
 	free(argv);
 	free(mounts);
 	gha_words_free(words);
 	gha_words_free(tmpfs);
 	gha_job_free(&job);
-	return code < 0 ? GHA_EXIT_BRIG : code;
+	return code;
 }
 
-static int cmd_cleanup(const struct gha_request *req)
+static int cmd_cleanup(const struct gha_request *req, struct brig_err *e)
 {
 	struct gha_job job;
 	/* After a prepare_job that failed, the runner has no state: nothing
 	 * of brig's exists. */
 	if (!req->has_state)
 		return 0;
-	if (job_of(req, &job) < 0)
-		return GHA_EXIT_BRIG;
+	int r = job_of(req, &job, e);
+	if (r < 0)
+		return r;
 	gha_job_free(&job);
-	int r = gha_job_remove(req->job);
-	if (r < 0) {
-		log_error("gha: cleanup_job: the record of job %s: %s", req->job, strerror(-r));
-		return GHA_EXIT_BRIG;
-	}
+	if ((r = gha_job_remove(req->job)) < 0)
+		return err_set(e, r, "gha: cleanup_job: the record of job %s: %s", req->job, strerror(-r));
 	return 0;
 }
 
@@ -339,38 +339,45 @@ int gha_main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc > 1) {
-		log_error("gha-hook takes no arguments: the request comes on standard input (see brig gha-hook --help)");
-		return GHA_EXIT_BRIG;
-	}
+	struct brig_err e = BRIG_ERR_INIT;
+	struct gha_request req;
 	_cleanup_free_ char *text = NULL;
 	size_t len = 0;
-	int r = read_all(STDIN_FILENO, &text, &len);
-	if (r < 0) {
-		log_error("gha: cannot read the request: %s", strerror(-r));
-		return GHA_EXIT_BRIG;
+	int code, r;
+	if (argc > 1) {
+		err_set(&e, -EINVAL, "gha-hook takes no arguments: the request comes on standard input (see brig gha-hook --help)");
+		goto fail;
 	}
-	struct gha_request req;
-	struct brig_err e = BRIG_ERR_INIT;
+	if ((r = read_all(STDIN_FILENO, &text, &len)) < 0) {
+		err_set(&e, r, "gha: cannot read the request: %s", strerror(-r));
+		goto fail;
+	}
 	if (gha_input_parse(text, len, &req, &e) < 0) {
-		log_error("gha: %s", err_message(&e));
-		return GHA_EXIT_BRIG;
+		/* The parser's messages say what is wrong, not whose. */
+		struct brig_err why = e;
+		err_set(&e, why.code, "gha: %s", err_message(&why));
+		goto fail;
 	}
-	int code = GHA_EXIT_BRIG;
 	switch (req.command) {
 	case GHA_PREPARE_JOB:
-		code = cmd_prepare(&req);
+		code = cmd_prepare(&req, &e);
 		break;
 	case GHA_RUN_SCRIPT_STEP:
-		code = cmd_script(&req);
+		code = cmd_script(&req, &e);
 		break;
 	case GHA_RUN_CONTAINER_STEP:
-		code = cmd_container(&req);
+		code = cmd_container(&req, &e);
 		break;
-	case GHA_CLEANUP_JOB:
-		code = cmd_cleanup(&req);
+	default:
+		code = cmd_cleanup(&req, &e);
 		break;
 	}
+	if (code < 0 && !e.code)
+		err_at(&e, code, "gha", gha_command_name(req.command));
 	gha_request_free(&req);
-	return code;
+	if (code >= 0)
+		return code;
+fail:
+	err_log(&e); /* the command's one error line */
+	return GHA_EXIT_BRIG;
 }

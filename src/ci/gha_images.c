@@ -11,7 +11,6 @@
 #include "brig/ci/gha_images.h"
 #include "brig/cli/profile.h"
 #include "brig/lib/err.h"
-#include "brig/lib/log.h"
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
 
@@ -70,42 +69,32 @@ int gha_images_lookup(const char *text, const char *image, char **rootfs, struct
 	return 0;
 }
 
-int gha_image_resolve(const char *image, char **rootfs)
+int gha_image_resolve(const char *image, char **rootfs, struct brig_err *e)
 {
 	const char *map = gha_images_path(), *why = gha_image_problem(image);
 	*rootfs = NULL;
-	if (why) {
-		log_error("gha: image '%.256s' refused: %s; images are names in %s", image, why, map);
-		return -EINVAL;
-	}
+	if (why)
+		return err_set(e, -EINVAL, "gha: image '%.256s' refused: %s; images are names in %s", image, why, map);
 	struct stat st;
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	int r = profile_read_file(map, &st, &text, &len);
-	if (r < 0) {
-		log_error("gha: image '%s': cannot read the image map %s: %s", image, map, profile_read_error(r));
-		return r;
-	}
+	if (r < 0)
+		return err_set(e, r, "gha: image '%s': cannot read the image map %s: %s", image, map, profile_read_error(r));
 	/* The map decides what jobs run on: only its administrator writes it. */
-	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022)) {
-		log_error("gha: image '%s': the image map %s must belong to root (or to uid %u) and be writable by no one else",
-			  image, map, (unsigned)geteuid());
-		return -EPERM;
-	}
-	if (strlen(text) != len) {
-		log_error("gha: the image map %s contains a NUL byte", map);
-		return -EINVAL;
-	}
-	struct brig_err e = BRIG_ERR_INIT;
-	if ((r = gha_images_lookup(text, image, rootfs, &e)) < 0) {
-		log_error("gha: %s:%s", map, err_message(&e));
-		return r;
-	}
-	if (!*rootfs) {
-		log_error("gha: image '%s' is not in the image map %s: brig pulls no images; an administrator maps names to trees there",
-			  image, map);
-		return -ENOENT;
-	}
+	if ((st.st_uid != 0 && st.st_uid != geteuid()) || (st.st_mode & 022))
+		return err_set(e, -EPERM,
+			       "gha: image '%s': the image map %s must belong to root (or to uid %u) and be writable by no one else",
+			       image, map, (unsigned)geteuid());
+	if (strlen(text) != len)
+		return err_set(e, -EINVAL, "gha: the image map %s contains a NUL byte", map);
+	struct brig_err line = BRIG_ERR_INIT;
+	if ((r = gha_images_lookup(text, image, rootfs, &line)) < 0)
+		return err_set(e, r, "gha: %s:%s", map, err_message(&line));
+	if (!*rootfs)
+		return err_set(e, -ENOENT,
+			       "gha: image '%s' is not in the image map %s: brig pulls no images; an administrator maps names to trees there",
+			       image, map);
 	return 0;
 }
 

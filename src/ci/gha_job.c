@@ -13,7 +13,7 @@
 
 #include "brig/ci/ci.h"
 #include "brig/ci/gha_job.h"
-#include "brig/lib/log.h"
+#include "brig/lib/err.h"
 #include "brig/lib/rmtree.h"
 #include "brig/lib/util.h"
 
@@ -39,16 +39,14 @@ int gha_state_dir(char *buf, size_t len)
 	return buf[0] == '/' ? 0 : -EINVAL;
 }
 
-static int job_dir(const char *id, char *buf, size_t len)
+static int job_dir(const char *id, char *buf, size_t len, struct brig_err *e)
 {
 	char state[PATH_MAX];
 	int r = gha_state_dir(state, sizeof state);
-	if (r < 0) {
-		log_error("gha: no directory for job records: set %s to an absolute path", GHA_STATE_ENV);
-		return r;
-	}
+	if (r < 0)
+		return err_set(e, r, "gha: no directory for job records: set %s to an absolute path", GHA_STATE_ENV);
 	if ((size_t)snprintf(buf, len, "%s/%s", state, id) >= len)
-		return -ENAMETOOLONG;
+		return err_at(e, -ENAMETOOLONG, "gha: the job records' directory", state);
 	return 0;
 }
 
@@ -70,31 +68,29 @@ static json_object *mounts_json(const struct gha_mount *m, size_t n)
 	return a;
 }
 
-int gha_job_save(struct gha_job *j)
+int gha_job_save(struct gha_job *j, struct brig_err *e)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16], state[PATH_MAX];
 	int r;
-	if ((r = gha_state_dir(state, sizeof state)) < 0 || (r = ci_mkdir_parents(state, 0700)) < 0) {
-		log_error("gha: the job records' directory %s: %s", state, strerror(-r));
-		return r;
-	}
+	if ((r = gha_state_dir(state, sizeof state)) < 0 || (r = ci_mkdir_parents(state, 0700)) < 0)
+		return err_set(e, r, "gha: the job records' directory %s: %s", state, strerror(-r));
 	struct brig_config tmp;
 	config_init(&tmp);
 	r = config_new_job_id(&tmp);
 	memcpy(j->id, tmp.job_id, sizeof j->id);
 	config_free(&tmp);
-	if (r < 0 || (r = job_dir(j->id, dir, sizeof dir)) < 0)
+	if (r < 0)
+		return err_set(e, r, "gha: cannot make a job id: %s", strerror(-r));
+	if ((r = job_dir(j->id, dir, sizeof dir, e)) < 0)
 		return r;
-	if (mkdir(dir, 0700) < 0) {
-		log_error("gha: %s: %s", dir, strerror(errno));
-		return -errno;
-	}
+	if (mkdir(dir, 0700) < 0)
+		return err_at(e, -errno, "gha", dir);
 	json_object *o = json_object_new_object(), *env = json_object_new_object(), *tmpfs = json_object_new_array();
 	if (!o || !env || !tmpfs) {
 		json_object_put(o);
 		json_object_put(env);
 		json_object_put(tmpfs);
-		return -ENOMEM;
+		return err_at(e, -ENOMEM, "gha", "the job record");
 	}
 	put_str(o, "profile", j->profile);
 	put_str(o, "image", j->image);
@@ -118,7 +114,7 @@ int gha_job_save(struct gha_job *j)
 		r = -errno;
 	json_object_put(o);
 	if (r < 0) {
-		log_error("gha: %s: %s", path, strerror(-r));
+		err_at(e, r, "gha", path);
 		gha_job_remove(j->id);
 	}
 	return r;
@@ -181,11 +177,11 @@ static int load_record(json_object *o, struct gha_job *j)
 	return 0;
 }
 
-int gha_job_load(const char *id, struct gha_job *j)
+int gha_job_load(const char *id, struct gha_job *j, struct brig_err *e)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 16];
 	memset(j, 0, sizeof *j);
-	int r = job_dir(id, dir, sizeof dir);
+	int r = job_dir(id, dir, sizeof dir, e);
 	if (r < 0)
 		return r;
 	snprintf(path, sizeof path, "%s/%s", dir, RECORD);
@@ -193,21 +189,16 @@ int gha_job_load(const char *id, struct gha_job *j)
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
-		log_error("gha: state names job %s, which no prepare_job of this host made (or cleanup_job removed): %s", id,
-			  strerror(-r));
-		return r;
+		return err_set(e, r, "gha: state names job %s, which no prepare_job of this host made (or cleanup_job removed): %s",
+			       id, strerror(-r));
 	}
 	/* Only a record this user wrote, that no one else could change. */
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) || st.st_size > RECORD_MAX) {
-		log_error("gha: %s: not a job record of this hook (owner, mode or size)", path);
-		return -EPERM;
-	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) || st.st_size > RECORD_MAX)
+		return err_set(e, -EPERM, "gha: %s: not a job record of this hook (owner, mode or size)", path);
 	_cleanup_free_ char *text = malloc((size_t)st.st_size + 1);
 	ssize_t n = text ? read(fd, text, (size_t)st.st_size) : -1;
-	if (n != st.st_size) {
-		log_error("gha: %s: cannot read", path);
-		return -EIO;
-	}
+	if (n != st.st_size)
+		return err_set(e, -EIO, "gha: %s: cannot read", path);
 	text[n] = '\0';
 	json_object *o = json_tokener_parse(text);
 	r = o ? load_record(o, j) : -EINVAL;
@@ -215,7 +206,7 @@ int gha_job_load(const char *id, struct gha_job *j)
 	memcpy(j->id, id, BRIG_JOB_ID_LEN);
 	j->id[BRIG_JOB_ID_LEN] = '\0';
 	if (r < 0) {
-		log_error("gha: %s: a damaged job record", path);
+		err_set(e, r, "gha: %s: a damaged job record", path);
 		gha_job_free(j);
 	}
 	return r;
@@ -224,7 +215,7 @@ int gha_job_load(const char *id, struct gha_job *j)
 int gha_job_remove(const char *id)
 {
 	char dir[PATH_MAX];
-	int r = job_dir(id, dir, sizeof dir);
+	int r = job_dir(id, dir, sizeof dir, NULL);
 	if (r < 0)
 		return r;
 	r = rmtree_at(AT_FDCWD, dir, NULL, NULL);

@@ -72,26 +72,23 @@ int gha_is_docker_socket(const struct gha_mount *m)
 	return 0;
 }
 
-static int check_options(const char *opts, const char *what)
+static int check_options(const char *opts, const char *what, struct brig_err *e)
 {
 	char **words = NULL;
 	size_t n = 0;
 	if (!opts || !*opts)
 		return 0;
-	if (gha_split_words(opts, &words, &n) < 0) {
-		log_error("gha: %s: options refused: unbalanced quotes in '%.200s'", what, opts);
-		return -EPERM;
-	}
+	if (gha_split_words(opts, &words, &n) < 0)
+		return err_set(e, -EPERM, "gha: %s: options refused: unbalanced quotes in '%.200s'", what, opts);
 	char ignored[512] = "";
 	size_t used = 0;
 	int r = 0;
 	for (size_t i = 0; i < n && r == 0; i++) {
 		const char *why = words[i][0] == '-' ? gha_option_refusal(words[i]) : NULL;
-		if (why) {
-			log_error("gha: %s: option %.100s refused: it would give the job %s (see docs/github.md)", what,
-				  words[i], why);
-			r = -EPERM;
-		} else if (words[i][0] == '-' && used < sizeof ignored - 2) {
+		if (why)
+			r = err_set(e, -EPERM, "gha: %s: option %.100s refused: it would give the job %s (see docs/github.md)",
+				    what, words[i], why);
+		else if (words[i][0] == '-' && used < sizeof ignored - 2) {
 			used += (size_t)snprintf(ignored + used, sizeof ignored - used, "%s%.60s", used ? " " : "", words[i]);
 		}
 	}
@@ -101,18 +98,17 @@ static int check_options(const char *opts, const char *what)
 	return r;
 }
 
-int gha_check_container(const struct gha_container *c, const char *what)
+int gha_check_container(const struct gha_container *c, const char *what, struct brig_err *e)
 {
-	int r = check_options(c->create_options, what);
+	int r = check_options(c->create_options, what, e);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < c->n_user; i++) {
 		const struct gha_mount *m = &c->user[i];
-		if (m->source) {
-			log_error("gha: %s: volume %.200s:%.200s refused: brig binds no host path or named volume into a job",
-				  what, m->source, m->target);
-			return -EPERM;
-		}
+		if (m->source)
+			return err_set(e, -EPERM,
+				       "gha: %s: volume %.200s:%.200s refused: brig binds no host path or named volume into a job",
+				       what, m->source, m->target);
 	}
 	if (c->n_ports)
 		log_warn("gha: %s: ports %s%s not published: brig publishes no ports", what, c->ports[0],

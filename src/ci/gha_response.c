@@ -10,26 +10,20 @@
 
 #include "brig/ci/gha_response.h"
 #include "brig/ci/gha_step.h"
-#include "brig/lib/log.h"
 #include "brig/lib/sys.h"
 #include "brig/lib/util.h"
 
-int gha_response_open(const char *work, const char *response_file)
+int gha_response_open(const char *work, const char *response_file, struct brig_err *e)
 {
 	_cleanup_free_ char *norm = NULL;
-	if (!response_file) {
-		log_error("gha: the request has no responseFile: the runner creates one for every call");
-		return -EINVAL;
-	}
-	if (path_normalise(response_file, &norm) < 0 || !gha_path_under(norm, work) || strcmp(norm, work) == 0) {
-		log_error("gha: responseFile %.200s is not below the runner's work directory %.200s", response_file, work);
-		return -EPERM;
-	}
+	if (!response_file)
+		return err_set(e, -EINVAL, "gha: the request has no responseFile: the runner creates one for every call");
+	if (path_normalise(response_file, &norm) < 0 || !gha_path_under(norm, work) || strcmp(norm, work) == 0)
+		return err_set(e, -EPERM, "gha: responseFile %.200s is not below the runner's work directory %.200s",
+			       response_file, work);
 	_cleanup_close_ int dir = open(work, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir < 0) {
-		log_error("gha: the work directory %.200s: %s", work, strerror(errno));
-		return -errno;
-	}
+	if (dir < 0)
+		return err_set(e, -errno, "gha: the work directory %.200s: %s", work, strerror(errno));
 	/* Never created, never through a link: a job can write below the
 	 * work directory, and the hook may be root. */
 	struct open_how how = { .flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
@@ -37,17 +31,16 @@ int gha_response_open(const char *work, const char *response_file)
 	int fd = sys_openat2(dir, norm + strlen(work) + 1, &how);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int e = fd < 0 ? errno : EINVAL;
+		int code = fd < 0 ? errno : EINVAL;
 		if (fd >= 0)
 			close(fd);
-		log_error("gha: responseFile %.200s: %s (the runner creates it empty before the call)", response_file,
-			  e == EINVAL ? "not a regular file" : strerror(e));
-		return -e;
+		return err_set(e, -code, "gha: responseFile %.200s: %s (the runner creates it empty before the call)",
+			       response_file, code == EINVAL ? "not a regular file" : strerror(code));
 	}
 	return fd;
 }
 
-int gha_response_prepare(int fd, const char *id, bool alpine)
+int gha_response_prepare(int fd, const char *id, bool alpine, struct brig_err *e)
 {
 	json_object *o = json_object_new_object(), *state = json_object_new_object(), *brig = json_object_new_object(),
 		    *ctx = json_object_new_object(), *container = json_object_new_object();
@@ -76,6 +69,6 @@ int gha_response_prepare(int fd, const char *id, bool alpine)
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
-		log_error("gha: cannot write the response: %s", strerror(-r));
-	return r;
+		return err_set(e, r, "gha: cannot write the response: %s", strerror(-r));
+	return 0;
 }

@@ -494,8 +494,7 @@ static int check_identity(struct brig_config *c, struct brig_err *e)
 	return 0;
 }
 
-/* config_check's first problem, as the run's one error line. */
-static void first_problem(void *ctx, const char *line)
+void brig_report_first(void *ctx, const char *line)
 {
 	struct brig_err *e = ctx;
 	if (e && !e->msg[0])
@@ -506,7 +505,7 @@ static void first_problem(void *ctx, const char *line)
  * so a bad request fails with one precise line and nothing started. */
 int config_finish(struct brig_config *c, struct brig_err *e)
 {
-	struct brig_reporter first = { .fn = first_problem, .ctx = e };
+	struct brig_reporter first = { .fn = brig_report_first, .ctx = e };
 	int r;
 
 	if (!c->argv || !c->argv[0])

@@ -439,27 +439,37 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 	}
 	if (ttl > EGRESS_TTL_MAX_S)
 		ttl = EGRESS_TTL_MAX_S;
-	int group = r->group_of[p->host];
 	dns_allow_fn allow = r->j->allow ? r->j->allow : firewall_job_allow_addrs;
-	struct cidr addrs_all[ANSWER_ADDRS_MAX];
-	size_t n_all = n;
-	memcpy(addrs_all, addrs, n * sizeof *addrs);
-	size_t fresh = 0;
-	for (size_t i = 0; i < n; i++)
-		if (needs_placing(r, &addrs[i], group, ttl))
-			addrs[fresh++] = addrs[i];
-	/* The addresses are in the set before the job learns them. */
-	if (fresh && group >= 0 &&
-	    allow(r->j->id, (unsigned)group, addrs, fresh, ((uint64_t)ttl + EGRESS_GRACE_S) * 1000) < 0) {
-		forget_placed(r, addrs, fresh, group);
-		ldns_pkt_set_id(a, p->client_id);
-		answer_rcode(r, a, LDNS_RCODE_SERVFAIL, p->client_fd, &p->client, p->client_len, p->tcp);
-		ldns_pkt_free(a);
-		return;
+	/* Into the set of every allow rule that names the name (github.com
+	 * on 443 and on 22 are two rules, two port groups), each group once.
+	 * The addresses are in the sets before the job learns them. */
+	const struct egress_host *hosts = r->j->hosts;
+	for (size_t h = 0; h < r->j->n_hosts; h++) {
+		int group = r->group_of[h];
+		if (group < 0 || !hosts[h].allow || !egress_host_matches(&hosts[h], p->name))
+			continue;
+		bool done = false;
+		for (size_t k = 0; k < h && !done; k++)
+			done = r->group_of[k] == group && hosts[k].allow && egress_host_matches(&hosts[k], p->name);
+		if (done)
+			continue;
+		struct cidr fresh_addrs[ANSWER_ADDRS_MAX];
+		size_t fresh = 0;
+		for (size_t i = 0; i < n; i++)
+			if (needs_placing(r, &addrs[i], group, ttl))
+				fresh_addrs[fresh++] = addrs[i];
+		if (fresh && allow(r->j->id, (unsigned)group, fresh_addrs, fresh,
+				   ((uint64_t)ttl + EGRESS_GRACE_S) * 1000) < 0) {
+			forget_placed(r, fresh_addrs, fresh, group);
+			ldns_pkt_set_id(a, p->client_id);
+			answer_rcode(r, a, LDNS_RCODE_SERVFAIL, p->client_fd, &p->client, p->client_len, p->tcp);
+			ldns_pkt_free(a);
+			return;
+		}
 	}
 	struct dns_name_count *count = count_of(r, p->name);
 	count->allowed++;
-	note_resolved(r, addrs_all, n_all, (uint16_t)(count - r->names), ttl);
+	note_resolved(r, addrs, n, (uint16_t)(count - r->names), ttl);
 	msg[0] = (uint8_t)(p->client_id >> 8);
 	msg[1] = (uint8_t)p->client_id;
 	send_to_client(r, p->client_fd, &p->client, p->client_len, p->tcp, msg, len);

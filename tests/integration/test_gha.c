@@ -669,6 +669,13 @@ Test(gha, a_killed_hook_and_a_finished_step_leave_no_process, .timeout = 120)
 	cr_assert(job);
 	ino_t ns[MAX_NS];
 	size_t n_ns = job_pidns(marker, ns, MAX_NS);
+	/* The step's cgroup, which must not outlive the killed hook either
+	 * (rootless brig makes none: the step stays in the caller's). */
+	char *cg = agent_cgroup_of(job);
+	if (cg && !strstr(cg, "/brig")) {
+		free(cg);
+		cg = NULL;
+	}
 	kill(h.pid, SIGKILL);
 	hook_finish(&h, 10);
 	left = leftovers_wait(marker, ns, n_ns, 5000, desc, sizeof desc);
@@ -681,6 +688,11 @@ Test(gha, a_killed_hook_and_a_finished_step_leave_no_process, .timeout = 120)
 	cr_expect_null(mnt, "a mount of the runner's paths survives: %s", mnt);
 	size_t entries = records(&r);
 	cr_expect_eq(entries, 0, "job records left in %s", r.state);
+	bool cg_left = cg && access(cg, F_OK) == 0;
+	for (long long end = harness_deadline_ms(3000); cg_left && now_ms() < end; usleep(50 * 1000))
+		cg_left = access(cg, F_OK) == 0;
+	cr_expect_not(cg_left, "the killed step's cgroup %s survives", cg);
+	free(cg);
 	strset_free(&before);
 }
 

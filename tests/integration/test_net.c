@@ -627,6 +627,18 @@ Test(net, egress_a_literal_address_no_name_allows_is_dropped)
 	expect_line(r.out, "port", "fail");
 }
 
+/* One name, two rules with other ports (a forge over HTTPS and SSH): its
+ * addresses open both. */
+Test(net, egress_a_name_on_two_rules_reaches_both_ports)
+{
+	struct brig_result r;
+	lab_job(&r, EGRESS("--egress-allow-host", "ok.test:80/tcp", "--egress-allow-host", "ok.test:7/udp"),
+		RESOLVE_AND_TRY("ok", "ok.test") "echo port=$(" NET_TRY " udp $a 7 3000)");
+	cr_assert_eq(r.status, 0, RESULT_FMT, RESULT_ARGS(r));
+	expect_line(r.out, "ok", "ok hello");
+	expect_line(r.out, "port", "ok pong");
+}
+
 Test(net, egress_a_wildcard_names_sub_names_only_and_deny_wins)
 {
 	struct brig_result r;

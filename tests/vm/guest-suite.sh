@@ -37,4 +37,6 @@ export BRIG_SELF_BUILD=${BRIG_SELF_BUILD:-0}
 # The fault-injection run: 50 supervisors killed per kind (none and pty
 # here: no nftables, no idmappable /usr), not 200, at ~0.1 s a process.
 export BRIG_FAULT_JOBS=${BRIG_FAULT_JOBS:-50}
+# Each test's name and time in the console log: where the guest's time goes.
+export CRITERION_VERBOSITY_LEVEL=${CRITERION_VERBOSITY_LEVEL:-1}
 exec make -C "$src" --no-print-directory BUILD="$build" "$@" integration

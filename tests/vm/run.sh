@@ -16,7 +16,7 @@
 #          (Ctrl-D powers the guest off; Ctrl-A X kills qemu)
 #
 # Environment (all optional):
-#   BRIG_VM_TIMEOUT    wall-clock limit of the whole run in seconds (2400);
+#   BRIG_VM_TIMEOUT    wall-clock limit of the whole run in seconds (3600);
 #                      qemu is killed and the run fails when it expires
 #   BRIG_VM_ACCEL      auto (default: KVM when a probe boot works, else TCG),
 #                      kvm or tcg
@@ -44,7 +44,7 @@ mode='batch'
 if [ "${1:-}" = --shell ]; then mode=shell; shift; fi
 if [ "${1:-}" = -- ]; then shift; fi
 
-timeout_s=${BRIG_VM_TIMEOUT:-2400}
+timeout_s=${BRIG_VM_TIMEOUT:-3600}
 mem=${BRIG_VM_MEM:-2G}
 cpus=${BRIG_VM_CPUS:-2}
 vartmp=${BRIG_VM_VARTMP:-disk}

@@ -26,9 +26,9 @@ const char *gha_image_problem(const char *image);
 int gha_images_lookup(const char *text, const char *image, char **rootfs, struct brig_err *e);
 
 /* Reads the map (a regular file owned by root or by this user, writable
- * by no one else) and looks image up. Logs one line naming the image and
- * the map; -errno (-ENOENT: not in the map). */
-int gha_image_resolve(const char *image, char **rootfs);
+ * by no one else) and looks image up. -errno (-ENOENT: not in the map)
+ * with e naming the image and the map. */
+int gha_image_resolve(const char *image, char **rootfs, struct brig_err *e);
 
 /* Whether the tree (or the host for "host") is Alpine: ID=alpine in its
  * os-release, read inside the tree. */

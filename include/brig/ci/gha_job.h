@@ -33,10 +33,11 @@ struct gha_job {
  * else $XDG_RUNTIME_DIR/brig/gha or $HOME/.cache/brig/gha. */
 int gha_state_dir(char *buf, size_t len);
 
-/* Writes j as a new record (j->id chosen here). -errno after one line. */
-int gha_job_save(struct gha_job *j);
-/* Reads the record of id; -ENOENT (logged) when this host has none. */
-int gha_job_load(const char *id, struct gha_job *j);
+/* Writes j as a new record (j->id chosen here). -errno with e naming
+ * what failed. */
+int gha_job_save(struct gha_job *j, struct brig_err *e);
+/* Reads the record of id; -ENOENT when this host has none, e saying so. */
+int gha_job_load(const char *id, struct gha_job *j, struct brig_err *e);
 /* Removes the record of id; absent is fine. */
 int gha_job_remove(const char *id);
 void gha_job_free(struct gha_job *j);

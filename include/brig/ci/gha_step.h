@@ -7,6 +7,7 @@
 
 #include "brig/ci/gha_input.h"
 #include "brig/ci/gha_job.h"
+#include "brig/lib/err.h"
 
 struct gha_env {
 	const struct gha_kv *kv;
@@ -29,8 +30,9 @@ struct gha_step {
 
 /* Builds the sandbox of s and, unless dry_run, runs it with the hook's
  * stdin, stdout and stderr. Returns the step's exit status, or -errno
- * after one `brig:` line when nothing of the step could run. */
-int gha_step_run(const struct gha_step *s, bool dry_run);
+ * with e saying why when nothing of the step could run (sandbox_run, the
+ * run's own top level, has printed its own line then). */
+int gha_step_run(const struct gha_step *s, bool dry_run, struct brig_err *e);
 
 /* Whether path is dir or below it (both normalised, absolute). */
 bool gha_path_under(const char *path, const char *dir);

@@ -190,3 +190,6 @@ size_t config_list_size(const struct brig_config *c, enum config_list list);
  * name a setting. */
 void config_where(const struct brig_origin *o, const char *directive, char *buf, size_t len);
 __attribute__((format(printf, 2, 3))) void brig_report(struct brig_reporter *rep, const char *fmt, ...);
+/* A reporter's fn that keeps the first problem as the command's one error
+ * line: ctx is a struct brig_err (may be NULL). */
+void brig_report_first(void *ctx, const char *line);

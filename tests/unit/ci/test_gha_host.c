@@ -15,27 +15,24 @@
 #include "brig/lib/log.h"
 #include "helpers/unit.h"
 
-static char dir[64];
+static char dir[256];
 
 static void setup(void)
 {
-	snprintf(dir, sizeof dir, "/tmp/brig-unit-gha-XXXXXX");
-	cr_assert_not_null(mkdtemp(dir));
+	unit_tmpdir(dir, sizeof dir);
 	brig_log_quiet = true;
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	cr_expect_eq(system(cmd), 0);
+	unit_rmtree(dir);
 }
 
 TestSuite(gha_host, .init = setup, .fini = teardown);
 
 static void put(const char *rel, const char *text)
 {
-	char path[256], cmd[512];
+	char path[1400], cmd[1600];
 	snprintf(path, sizeof path, "%s/%s", dir, rel);
 	snprintf(cmd, sizeof cmd, "mkdir -p \"$(dirname '%s')\"", path);
 	cr_assert_eq(system(cmd), 0);
@@ -45,11 +42,9 @@ static void put(const char *rel, const char *text)
 	fclose(f);
 }
 
-static char *at(const char *rel)
+static const char *at(const char *rel)
 {
-	char *p = NULL;
-	cr_assert_geq(asprintf(&p, "%s/%s", dir, rel), 0);
-	return p;
+	return unit_path(dir, rel);
 }
 
 Test(gha_host, is_alpine_comes_from_the_trees_os_release)
@@ -66,7 +61,7 @@ Test(gha_host, is_alpine_comes_from_the_trees_os_release)
 	cr_assert_eq(mkdir(at("escape"), 0755), 0);
 	cr_assert_eq(mkdir(at("escape/etc"), 0755), 0);
 	put("elsewhere/os-release", "ID=alpine\n");
-	char *target = at("elsewhere/os-release");
+	const char *target = at("elsewhere/os-release");
 	cr_assert_eq(symlink(target, at("escape/etc/os-release")), 0);
 	cr_expect(gha_rootfs_is_alpine(at("alpine")));
 	cr_expect(gha_rootfs_is_alpine(at("quoted")));
@@ -81,10 +76,11 @@ Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
 	unit_need_openat2();
 	put("_work/_temp/_runner_hook_responses/a.json", "");
 	put("outside.json", "");
-	char *work = at("_work");
-	int fd = gha_response_open(work, at("_work/_temp/_runner_hook_responses/a.json"));
+	const char *work = at("_work");
+	struct brig_err e = BRIG_ERR_INIT;
+	int fd = gha_response_open(work, at("_work/_temp/_runner_hook_responses/a.json"), &e);
 	cr_assert_geq(fd, 0, "%s", strerror(-fd));
-	cr_expect_eq(gha_response_prepare(fd, "0123456789ab", true), 0);
+	cr_expect_eq(gha_response_prepare(fd, "0123456789ab", true, &e), 0);
 	FILE *f = fopen(at("_work/_temp/_runner_hook_responses/a.json"), "re");
 	char line[512] = "";
 	cr_assert_not_null(f);
@@ -92,17 +88,20 @@ Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
 	fclose(f);
 	cr_expect_str_eq(line, "{\"state\":{\"brig\":{\"job\":\"0123456789ab\"}},\"context\":{\"container\":{\"id\":\"0123456789ab\"},"
 			       "\"services\":[]},\"isAlpine\":true}\n");
-	cr_expect_eq(gha_response_open(work, NULL), -EINVAL);
-	cr_expect_eq(gha_response_open(work, at("outside.json")), -EPERM);
-	cr_expect_eq(gha_response_open(work, at("_work/../outside.json")), -EPERM);
-	cr_expect_eq(gha_response_open(work, work), -EPERM);
-	cr_expect_eq(gha_response_open(work, at("_work/_temp/_runner_hook_responses/missing.json")), -ENOENT);
-	cr_expect_eq(gha_response_open(work, at("_work/_temp")), -EISDIR);
+	cr_expect_eq(gha_response_open(work, NULL, &e), -EINVAL);
+	cr_expect_str_eq(e.msg, "gha: the request has no responseFile: the runner creates one for every call");
+	cr_expect_eq(gha_response_open(work, at("outside.json"), &e), -EPERM);
+	cr_expect(strstr(e.msg, "outside.json is not below the runner's work directory"), "%s", e.msg);
+	cr_expect_eq(gha_response_open(work, at("_work/../outside.json"), &e), -EPERM);
+	cr_expect_eq(gha_response_open(work, work, &e), -EPERM);
+	cr_expect_eq(gha_response_open(work, at("_work/_temp/_runner_hook_responses/missing.json"), &e), -ENOENT);
+	cr_expect_eq(gha_response_open(work, at("_work/_temp"), &e), -EISDIR);
+	cr_expect(strstr(e.msg, "_temp: Is a directory (the runner creates it empty before the call)"), "%s", e.msg);
 	/* A step replaced the responses directory with a link out. */
 	cr_assert_eq(symlink(dir, at("_work/_temp/linked")), 0);
-	int r = gha_response_open(work, at("_work/_temp/linked/outside.json"));
+	int r = gha_response_open(work, at("_work/_temp/linked/outside.json"), &e);
 	cr_expect(r == -ELOOP || r == -EXDEV, "through a link: %d", r);
 	cr_assert_eq(symlink(at("outside.json"), at("_work/_temp/file-link.json")), 0);
-	r = gha_response_open(work, at("_work/_temp/file-link.json"));
+	r = gha_response_open(work, at("_work/_temp/file-link.json"), &e);
 	cr_expect(r == -ELOOP || r == -EXDEV, "a linked file: %d", r);
 }

@@ -84,25 +84,37 @@ static struct gha_container container(const char *opts)
 	return (struct gha_container){ .create_options = (char *)opts };
 }
 
+/* The check's verdict and its one line, which the hook's top level prints. */
+static int check(const struct gha_container *c, const char *want)
+{
+	struct brig_err e = BRIG_ERR_INIT;
+	int r = gha_check_container(c, "t", &e);
+	if (want)
+		cr_expect(strstr(e.msg, want), "'%s' lacks '%s'", e.msg, want);
+	else
+		cr_expect_str_eq(e.msg, "");
+	return r;
+}
+
 Test(gha_policy, create_options_as_a_whole)
 {
 	brig_log_quiet = true;
 	struct gha_container c = container("--cpus 1 --memory 2g");
-	cr_expect_eq(gha_check_container(&c, "t"), 0);
+	cr_expect_eq(check(&c, NULL), 0);
 	c = container("--cpus 1 --privileged");
-	cr_expect_eq(gha_check_container(&c, "t"), -EPERM);
+	cr_expect_eq(check(&c, "gha: t: option --privileged refused: it would give the job privileges"), -EPERM);
 	c = container("--label 'x y' --network  host");
-	cr_expect_eq(gha_check_container(&c, "t"), -EPERM);
+	cr_expect_eq(check(&c, "option --network refused"), -EPERM);
 	c = container("--label 'unbalanced");
-	cr_expect_eq(gha_check_container(&c, "t"), -EPERM);
+	cr_expect_eq(check(&c, "unbalanced quotes"), -EPERM);
 	struct gha_mount host = { .source = "/etc", .target = "/x" }, named = { .source = "cache", .target = "/c" },
 			 anon = { .target = "/d" };
 	c = (struct gha_container){ .user = &anon, .n_user = 1 };
-	cr_expect_eq(gha_check_container(&c, "t"), 0);
+	cr_expect_eq(check(&c, NULL), 0);
 	c.user = &host;
-	cr_expect_eq(gha_check_container(&c, "t"), -EPERM);
+	cr_expect_eq(check(&c, "gha: t: volume /etc:/x refused"), -EPERM);
 	c.user = &named;
-	cr_expect_eq(gha_check_container(&c, "t"), -EPERM);
+	cr_expect_eq(check(&c, "volume cache:/c refused"), -EPERM);
 	struct gha_mount sock = { .source = "/var/run/docker.sock", .target = "/var/run/docker.sock" },
 			 sock2 = { .source = "/run/docker.sock", .target = "/x/docker.sock" }, work = { .source = "/r/_work", .target = "/__w" };
 	cr_expect(gha_is_docker_socket(&sock));

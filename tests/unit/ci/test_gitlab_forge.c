@@ -4,7 +4,6 @@
 #include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +21,10 @@ static void setup(void)
 	unit_tmpdir(dir, sizeof dir);
 }
 
-static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
 
 static void teardown(void)
 {
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	unit_rmtree(dir);
 }
 
 TestSuite(gitlab_forge, .init = setup, .fini = teardown);

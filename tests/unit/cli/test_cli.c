@@ -9,6 +9,7 @@
 #include "brig/cli/cli.h"
 #include "brig/cli/cli_rootfs.h"
 #include "brig/config/config.h"
+#include "helpers/unit.h"
 
 static struct brig_config cfg;
 
@@ -25,20 +26,11 @@ static void teardown(void)
 
 TestSuite(cli, .init = setup, .fini = teardown);
 
-/* argv[0] is the sub-command name, as main passes it. */
-#define ARGV(...) ((char *[]){ "run", __VA_ARGS__, NULL })
 
-static int parse(char **argv)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	return cli_parse_run(argc, argv, &cfg);
-}
 
 static void assert_rejected(char **argv)
 {
-	int r = parse(argv);
+	int r = unit_parse_run(&cfg, argv);
 	cr_assert_lt(r, 0, "%s %s was accepted", argv[1], argv[2] ? argv[2] : "");
 }
 
@@ -46,8 +38,8 @@ static void assert_rejected(char **argv)
 
 Test(cli, command_alone_leaves_the_defaults)
 {
-	char **argv = ARGV("true");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("true");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert_eq(cfg.argv, argv + 1);
 	cr_assert_null(cfg.workspace);
 	cr_assert_null(cfg.hostname);
@@ -63,8 +55,8 @@ Test(cli, command_alone_leaves_the_defaults)
 
 Test(cli, command_arguments_are_kept_in_order)
 {
-	char **argv = ARGV("sh", "-c", "exit 3");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("sh", "-c", "exit 3");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert_str_eq(cfg.argv[0], "sh");
 	cr_assert_str_eq(cfg.argv[1], "-c");
 	cr_assert_str_eq(cfg.argv[2], "exit 3");
@@ -73,16 +65,16 @@ Test(cli, command_arguments_are_kept_in_order)
 
 Test(cli, no_command_leaves_an_empty_argv)
 {
-	char **argv = ARGV("-q");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("-q");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert_not_null(cfg.argv);
 	cr_assert_null(cfg.argv[0]);
 }
 
 Test(cli, double_dash_ends_the_options)
 {
-	char **argv = ARGV("-q", "--", "true");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("-q", "--", "true");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert(cfg.quiet);
 	cr_assert_str_eq(cfg.argv[0], "true");
 	cr_assert_null(cfg.argv[1]);
@@ -90,8 +82,8 @@ Test(cli, double_dash_ends_the_options)
 
 Test(cli, option_after_double_dash_is_the_command)
 {
-	char **argv = ARGV("--", "-q", "--workspace", "/tmp");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("--", "-q", "--workspace", "/tmp");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert_not(cfg.quiet);
 	cr_assert_null(cfg.workspace);
 	cr_assert_str_eq(cfg.argv[0], "-q");
@@ -100,16 +92,16 @@ Test(cli, option_after_double_dash_is_the_command)
 
 Test(cli, second_double_dash_is_passed_to_the_command)
 {
-	char **argv = ARGV("--", "--", "x");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("--", "--", "x");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert_str_eq(cfg.argv[0], "--");
 	cr_assert_str_eq(cfg.argv[1], "x");
 }
 
 Test(cli, options_after_the_command_belong_to_the_command)
 {
-	char **argv = ARGV("-q", "ls", "-l", "--workspace", "/tmp", "--", "-w");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("-q", "ls", "-l", "--workspace", "/tmp", "--", "-w");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert(cfg.quiet);
 	cr_assert_null(cfg.workspace);
 	cr_assert_eq(cfg.argv, argv + 2);
@@ -131,8 +123,8 @@ Test(cli, options_after_the_command_stay_with_it_after_an_earlier_getopt_use)
 	opterr = 0;
 	while (getopt_long(2, outer, "hV", top, NULL) != -1)
 		;
-	char **argv = ARGV("ls", "-q");
-	cr_assert_eq(parse(argv), 0);
+	char **argv = UNIT_ARGV("ls", "-q");
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	cr_assert_not(cfg.quiet);
 	cr_assert_str_eq(cfg.argv[0], "ls");
 	cr_assert_str_eq(cfg.argv[1], "-q");
@@ -140,12 +132,12 @@ Test(cli, options_after_the_command_stay_with_it_after_an_earlier_getopt_use)
 
 Test(cli, a_failed_parse_does_not_leak_into_the_next)
 {
-	char **first = ARGV("-xq", "true");
-	char **second = ARGV("true");
-	cr_assert_lt(parse(first), 0);
+	char **first = UNIT_ARGV("-xq", "true");
+	char **second = UNIT_ARGV("true");
+	cr_assert_lt(unit_parse_run(&cfg, first), 0);
 	config_free(&cfg);
 	config_init(&cfg);
-	cr_assert_eq(parse(second), 0);
+	cr_assert_eq(unit_parse_run(&cfg, second), 0);
 	cr_assert_not(cfg.quiet);
 	cr_assert_str_eq(cfg.argv[0], "true");
 }
@@ -154,47 +146,47 @@ Test(cli, a_failed_parse_does_not_leak_into_the_next)
 
 Test(cli, unknown_long_option_is_rejected_with_one_line)
 {
-	cr_assert_eq(parse(ARGV("--nope", "true")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--nope", "true")), -EINVAL);
 	fflush(stderr);
 	cr_assert_stderr_eq_str("brig: run: unknown option --nope (see brig run --help)\n");
 }
 
 Test(cli, unknown_short_option_is_rejected_with_one_line)
 {
-	cr_assert_eq(parse(ARGV("-x", "true")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-x", "true")), -EINVAL);
 	fflush(stderr);
 	cr_assert_stderr_eq_str("brig: run: option -x is unknown (see brig run --help)\n");
 }
 
 Test(cli, missing_argument_is_rejected)
 {
-	cr_assert_eq(parse(ARGV("--workspace")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--workspace")), -EINVAL);
 	cr_assert_null(cfg.workspace);
 }
 
 Test(cli, missing_argument_of_a_long_only_option_names_it)
 {
-	cr_assert_eq(parse(ARGV("--hostname")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname")), -EINVAL);
 	fflush(stderr);
 	cr_assert_stderr_eq_str("brig: run: option --hostname needs an argument (see brig run --help)\n");
 }
 
 Test(cli, flag_given_a_value_is_rejected)
 {
-	cr_assert_lt(parse(ARGV("--sys=yes", "true")), 0);
+	cr_assert_lt(unit_parse_run(&cfg, UNIT_ARGV("--sys=yes", "true")), 0);
 	cr_assert_not(cfg.sys);
 }
 
 Test(cli, bad_value_is_reported_with_the_option_and_the_value)
 {
-	cr_assert_eq(parse(ARGV("--hostname", "bad_name", "true")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname", "bad_name", "true")), -EINVAL);
 	fflush(stderr);
 	cr_assert_stderr_eq_str("brig: --hostname bad_name: expected letters, digits, '-' and '.', at most 64 characters\n");
 }
 
 Test(cli, parsing_stops_at_the_first_bad_value)
 {
-	cr_assert_lt(parse(ARGV("--timeout", "soon", "--hostname", "box", "true")), 0);
+	cr_assert_lt(unit_parse_run(&cfg, UNIT_ARGV("--timeout", "soon", "--hostname", "box", "true")), 0);
 	cr_assert_null(cfg.hostname);
 }
 
@@ -202,12 +194,12 @@ Test(cli, parsing_stops_at_the_first_bad_value)
 
 Test(cli, long_help_returns_one, .init = cr_redirect_stdout)
 {
-	cr_assert_eq(parse(ARGV("--help")), 1);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--help")), 1);
 }
 
 Test(cli, short_help_returns_one, .init = cr_redirect_stdout)
 {
-	cr_assert_eq(parse(ARGV("-h", "true")), 1);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-h", "true")), 1);
 }
 
 Test(cli, help_lists_every_option, .init = cr_redirect_stdout)
@@ -260,72 +252,72 @@ Test(cli_table, every_option_has_help_and_a_setter)
 
 Test(cli, workspace_is_stored_normalised)
 {
-	cr_assert_eq(parse(ARGV("--workspace", "/srv//build/./src/", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--workspace", "/srv//build/./src/", "true")), 0);
 	cr_assert_str_eq(cfg.workspace, "/srv/build/src");
 }
 
 Test(cli, workspace_short_option)
 {
-	cr_assert_eq(parse(ARGV("-w", "/srv", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-w", "/srv", "true")), 0);
 	cr_assert_str_eq(cfg.workspace, "/srv");
 }
 
 Test(cli, workspace_equals_form)
 {
-	cr_assert_eq(parse(ARGV("--workspace=/srv", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--workspace=/srv", "true")), 0);
 	cr_assert_str_eq(cfg.workspace, "/srv");
 }
 
 Test(cli, workspace_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("--workspace", "/a", "-w", "/b", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--workspace", "/a", "-w", "/b", "true")), 0);
 	cr_assert_str_eq(cfg.workspace, "/b");
 }
 
 Test(cli, relative_workspace_is_rejected)
 {
-	assert_rejected(ARGV("--workspace", "src", "true"));
+	assert_rejected(UNIT_ARGV("--workspace", "src", "true"));
 	cr_assert_null(cfg.workspace);
 }
 
 Test(cli, chdir_is_stored_normalised)
 {
-	cr_assert_eq(parse(ARGV("--chdir", "/srv/a/../b", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--chdir", "/srv/a/../b", "true")), 0);
 	cr_assert_str_eq(cfg.chdir, "/srv/b");
 }
 
 Test(cli, chdir_short_option)
 {
-	cr_assert_eq(parse(ARGV("-C", "/srv", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-C", "/srv", "true")), 0);
 	cr_assert_str_eq(cfg.chdir, "/srv");
 }
 
 Test(cli, chdir_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("-C", "/a", "--chdir", "/b", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-C", "/a", "--chdir", "/b", "true")), 0);
 	cr_assert_str_eq(cfg.chdir, "/b");
 }
 
 Test(cli, relative_chdir_is_rejected)
 {
-	assert_rejected(ARGV("--chdir", "sub", "true"));
+	assert_rejected(UNIT_ARGV("--chdir", "sub", "true"));
 }
 
 Test(cli, rootfs_is_stored_normalised)
 {
-	cr_assert_eq(parse(ARGV("--rootfs", "/var/lib/roots/bookworm/", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--rootfs", "/var/lib/roots/bookworm/", "true")), 0);
 	cr_assert_str_eq(cfg.rootfs, "/var/lib/roots/bookworm");
 }
 
 Test(cli, relative_rootfs_is_rejected)
 {
-	assert_rejected(ARGV("--rootfs", "roots/bookworm", "true"));
+	assert_rejected(UNIT_ARGV("--rootfs", "roots/bookworm", "true"));
 	cr_assert_null(cfg.rootfs);
 }
 
 Test(cli, rootfs_host_is_the_default)
 {
-	cr_assert_eq(parse(ARGV("--rootfs", "/srv/t", "--rootfs", "host", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--rootfs", "/srv/t", "--rootfs", "host", "true")), 0);
 	cr_assert_null(cfg.rootfs);
 }
 
@@ -333,36 +325,36 @@ Test(cli, rootfs_host_is_the_default)
 
 Test(cli, rootfs_modes_are_parsed)
 {
-	cr_assert_eq(parse(ARGV("--rootfs-mode", "rw", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--rootfs-mode", "rw", "true")), 0);
 	cr_assert_eq(cfg.rootfs_mode, ROOTFS_RW);
-	cr_assert_eq(parse(ARGV("--rootfs-mode", "ro", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--rootfs-mode", "ro", "true")), 0);
 	cr_assert_eq(cfg.rootfs_mode, ROOTFS_RO);
-	cr_assert_eq(parse(ARGV("--rootfs-mode", "overlay", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--rootfs-mode", "overlay", "true")), 0);
 	cr_assert_eq(cfg.rootfs_mode, ROOTFS_OVERLAY);
-	assert_rejected(ARGV("--rootfs-mode", "RW", "true"));
-	assert_rejected(ARGV("--rootfs-mode", "", "true"));
+	assert_rejected(UNIT_ARGV("--rootfs-mode", "RW", "true"));
+	assert_rejected(UNIT_ARGV("--rootfs-mode", "", "true"));
 }
 
 Test(cli, overlay_size_and_dir_are_parsed)
 {
-	cr_assert_eq(parse(ARGV("--overlay-size", "16M", "--overlay-dir", "/var/tmp/", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--overlay-size", "16M", "--overlay-dir", "/var/tmp/", "true")), 0);
 	cr_assert_eq(cfg.overlay_size, 16u << 20);
 	cr_assert_str_eq(cfg.overlay_dir, "/var/tmp");
-	assert_rejected(ARGV("--overlay-size", "512K", "true"));
-	assert_rejected(ARGV("--overlay-dir", "var/tmp", "true"));
+	assert_rejected(UNIT_ARGV("--overlay-size", "512K", "true"));
+	assert_rejected(UNIT_ARGV("--overlay-dir", "var/tmp", "true"));
 }
 
 Test(cli, overlay_upper_takes_an_absolute_directory)
 {
-	cr_assert_eq(parse(ARGV("--overlay-upper", "/var/lib/brig/upper/", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--overlay-upper", "/var/lib/brig/upper/", "true")), 0);
 	cr_assert_str_eq(cfg.overlay_upper, "/var/lib/brig/upper");
-	assert_rejected(ARGV("--overlay-upper", "upper", "true"));
-	assert_rejected(ARGV("--overlay-upper", "", "true"));
+	assert_rejected(UNIT_ARGV("--overlay-upper", "upper", "true"));
+	assert_rejected(UNIT_ARGV("--overlay-upper", "", "true"));
 }
 
 Test(cli, cache_takes_a_key_and_a_destination)
 {
-	cr_assert_eq(parse(ARGV("--cache", "ccache:/root/.ccache", "--cache", "group/project /cache/", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--cache", "ccache:/root/.ccache", "--cache", "group/project /cache/", "true")), 0);
 	cr_assert_eq(cfg.n_caches, 2);
 	cr_assert_str_eq(cfg.caches[0].key, "ccache");
 	cr_assert_str_eq(cfg.caches[0].dir, "ccache");
@@ -370,9 +362,9 @@ Test(cli, cache_takes_a_key_and_a_destination)
 	cr_assert_str_eq(cfg.caches[1].key, "group/project");
 	cr_assert_str_eq(cfg.caches[1].dir, "group%2Fproject");
 	cr_assert_str_eq(cfg.caches[1].dst, "/cache");
-	assert_rejected(ARGV("--cache", "nodst", "true"));
-	assert_rejected(ARGV("--cache", "k relative", "true"));
-	assert_rejected(ARGV("--cache", ":/x", "true"));
+	assert_rejected(UNIT_ARGV("--cache", "nodst", "true"));
+	assert_rejected(UNIT_ARGV("--cache", "k relative", "true"));
+	assert_rejected(UNIT_ARGV("--cache", ":/x", "true"));
 }
 
 Test(cli, cache_keys_become_safe_distinct_names)
@@ -399,7 +391,7 @@ Test(cli, cache_keys_become_safe_distinct_names)
 
 Test(cli, bind_with_a_destination)
 {
-	cr_assert_eq(parse(ARGV("--bind", "/srv/cache:/cache", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--bind", "/srv/cache:/cache", "true")), 0);
 	cr_assert_eq(cfg.n_mounts, 1);
 	cr_assert_eq(cfg.mounts[0].kind, MNT_BIND);
 	cr_assert_str_eq(cfg.mounts[0].src, "/srv/cache");
@@ -408,7 +400,7 @@ Test(cli, bind_with_a_destination)
 
 Test(cli, bind_without_a_destination_uses_the_source)
 {
-	cr_assert_eq(parse(ARGV("--bind", "/srv/cache", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--bind", "/srv/cache", "true")), 0);
 	cr_assert_eq(cfg.n_mounts, 1);
 	cr_assert_str_eq(cfg.mounts[0].src, "/srv/cache");
 	cr_assert_str_eq(cfg.mounts[0].dst, "/srv/cache");
@@ -416,14 +408,14 @@ Test(cli, bind_without_a_destination_uses_the_source)
 
 Test(cli, bind_paths_are_normalised)
 {
-	cr_assert_eq(parse(ARGV("--bind", "/srv//cache/:/a/../cache/", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--bind", "/srv//cache/:/a/../cache/", "true")), 0);
 	cr_assert_str_eq(cfg.mounts[0].src, "/srv/cache");
 	cr_assert_str_eq(cfg.mounts[0].dst, "/cache");
 }
 
 Test(cli, ro_bind_has_its_own_kind)
 {
-	cr_assert_eq(parse(ARGV("--ro-bind", "/opt/sdk:/sdk", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--ro-bind", "/opt/sdk:/sdk", "true")), 0);
 	cr_assert_eq(cfg.n_mounts, 1);
 	cr_assert_eq(cfg.mounts[0].kind, MNT_RO_BIND);
 	cr_assert_str_eq(cfg.mounts[0].src, "/opt/sdk");
@@ -432,25 +424,25 @@ Test(cli, ro_bind_has_its_own_kind)
 
 Test(cli, bind_with_relative_source_is_rejected)
 {
-	assert_rejected(ARGV("--bind", "cache:/cache", "true"));
+	assert_rejected(UNIT_ARGV("--bind", "cache:/cache", "true"));
 	cr_assert_eq(cfg.n_mounts, 0);
 }
 
 Test(cli, bind_with_relative_destination_is_rejected)
 {
-	assert_rejected(ARGV("--ro-bind", "/cache:cache", "true"));
+	assert_rejected(UNIT_ARGV("--ro-bind", "/cache:cache", "true"));
 	cr_assert_eq(cfg.n_mounts, 0);
 }
 
 Test(cli, bind_with_empty_destination_is_rejected)
 {
-	assert_rejected(ARGV("--bind", "/cache:", "true"));
+	assert_rejected(UNIT_ARGV("--bind", "/cache:", "true"));
 	cr_assert_eq(cfg.n_mounts, 0);
 }
 
 Test(cli, tmpfs_without_size)
 {
-	cr_assert_eq(parse(ARGV("--tmpfs", "/scratch", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--tmpfs", "/scratch", "true")), 0);
 	cr_assert_eq(cfg.n_mounts, 1);
 	cr_assert_eq(cfg.mounts[0].kind, MNT_TMPFS);
 	cr_assert_null(cfg.mounts[0].src);
@@ -460,7 +452,7 @@ Test(cli, tmpfs_without_size)
 
 Test(cli, tmpfs_with_size)
 {
-	cr_assert_eq(parse(ARGV("--tmpfs", "/scratch/:64M", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--tmpfs", "/scratch/:64M", "true")), 0);
 	cr_assert_eq(cfg.n_mounts, 1);
 	cr_assert_str_eq(cfg.mounts[0].dst, "/scratch");
 	cr_assert_eq(cfg.mounts[0].size, 64ULL << 20);
@@ -468,26 +460,26 @@ Test(cli, tmpfs_with_size)
 
 Test(cli, tmpfs_with_zero_size_is_rejected)
 {
-	assert_rejected(ARGV("--tmpfs", "/scratch:0", "true"));
+	assert_rejected(UNIT_ARGV("--tmpfs", "/scratch:0", "true"));
 	cr_assert_eq(cfg.n_mounts, 0);
 }
 
 Test(cli, tmpfs_with_bad_size_is_rejected)
 {
-	assert_rejected(ARGV("--tmpfs", "/scratch:lots", "true"));
-	assert_rejected(ARGV("--tmpfs", "/scratch:", "true"));
+	assert_rejected(UNIT_ARGV("--tmpfs", "/scratch:lots", "true"));
+	assert_rejected(UNIT_ARGV("--tmpfs", "/scratch:", "true"));
 	cr_assert_eq(cfg.n_mounts, 0);
 }
 
 Test(cli, tmpfs_with_relative_path_is_rejected)
 {
-	assert_rejected(ARGV("--tmpfs", "scratch:64M", "true"));
+	assert_rejected(UNIT_ARGV("--tmpfs", "scratch:64M", "true"));
 	cr_assert_eq(cfg.n_mounts, 0);
 }
 
 Test(cli, mounts_accumulate_in_command_line_order)
 {
-	cr_assert_eq(parse(ARGV("--bind", "/a", "--tmpfs", "/b:1G", "--ro-bind", "/c:/d", "--bind", "/e:/f", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--bind", "/a", "--tmpfs", "/b:1G", "--ro-bind", "/c:/d", "--bind", "/e:/f", "true")), 0);
 	cr_assert_eq(cfg.n_mounts, 4);
 	cr_assert_eq(cfg.mounts[0].kind, MNT_BIND);
 	cr_assert_str_eq(cfg.mounts[0].dst, "/a");
@@ -505,13 +497,13 @@ Test(cli, mounts_accumulate_in_command_line_order)
 
 Test(cli, hostname_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--hostname", "build-42.ci", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname", "build-42.ci", "true")), 0);
 	cr_assert_str_eq(cfg.hostname, "build-42.ci");
 }
 
 Test(cli, hostname_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("--hostname", "a", "--hostname=b", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname", "a", "--hostname=b", "true")), 0);
 	cr_assert_str_eq(cfg.hostname, "b");
 }
 
@@ -520,7 +512,7 @@ Test(cli, hostname_of_64_characters_is_accepted)
 	char name[65];
 	memset(name, 'a', 64);
 	name[64] = '\0';
-	cr_assert_eq(parse(ARGV("--hostname", name, "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname", name, "true")), 0);
 	cr_assert_str_eq(cfg.hostname, name);
 }
 
@@ -529,33 +521,33 @@ Test(cli, hostname_of_65_characters_is_rejected)
 	char name[66];
 	memset(name, 'a', 65);
 	name[65] = '\0';
-	assert_rejected(ARGV("--hostname", name, "true"));
+	assert_rejected(UNIT_ARGV("--hostname", name, "true"));
 	cr_assert_null(cfg.hostname);
 }
 
 Test(cli, empty_hostname_is_rejected)
 {
-	assert_rejected(ARGV("--hostname", "", "true"));
+	assert_rejected(UNIT_ARGV("--hostname", "", "true"));
 }
 
 Test(cli, hostname_starting_with_a_hyphen_or_dot_is_rejected)
 {
-	assert_rejected(ARGV("--hostname=-box", "true"));
-	assert_rejected(ARGV("--hostname", ".box", "true"));
+	assert_rejected(UNIT_ARGV("--hostname=-box", "true"));
+	assert_rejected(UNIT_ARGV("--hostname", ".box", "true"));
 }
 
 Test(cli, hostname_with_other_characters_is_rejected)
 {
-	assert_rejected(ARGV("--hostname", "my_box", "true"));
-	assert_rejected(ARGV("--hostname", "my box", "true"));
-	assert_rejected(ARGV("--hostname", "box/1", "true"));
-	assert_rejected(ARGV("--hostname", "b\xc3\xb6x", "true"));
-	assert_rejected(ARGV("--hostname", "box\n", "true"));
+	assert_rejected(UNIT_ARGV("--hostname", "my_box", "true"));
+	assert_rejected(UNIT_ARGV("--hostname", "my box", "true"));
+	assert_rejected(UNIT_ARGV("--hostname", "box/1", "true"));
+	assert_rejected(UNIT_ARGV("--hostname", "b\xc3\xb6x", "true"));
+	assert_rejected(UNIT_ARGV("--hostname", "box\n", "true"));
 }
 
 Test(cli, rejected_hostname_keeps_the_previous_one)
 {
-	cr_assert_lt(parse(ARGV("--hostname", "good", "--hostname", "b@d", "true")), 0);
+	cr_assert_lt(unit_parse_run(&cfg, UNIT_ARGV("--hostname", "good", "--hostname", "b@d", "true")), 0);
 	cr_assert_str_eq(cfg.hostname, "good");
 }
 
@@ -563,25 +555,25 @@ Test(cli, rejected_hostname_keeps_the_previous_one)
 
 Test(cli, sys_flag)
 {
-	cr_assert_eq(parse(ARGV("--sys", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--sys", "true")), 0);
 	cr_assert(cfg.sys);
 }
 
 Test(cli, quiet_flag)
 {
-	cr_assert_eq(parse(ARGV("--quiet", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--quiet", "true")), 0);
 	cr_assert(cfg.quiet);
 }
 
 Test(cli, quiet_short_option)
 {
-	cr_assert_eq(parse(ARGV("-q", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-q", "true")), 0);
 	cr_assert(cfg.quiet);
 }
 
 Test(cli, allow_flags)
 {
-	cr_assert_eq(parse(ARGV("--allow-userns", "--allow-ptrace", "--allow-io-uring", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--allow-userns", "--allow-ptrace", "--allow-io-uring", "true")), 0);
 	cr_assert(cfg.allow_userns);
 	cr_assert(cfg.allow_ptrace);
 	cr_assert(cfg.allow_io_uring);
@@ -589,7 +581,7 @@ Test(cli, allow_flags)
 
 Test(cli, allow_flags_are_off_by_default)
 {
-	cr_assert_eq(parse(ARGV("true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("true")), 0);
 	cr_assert_not(cfg.allow_userns);
 	cr_assert_not(cfg.allow_ptrace);
 	cr_assert_not(cfg.allow_io_uring);
@@ -600,19 +592,19 @@ Test(cli, allow_flags_are_off_by_default)
 
 Test(cli, seccomp_policy_is_stored_verbatim)
 {
-	cr_assert_eq(parse(ARGV("--seccomp", "strict", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--seccomp", "strict", "true")), 0);
 	cr_assert_str_eq(cfg.seccomp, "strict");
 }
 
 Test(cli, seccomp_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("--seccomp", "./policy", "--seccomp=none", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--seccomp", "./policy", "--seccomp=none", "true")), 0);
 	cr_assert_str_eq(cfg.seccomp, "none");
 }
 
 Test(cli, empty_seccomp_is_rejected)
 {
-	assert_rejected(ARGV("--seccomp", "", "true"));
+	assert_rejected(UNIT_ARGV("--seccomp", "", "true"));
 	cr_assert_null(cfg.seccomp);
 }
 
@@ -620,7 +612,7 @@ Test(cli, empty_seccomp_is_rejected)
 
 Test(cli, uid_range_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--uid-range", "100000:65536", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--uid-range", "100000:65536", "true")), 0);
 	cr_assert_eq(cfg.uid_base, 100000);
 	cr_assert_eq(cfg.uid_count, 65536);
 	cr_assert(cfg.uid_range_set);
@@ -628,7 +620,7 @@ Test(cli, uid_range_is_stored)
 
 Test(cli, uid_range_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("--uid-range", "100000:65536", "--uid-range", "200000:1000", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--uid-range", "100000:65536", "--uid-range", "200000:1000", "true")), 0);
 	cr_assert_eq(cfg.uid_base, 200000);
 	cr_assert_eq(cfg.uid_count, 1000);
 }
@@ -636,43 +628,43 @@ Test(cli, uid_range_last_one_wins)
 Test(cli, uid_range_ending_at_the_last_valid_id_is_accepted)
 {
 	/* ids up to 4294967294; 4294967295 is (uid_t)-1 */
-	cr_assert_eq(parse(ARGV("--uid-range", "4294901760:65535", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--uid-range", "4294901760:65535", "true")), 0);
 	cr_assert_eq(cfg.uid_base, 4294901760u);
 	cr_assert_eq(cfg.uid_count, 65535);
 }
 
 Test(cli, uid_range_reaching_id_minus_one_is_rejected)
 {
-	assert_rejected(ARGV("--uid-range", "4294901760:65536", "true"));
-	assert_rejected(ARGV("--uid-range", "4294967295:1", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "4294901760:65536", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "4294967295:1", "true"));
 	cr_assert_not(cfg.uid_range_set);
 }
 
 Test(cli, uid_range_starting_at_host_root_is_rejected)
 {
-	assert_rejected(ARGV("--uid-range", "0:65536", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "0:65536", "true"));
 	cr_assert_not(cfg.uid_range_set);
 	cr_assert_eq(cfg.uid_base, BRIG_DEFAULT_UID_BASE);
 }
 
 Test(cli, empty_uid_range_is_rejected)
 {
-	assert_rejected(ARGV("--uid-range", "100000:0", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "100000:0", "true"));
 	cr_assert_eq(cfg.uid_count, BRIG_DEFAULT_UID_COUNT);
 }
 
 Test(cli, uid_range_without_count_is_rejected)
 {
-	assert_rejected(ARGV("--uid-range", "100000", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "100000", "true"));
 	cr_assert_not(cfg.uid_range_set);
 }
 
 Test(cli, malformed_uid_range_is_rejected)
 {
-	assert_rejected(ARGV("--uid-range", "a:b", "true"));
-	assert_rejected(ARGV("--uid-range", "100000:-1", "true"));
-	assert_rejected(ARGV("--uid-range", "100000:65536:1", "true"));
-	assert_rejected(ARGV("--uid-range", "4294967296:1", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "a:b", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "100000:-1", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "100000:65536:1", "true"));
+	assert_rejected(UNIT_ARGV("--uid-range", "4294967296:1", "true"));
 	cr_assert_not(cfg.uid_range_set);
 }
 
@@ -680,7 +672,7 @@ Test(cli, malformed_uid_range_is_rejected)
 
 Test(cli, user_alone_sets_the_group_too)
 {
-	cr_assert_eq(parse(ARGV("--user", "1000", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--user", "1000", "true")), 0);
 	cr_assert(cfg.user_set);
 	cr_assert_eq(cfg.user, 1000);
 	cr_assert_eq(cfg.group, 1000);
@@ -688,14 +680,14 @@ Test(cli, user_alone_sets_the_group_too)
 
 Test(cli, user_and_group)
 {
-	cr_assert_eq(parse(ARGV("--user", "1000:100", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--user", "1000:100", "true")), 0);
 	cr_assert_eq(cfg.user, 1000);
 	cr_assert_eq(cfg.group, 100);
 }
 
 Test(cli, user_short_option)
 {
-	cr_assert_eq(parse(ARGV("-u", "5:6", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-u", "5:6", "true")), 0);
 	cr_assert(cfg.user_set);
 	cr_assert_eq(cfg.user, 5);
 	cr_assert_eq(cfg.group, 6);
@@ -703,7 +695,7 @@ Test(cli, user_short_option)
 
 Test(cli, user_root_is_accepted)
 {
-	cr_assert_eq(parse(ARGV("--user", "0", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--user", "0", "true")), 0);
 	cr_assert(cfg.user_set);
 	cr_assert_eq(cfg.user, 0);
 	cr_assert_eq(cfg.group, 0);
@@ -711,23 +703,23 @@ Test(cli, user_root_is_accepted)
 
 Test(cli, user_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("--user", "1:2", "-u", "3", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--user", "1:2", "-u", "3", "true")), 0);
 	cr_assert_eq(cfg.user, 3);
 	cr_assert_eq(cfg.group, 3);
 }
 
 Test(cli, user_names_are_rejected)
 {
-	assert_rejected(ARGV("--user", "nobody", "true"));
+	assert_rejected(UNIT_ARGV("--user", "nobody", "true"));
 	cr_assert_not(cfg.user_set);
 }
 
 Test(cli, malformed_user_is_rejected)
 {
-	assert_rejected(ARGV("--user", "1000:", "true"));
-	assert_rejected(ARGV("--user", ":1000", "true"));
-	assert_rejected(ARGV("--user", "-1", "true"));
-	assert_rejected(ARGV("--user", "4294967296", "true"));
+	assert_rejected(UNIT_ARGV("--user", "1000:", "true"));
+	assert_rejected(UNIT_ARGV("--user", ":1000", "true"));
+	assert_rejected(UNIT_ARGV("--user", "-1", "true"));
+	assert_rejected(UNIT_ARGV("--user", "4294967296", "true"));
 	cr_assert_not(cfg.user_set);
 }
 
@@ -735,14 +727,14 @@ Test(cli, malformed_user_is_rejected)
 
 Test(cli, pass_fd_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--pass-fd", "3", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--pass-fd", "3", "true")), 0);
 	cr_assert_eq(cfg.n_pass_fds, 1);
 	cr_assert_eq(cfg.pass_fds[0], 3);
 }
 
 Test(cli, pass_fds_accumulate)
 {
-	cr_assert_eq(parse(ARGV("--pass-fd", "5", "--pass-fd", "9", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--pass-fd", "5", "--pass-fd", "9", "true")), 0);
 	cr_assert_eq(cfg.n_pass_fds, 2);
 	cr_assert_eq(cfg.pass_fds[0], 5);
 	cr_assert_eq(cfg.pass_fds[1], 9);
@@ -750,62 +742,62 @@ Test(cli, pass_fds_accumulate)
 
 Test(cli, pass_fd_of_stdio_is_rejected)
 {
-	assert_rejected(ARGV("--pass-fd", "0", "true"));
-	assert_rejected(ARGV("--pass-fd", "1", "true"));
-	assert_rejected(ARGV("--pass-fd", "2", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "0", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "1", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "2", "true"));
 	cr_assert_eq(cfg.n_pass_fds, 0);
 }
 
 Test(cli, pass_fd_that_is_not_a_number_is_rejected)
 {
-	assert_rejected(ARGV("--pass-fd", "-3", "true"));
-	assert_rejected(ARGV("--pass-fd", "3x", "true"));
-	assert_rejected(ARGV("--pass-fd", "", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "-3", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "3x", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "", "true"));
 	cr_assert_eq(cfg.n_pass_fds, 0);
 }
 
 Test(cli, pass_fd_above_the_limit_is_rejected)
 {
-	assert_rejected(ARGV("--pass-fd", "1048577", "true"));
-	assert_rejected(ARGV("--pass-fd", "4294967299", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "1048577", "true"));
+	assert_rejected(UNIT_ARGV("--pass-fd", "4294967299", "true"));
 	cr_assert_eq(cfg.n_pass_fds, 0);
 }
 
 Test(cli, status_fd_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--status-fd", "7", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--status-fd", "7", "true")), 0);
 	cr_assert_eq(cfg.status_fd, 7);
 }
 
 Test(cli, status_fd_may_be_stdout)
 {
-	cr_assert_eq(parse(ARGV("--status-fd", "1", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--status-fd", "1", "true")), 0);
 	cr_assert_eq(cfg.status_fd, 1);
 }
 
 Test(cli, status_fd_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("--status-fd", "7", "--status-fd", "8", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--status-fd", "7", "--status-fd", "8", "true")), 0);
 	cr_assert_eq(cfg.status_fd, 8);
 }
 
 Test(cli, bad_status_fd_is_rejected)
 {
-	assert_rejected(ARGV("--status-fd", "-1", "true"));
-	assert_rejected(ARGV("--status-fd", "seven", "true"));
-	assert_rejected(ARGV("--status-fd", "1048577", "true"));
+	assert_rejected(UNIT_ARGV("--status-fd", "-1", "true"));
+	assert_rejected(UNIT_ARGV("--status-fd", "seven", "true"));
+	assert_rejected(UNIT_ARGV("--status-fd", "1048577", "true"));
 	cr_assert_eq(cfg.status_fd, -1);
 }
 
 Test(cli, status_file_is_stored_verbatim)
 {
-	cr_assert_eq(parse(ARGV("--status-file", "out/status.jsonl", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--status-file", "out/status.jsonl", "true")), 0);
 	cr_assert_str_eq(cfg.status_file, "out/status.jsonl");
 }
 
 Test(cli, status_file_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("--status-file", "/a", "--status-file", "/b", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--status-file", "/a", "--status-file", "/b", "true")), 0);
 	cr_assert_str_eq(cfg.status_file, "/b");
 }
 
@@ -815,7 +807,7 @@ static void assert_cap(const char *name, int want)
 {
 	config_free(&cfg);
 	config_init(&cfg);
-	cr_assert_eq(parse(ARGV("--cap-add", (char *)name, "true")), 0, "--cap-add %s", name);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--cap-add", (char *)name, "true")), 0, "--cap-add %s", name);
 	cr_assert_eq(cfg.n_caps, 1, "--cap-add %s", name);
 	cr_assert_eq(cfg.caps[0], want, "--cap-add %s", name);
 }
@@ -843,7 +835,7 @@ Test(cli, cap_add_accepts_mixed_case)
 
 Test(cli, cap_adds_accumulate)
 {
-	cr_assert_eq(parse(ARGV("--cap-add", "net_raw", "--cap-add", "CAP_CHOWN", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--cap-add", "net_raw", "--cap-add", "CAP_CHOWN", "true")), 0);
 	cr_assert_eq(cfg.n_caps, 2);
 	cr_assert_eq(cfg.caps[0], CAP_NET_RAW);
 	cr_assert_eq(cfg.caps[1], CAP_CHOWN);
@@ -851,29 +843,29 @@ Test(cli, cap_adds_accumulate)
 
 Test(cli, cap_add_rejects_unknown_names)
 {
-	assert_rejected(ARGV("--cap-add", "nonsense", "true"));
-	assert_rejected(ARGV("--cap-add", "CAP_NONSENSE", "true"));
-	assert_rejected(ARGV("--cap-add", "net_rawx", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "nonsense", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "CAP_NONSENSE", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "net_rawx", "true"));
 	cr_assert_eq(cfg.n_caps, 0);
 }
 
 Test(cli, cap_add_rejects_empty_and_bare_prefix)
 {
-	assert_rejected(ARGV("--cap-add", "", "true"));
-	assert_rejected(ARGV("--cap-add", "cap_", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "cap_", "true"));
 	cr_assert_eq(cfg.n_caps, 0);
 }
 
 Test(cli, cap_add_rejects_numbers)
 {
-	assert_rejected(ARGV("--cap-add", "13", "true"));
-	assert_rejected(ARGV("--cap-add", "cap_13", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "13", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "cap_13", "true"));
 	cr_assert_eq(cfg.n_caps, 0);
 }
 
 Test(cli, cap_add_rejects_all)
 {
-	assert_rejected(ARGV("--cap-add", "all", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "all", "true"));
 	cr_assert_eq(cfg.n_caps, 0);
 }
 
@@ -882,7 +874,7 @@ Test(cli, cap_add_rejects_overlong_names)
 	char name[200];
 	memset(name, 'a', sizeof name - 1);
 	name[sizeof name - 1] = '\0';
-	assert_rejected(ARGV("--cap-add", name, "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", name, "true"));
 	cr_assert_eq(cfg.n_caps, 0);
 }
 
@@ -890,9 +882,9 @@ Test(cli, cap_add_rejects_overlong_names)
  * silently shrink to its first element. */
 Test(cli, cap_add_rejects_a_valid_name_with_trailing_characters)
 {
-	assert_rejected(ARGV("--cap-add", "net_raw,sys_admin", "true"));
-	assert_rejected(ARGV("--cap-add", "net_raw ", "true"));
-	assert_rejected(ARGV("--cap-add", "net_raw1", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "net_raw,sys_admin", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "net_raw ", "true"));
+	assert_rejected(UNIT_ARGV("--cap-add", "net_raw1", "true"));
 	cr_assert_eq(cfg.n_caps, 0);
 }
 
@@ -900,21 +892,21 @@ Test(cli, cap_add_rejects_a_valid_name_with_trailing_characters)
 
 Test(cli, env_is_stored_verbatim)
 {
-	cr_assert_eq(parse(ARGV("--env", "CI=true", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--env", "CI=true", "true")), 0);
 	cr_assert_eq(cfg.n_env_set, 1);
 	cr_assert_str_eq(cfg.env_set[0], "CI=true");
 }
 
 Test(cli, env_short_option)
 {
-	cr_assert_eq(parse(ARGV("-e", "A=1", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-e", "A=1", "true")), 0);
 	cr_assert_eq(cfg.n_env_set, 1);
 	cr_assert_str_eq(cfg.env_set[0], "A=1");
 }
 
 Test(cli, env_value_may_be_empty_or_contain_equals)
 {
-	cr_assert_eq(parse(ARGV("--env", "EMPTY=", "--env", "OPTS=a=b c", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--env", "EMPTY=", "--env", "OPTS=a=b c", "true")), 0);
 	cr_assert_eq(cfg.n_env_set, 2);
 	cr_assert_str_eq(cfg.env_set[0], "EMPTY=");
 	cr_assert_str_eq(cfg.env_set[1], "OPTS=a=b c");
@@ -922,7 +914,7 @@ Test(cli, env_value_may_be_empty_or_contain_equals)
 
 Test(cli, envs_accumulate_in_order)
 {
-	cr_assert_eq(parse(ARGV("-e", "A=1", "--env", "B=2", "-e", "A=3", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-e", "A=1", "--env", "B=2", "-e", "A=3", "true")), 0);
 	cr_assert_eq(cfg.n_env_set, 3);
 	cr_assert_str_eq(cfg.env_set[0], "A=1");
 	cr_assert_str_eq(cfg.env_set[1], "B=2");
@@ -931,41 +923,41 @@ Test(cli, envs_accumulate_in_order)
 
 Test(cli, env_names_may_use_underscores_and_digits)
 {
-	cr_assert_eq(parse(ARGV("--env", "_X9_a=1", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--env", "_X9_a=1", "true")), 0);
 	cr_assert_str_eq(cfg.env_set[0], "_X9_a=1");
 }
 
 Test(cli, env_without_equals_is_rejected)
 {
-	assert_rejected(ARGV("--env", "CI", "true"));
+	assert_rejected(UNIT_ARGV("--env", "CI", "true"));
 	cr_assert_eq(cfg.n_env_set, 0);
 }
 
 Test(cli, env_with_empty_name_is_rejected)
 {
-	assert_rejected(ARGV("--env", "=x", "true"));
+	assert_rejected(UNIT_ARGV("--env", "=x", "true"));
 	cr_assert_eq(cfg.n_env_set, 0);
 }
 
 Test(cli, env_with_invalid_name_is_rejected)
 {
-	assert_rejected(ARGV("--env", "1A=x", "true"));
-	assert_rejected(ARGV("--env", "A-B=x", "true"));
-	assert_rejected(ARGV("--env", "A B=x", "true"));
-	assert_rejected(ARGV("--env", "A*=x", "true"));
+	assert_rejected(UNIT_ARGV("--env", "1A=x", "true"));
+	assert_rejected(UNIT_ARGV("--env", "A-B=x", "true"));
+	assert_rejected(UNIT_ARGV("--env", "A B=x", "true"));
+	assert_rejected(UNIT_ARGV("--env", "A*=x", "true"));
 	cr_assert_eq(cfg.n_env_set, 0);
 }
 
 Test(cli, env_pass_name_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--env-pass", "HOME", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--env-pass", "HOME", "true")), 0);
 	cr_assert_eq(cfg.n_env_pass, 1);
 	cr_assert_str_eq(cfg.env_pass[0], "HOME");
 }
 
 Test(cli, env_pass_prefix_pattern_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--env-pass", "CI_*", "--env-pass", "GITLAB_*", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--env-pass", "CI_*", "--env-pass", "GITLAB_*", "true")), 0);
 	cr_assert_eq(cfg.n_env_pass, 2);
 	cr_assert_str_eq(cfg.env_pass[0], "CI_*");
 	cr_assert_str_eq(cfg.env_pass[1], "GITLAB_*");
@@ -973,17 +965,17 @@ Test(cli, env_pass_prefix_pattern_is_stored)
 
 Test(cli, env_pass_with_star_inside_is_rejected)
 {
-	assert_rejected(ARGV("--env-pass", "C*I", "true"));
-	assert_rejected(ARGV("--env-pass", "CI_**", "true"));
+	assert_rejected(UNIT_ARGV("--env-pass", "C*I", "true"));
+	assert_rejected(UNIT_ARGV("--env-pass", "CI_**", "true"));
 	cr_assert_eq(cfg.n_env_pass, 0);
 }
 
 Test(cli, env_pass_with_invalid_name_is_rejected)
 {
-	assert_rejected(ARGV("--env-pass", "", "true"));
-	assert_rejected(ARGV("--env-pass", "1A", "true"));
-	assert_rejected(ARGV("--env-pass", "A=B", "true"));
-	assert_rejected(ARGV("--env-pass", "A-B", "true"));
+	assert_rejected(UNIT_ARGV("--env-pass", "", "true"));
+	assert_rejected(UNIT_ARGV("--env-pass", "1A", "true"));
+	assert_rejected(UNIT_ARGV("--env-pass", "A=B", "true"));
+	assert_rejected(UNIT_ARGV("--env-pass", "A-B", "true"));
 	cr_assert_eq(cfg.n_env_pass, 0);
 }
 
@@ -991,44 +983,44 @@ Test(cli, env_pass_with_invalid_name_is_rejected)
 
 Test(cli, timeout_in_seconds)
 {
-	cr_assert_eq(parse(ARGV("--timeout", "90s", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--timeout", "90s", "true")), 0);
 	cr_assert_eq(cfg.timeout_ms, 90000);
 }
 
 Test(cli, timeout_units)
 {
-	cr_assert_eq(parse(ARGV("--timeout", "500ms", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--timeout", "500ms", "true")), 0);
 	cr_assert_eq(cfg.timeout_ms, 500);
-	cr_assert_eq(parse(ARGV("-t", "10m", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-t", "10m", "true")), 0);
 	cr_assert_eq(cfg.timeout_ms, 600000);
-	cr_assert_eq(parse(ARGV("--timeout=2h", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--timeout=2h", "true")), 0);
 	cr_assert_eq(cfg.timeout_ms, 7200000);
 }
 
 Test(cli, timeout_bare_number_is_seconds)
 {
-	cr_assert_eq(parse(ARGV("-t", "5", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-t", "5", "true")), 0);
 	cr_assert_eq(cfg.timeout_ms, 5000);
 }
 
 Test(cli, timeout_last_one_wins)
 {
-	cr_assert_eq(parse(ARGV("-t", "1s", "--timeout", "2s", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-t", "1s", "--timeout", "2s", "true")), 0);
 	cr_assert_eq(cfg.timeout_ms, 2000);
 }
 
 Test(cli, zero_timeout_is_rejected)
 {
-	assert_rejected(ARGV("--timeout", "0", "true"));
-	assert_rejected(ARGV("--timeout", "0ms", "true"));
+	assert_rejected(UNIT_ARGV("--timeout", "0", "true"));
+	assert_rejected(UNIT_ARGV("--timeout", "0ms", "true"));
 }
 
 Test(cli, bad_timeout_is_rejected)
 {
-	assert_rejected(ARGV("--timeout", "soon", "true"));
-	assert_rejected(ARGV("--timeout", "1d", "true"));
-	assert_rejected(ARGV("--timeout", "-1s", "true"));
-	assert_rejected(ARGV("--timeout", "99999999999999999999s", "true"));
+	assert_rejected(UNIT_ARGV("--timeout", "soon", "true"));
+	assert_rejected(UNIT_ARGV("--timeout", "1d", "true"));
+	assert_rejected(UNIT_ARGV("--timeout", "-1s", "true"));
+	assert_rejected(UNIT_ARGV("--timeout", "99999999999999999999s", "true"));
 }
 
 /* Looking options up */
@@ -1104,7 +1096,7 @@ Test(cli_suggest, profile_is_never_suggested)
 
 Test(cli, command_line_settings_record_their_origin)
 {
-	cr_assert_eq(parse(ARGV("--hostname", "box", "--env", "A=1", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname", "box", "--env", "A=1", "true")), 0);
 	cr_assert_eq(cfg.n_origins, 2);
 	cr_assert_str_eq(cfg.origins[0].directive, "hostname");
 	cr_assert_eq(cfg.origins[0].list, CONFIG_SCALAR);
@@ -1145,7 +1137,7 @@ Test(cli, apply_of_an_early_option_records_no_origin)
 
 Test(cli, last_profile_option_wins)
 {
-	cr_assert_lt(parse(ARGV("--profile", "no-such-profile-a", "-p", "no-such-profile-b", "true")), 0);
+	cr_assert_lt(unit_parse_run(&cfg, UNIT_ARGV("--profile", "no-such-profile-a", "-p", "no-such-profile-b", "true")), 0);
 	cr_assert_str_eq(cfg.profile, "no-such-profile-b");
 }
 
@@ -1164,32 +1156,32 @@ Test(cli, lists_are_bounded)
 
 Test(cli, pty_defaults_to_auto)
 {
-	cr_assert_eq(parse(ARGV("true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("true")), 0);
 	cr_assert_eq(cfg.pty, PTY_AUTO);
 	cr_assert_not(cfg.pty_set);
 }
 
 Test(cli, pty_modes_are_stored)
 {
-	cr_assert_eq(parse(ARGV("--pty", "never", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--pty", "never", "true")), 0);
 	cr_assert_eq(cfg.pty, PTY_NEVER);
 	cr_assert(cfg.pty_set);
 }
 
 Test(cli, pty_always_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--pty", "always", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--pty", "always", "true")), 0);
 	cr_assert_eq(cfg.pty, PTY_ALWAYS);
 }
 
 Test(cli, pty_rejects_other_words)
 {
-	cr_assert_lt(parse(ARGV("--pty", "yes", "true")), 0);
+	cr_assert_lt(unit_parse_run(&cfg, UNIT_ARGV("--pty", "yes", "true")), 0);
 }
 
 Test(cli, env_pass_negation_is_stored)
 {
-	cr_assert_eq(parse(ARGV("--env-pass", "!BUILDKITE_AGENT_TOKEN", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--env-pass", "!BUILDKITE_AGENT_TOKEN", "true")), 0);
 	cr_assert_str_eq(cfg.env_pass[0], "!BUILDKITE_AGENT_TOKEN");
-	cr_assert_lt(parse(ARGV("--env-pass", "!", "true")), 0);
+	cr_assert_lt(unit_parse_run(&cfg, UNIT_ARGV("--env-pass", "!", "true")), 0);
 }

@@ -13,50 +13,7 @@
 #include "brig/cli/profile.h"
 #include "helpers/unit.h"
 
-static struct brig_config cfg;
-static char dir[256];
-/* Everything created under dir, removed in reverse order. */
-static char made[16][512];
-static int n_made;
-
-static void setup(void)
-{
-	cr_redirect_stderr();
-	config_init(&cfg);
-	n_made = 0;
-	unit_tmpdir(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	config_free(&cfg);
-	while (n_made > 0) {
-		const char *p = made[--n_made];
-		if (unlink(p) < 0)
-			rmdir(p);
-	}
-	rmdir(dir);
-}
-
-TestSuite(profile, .init = setup, .fini = teardown);
-
-#define ARGV(...) ((char *[]){ "run", __VA_ARGS__, NULL })
-
-static int parse(char **argv)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	return cli_parse_run(argc, argv, &cfg);
-}
-
-
-static const char *path_of(const char *rel)
-{
-	cr_assert_lt(n_made, 16);
-	snprintf(made[n_made], sizeof made[n_made], "%s/%s", dir, rel);
-	return made[n_made++];
-}
+UNIT_FILES_SUITE(profile);
 
 static void make_dir(const char *rel)
 {
@@ -241,7 +198,7 @@ Test(profile, load_by_name_uses_the_profile_path)
 Test(profile, command_line_overrides_a_later_profile)
 {
 	const char *p = put_file("p", "hostname from-profile\ntimeout 1h\n");
-	cr_assert_eq(parse(ARGV("--hostname", "from-cli", "--profile", (char *)p, "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname", "from-cli", "--profile", (char *)p, "true")), 0);
 	cr_assert_str_eq(cfg.hostname, "from-cli");
 	cr_assert_eq(cfg.timeout_ms, 3600000);
 }
@@ -249,14 +206,14 @@ Test(profile, command_line_overrides_a_later_profile)
 Test(profile, command_line_overrides_an_earlier_profile)
 {
 	const char *p = put_file("p", "hostname from-profile\n");
-	cr_assert_eq(parse(ARGV("-p", (char *)p, "--hostname", "from-cli", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-p", (char *)p, "--hostname", "from-cli", "true")), 0);
 	cr_assert_str_eq(cfg.hostname, "from-cli");
 }
 
 Test(profile, profile_mounts_come_before_command_line_mounts)
 {
 	const char *p = put_file("p", "bind /from-profile\n");
-	cr_assert_eq(parse(ARGV("--bind", "/from-cli", "--profile", (char *)p, "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--bind", "/from-cli", "--profile", (char *)p, "true")), 0);
 	cr_assert_eq(cfg.n_mounts, 2);
 	cr_assert_str_eq(cfg.mounts[0].dst, "/from-profile");
 	cr_assert_str_eq(cfg.mounts[1].dst, "/from-cli");
@@ -264,7 +221,7 @@ Test(profile, profile_mounts_come_before_command_line_mounts)
 
 Test(profile, missing_profile_fails_the_parse)
 {
-	cr_assert_lt(parse(ARGV("--profile", (char *)path_of("missing"), "true")), 0);
+	cr_assert_lt(unit_parse_run(&cfg, UNIT_ARGV("--profile", (char *)path_of("missing"), "true")), 0);
 }
 
 /* profile_text_problem */

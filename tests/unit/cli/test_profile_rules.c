@@ -6,7 +6,6 @@
 #include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,38 +17,7 @@
 #include "brig/cli/profile.h"
 #include "helpers/unit.h"
 
-static struct brig_config cfg;
-static char dir[256];
-
-static void setup(void)
-{
-	cr_redirect_stderr();
-	config_init(&cfg);
-	unit_tmpdir(dir, sizeof dir);
-}
-
-static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static void teardown(void)
-{
-	config_free(&cfg);
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(profile_reader, .init = setup, .fini = teardown);
-
-static const char *path_of(const char *rel)
-{
-	static char paths[8][1400];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, 1400, "%s/%.1000s", dir, rel);
-	return p;
-}
+UNIT_FILES_SUITE(profile_reader);
 
 /* Creates rel (and the directories it needs) holding len bytes of text. */
 static const char *put_bytes(const char *rel, const char *text, size_t len)
@@ -134,16 +102,6 @@ static unsigned check_text(const char *text, struct lines *out)
 	return rep.problems;
 }
 
-#define ARGV(...) ((char *[]){ "run", __VA_ARGS__, NULL })
-
-static int parse(char **argv)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	return cli_parse_run(argc, argv, &cfg);
-}
-
 /* Unknown and unimplemented directives */
 
 Test(profile_reader, unknown_directive_suggests_the_closest_name)
@@ -220,19 +178,19 @@ Test(profile_reader, planned_option_on_the_command_line_says_so)
 	char opt[64], want[160];
 	snprintf(opt, sizeof opt, "--%s", cli_planned_options[0].name);
 	snprintf(want, sizeof want, "brig: run: option %s is not implemented by this version of brig\n", opt);
-	cr_assert_eq(parse(ARGV(opt, "x", "true")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV(opt, "x", "true")), -EINVAL);
 	assert_stderr(want);
 }
 
 Test(profile_reader, unknown_option_on_the_command_line_gets_a_suggestion)
 {
-	cr_assert_eq(parse(ARGV("--hostnme=x", "true")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostnme=x", "true")), -EINVAL);
 	assert_stderr("brig: run: unknown option --hostnme=x (did you mean --hostname?)\n");
 }
 
 Test(profile_reader, flag_given_a_value_on_the_command_line_names_the_flag)
 {
-	cr_assert_eq(parse(ARGV("--quiet=yes", "true")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--quiet=yes", "true")), -EINVAL);
 	assert_stderr("brig: run: option --quiet takes no argument (see brig run --help)\n");
 }
 
@@ -321,7 +279,7 @@ Test(profile_reader, repeatable_directives_may_repeat)
 Test(profile_reader, command_line_overrides_a_profile_scalar)
 {
 	put("p", "timeout 1h\nhostname prof\n");
-	cr_assert_eq(parse(ARGV("-t", "5m", "--profile", (char *)path_of("p"), "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-t", "5m", "--profile", (char *)path_of("p"), "true")), 0);
 	cr_assert_eq(cfg.timeout_ms, 300000);
 	cr_assert_str_eq(cfg.hostname, "prof");
 	cr_assert_eq(config_check(&cfg, NULL), 0);
@@ -331,7 +289,7 @@ Test(profile_reader, the_last_profile_on_the_command_line_wins)
 {
 	put("one", "hostname one\ntimeout 1h\n");
 	put("two", "hostname two\n");
-	cr_assert_eq(parse(ARGV("-p", (char *)path_of("one"), "-p", (char *)path_of("two"), "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-p", (char *)path_of("one"), "-p", (char *)path_of("two"), "true")), 0);
 	cr_assert_str_eq(cfg.hostname, "two");
 	cr_assert_eq(cfg.timeout_ms, 0, "the first profile was applied too");
 }
@@ -339,7 +297,7 @@ Test(profile_reader, the_last_profile_on_the_command_line_wins)
 Test(profile_reader, command_line_list_element_overrides_a_profile_one)
 {
 	put("p", "env A=1\ntmpfs /x\n");
-	cr_assert_eq(parse(ARGV("--env", "A=2", "--bind", "/srv:/x", "-p", (char *)path_of("p"), "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--env", "A=2", "--bind", "/srv:/x", "-p", (char *)path_of("p"), "true")), 0);
 	cr_assert_eq(cfg.n_env_set, 2);
 	cr_assert_str_eq(cfg.env_set[1], "A=2");
 	cr_assert_eq(config_replaced_by(&cfg, CONFIG_ENV_SET, 0), 1);
@@ -349,7 +307,7 @@ Test(profile_reader, command_line_list_element_overrides_a_profile_one)
 
 Test(profile_reader, command_line_scalar_twice_last_wins_without_error)
 {
-	cr_assert_eq(parse(ARGV("--hostname", "a", "--hostname", "b", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--hostname", "a", "--hostname", "b", "true")), 0);
 	cr_assert_str_eq(cfg.hostname, "b");
 	cr_assert_eq(config_check(&cfg, NULL), 0);
 }
@@ -357,7 +315,7 @@ Test(profile_reader, command_line_scalar_twice_last_wins_without_error)
 Test(profile_reader, origins_record_file_line_and_command_line)
 {
 	put("p", "# c\nhostname box\n");
-	cr_assert_eq(parse(ARGV("-p", (char *)path_of("p"), "-t", "1m", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-p", (char *)path_of("p"), "-t", "1m", "true")), 0);
 	const struct brig_origin *o = config_last_origin(&cfg, "hostname");
 	cr_assert_not_null(o);
 	cr_assert_str_eq(o->file, path_of("p"));
@@ -381,7 +339,7 @@ Test(profile_reader, workspace_variable_from_an_earlier_line)
 Test(profile_reader, workspace_variable_prefers_the_command_line)
 {
 	put("p", "workspace /from-profile\nbind ${WORKSPACE}/cache:/cache\n");
-	cr_assert_eq(parse(ARGV("-p", (char *)path_of("p"), "-w", "/from//cli/", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("-p", (char *)path_of("p"), "-w", "/from//cli/", "true")), 0);
 	cr_assert_str_eq(cfg.mounts[0].src, "/from/cli/cache");
 	cr_assert_str_eq(cfg.workspace, "/from/cli");
 }
@@ -850,7 +808,7 @@ Test(profile_reader, same_capability_pattern_or_fd_twice)
 
 Test(profile_reader, contradictions_on_the_command_line_keep_their_flag_names)
 {
-	cr_assert_eq(parse(ARGV("--status-file", "/s", "--status-fd", "1", "true")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--status-file", "/s", "--status-fd", "1", "true")), 0);
 	cr_assert_eq(config_check(&cfg, NULL), -EINVAL);
 	assert_stderr("brig: --status-file: cannot be combined with --status-fd\n");
 }
@@ -1022,7 +980,7 @@ Test(profile_reader, seccomp_and_status_file)
 
 Test(profile_reader, empty_status_file_on_the_command_line_is_refused)
 {
-	cr_assert_eq(parse(ARGV("--status-file", "", "true")), -EINVAL);
+	cr_assert_eq(unit_parse_run(&cfg, UNIT_ARGV("--status-file", "", "true")), -EINVAL);
 	cr_assert_null(cfg.status_file);
 }
 

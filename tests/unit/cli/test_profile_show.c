@@ -5,7 +5,6 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,38 +16,7 @@
 #include "brig/cli/profile.h"
 #include "helpers/unit.h"
 
-static struct brig_config cfg;
-static char dir[256];
-
-static void setup(void)
-{
-	cr_redirect_stderr();
-	config_init(&cfg);
-	unit_tmpdir(dir, sizeof dir);
-}
-
-static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
-}
-
-static void teardown(void)
-{
-	config_free(&cfg);
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-TestSuite(profile_render, .init = setup, .fini = teardown);
-
-static const char *path_of(const char *rel)
-{
-	static char paths[8][1400];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, 1400, "%s/%.1000s", dir, rel);
-	return p;
-}
+UNIT_FILES_SUITE(profile_render);
 
 static const char *put(const char *rel, const char *text)
 {
@@ -78,14 +46,6 @@ static char *expand_at(const char *want)
 			buf[n++] = *w;
 	buf[n] = '\0';
 	return buf;
-}
-
-static int parse_into(struct brig_config *c, char **argv)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	return cli_parse_run(argc, argv, c);
 }
 
 #define ARGV(...) ((char *[]){ "show", __VA_ARGS__, NULL })
@@ -191,7 +151,7 @@ static void assert_shows(char **argv, const char *directive, const char *want)
 {
 	config_free(&cfg);
 	config_init(&cfg);
-	cr_assert_eq(parse_into(&cfg, argv), 0, "%s", stderr_text());
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0, "%s", stderr_text());
 	char *v = shown_value(directive, 0);
 	cr_assert_not_null(v, "%s shows nothing", directive);
 	cr_assert_str_eq(v, want);
@@ -231,7 +191,7 @@ Test(profile_render, round_trip_of_the_network_options)
 {
 	config_free(&cfg);
 	config_init(&cfg);
-	cr_assert_eq(parse_into(&cfg, ARGV("--net", "veth", "--net-pool", "10.9.0.0/20", "--net-pool6", "fd00:9::/56",
+	cr_assert_eq(unit_parse_run(&cfg, ARGV("--net", "veth", "--net-pool", "10.9.0.0/20", "--net-pool6", "fd00:9::/56",
 					   "--egress-allow", "10.1.0.0/16:80-88/tcp", "--egress-deny", "0.0.0.0/0/udp",
 					   "--egress-allow", "[fc00::/7]:53", "--egress-default", "deny")),
 		     0, "%s", stderr_text());
@@ -252,7 +212,7 @@ Test(profile_render, formatters_show_nothing_at_the_default)
 
 Test(profile_render, list_formatters_show_only_their_own_elements)
 {
-	cr_assert_eq(parse_into(&cfg, ARGV("--tmpfs", "/t", "--bind", "/b")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, ARGV("--tmpfs", "/t", "--bind", "/b")), 0);
 	char *v = shown_value("bind", 0);
 	cr_assert_null(v);
 	v = shown_value("tmpfs", 1);
@@ -269,7 +229,7 @@ Test(profile_render, lines_name_their_origin)
 	put("inc/base.inc", "# base\ntmpfs /var/tmp\n");
 	put("p", "include base\n\ntimeout 1h\nenv A=1\n");
 	strcpy(cfg.job_id, "0123456789ab");
-	cr_assert_eq(parse_into(&cfg, ARGV("-p", (char *)path_of("p"), "-t", "5m", "--env", "A=2", "--sys")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, ARGV("-p", (char *)path_of("p"), "-t", "5m", "--env", "A=2", "--sys")), 0);
 	char *text = show(&cfg);
 	cr_assert(strstr(text, expand_at("# @/inc/base.inc:2\ntmpfs /var/tmp\n")), "%s", text);
 	cr_assert(strstr(text, expand_at("# @/p:4 (replaced by command line)\n# env A=1\n")), "%s", text);
@@ -284,7 +244,7 @@ Test(profile_render, lines_name_their_origin)
 
 Test(profile_render, every_directive_appears_once)
 {
-	cr_assert_eq(parse_into(&cfg, ARGV("--hostname", "h", "--env", "A=1")), 0);
+	cr_assert_eq(unit_parse_run(&cfg, ARGV("--hostname", "h", "--env", "A=1")), 0);
 	char *text = show(&cfg);
 	for (size_t i = 0; i < cli_run_options_count; i++) {
 		const struct cli_option *o = &cli_run_options[i];
@@ -323,7 +283,7 @@ Test(profile_render, mount_order_survives)
 
 static void assert_unwritable(char **argv, const char *want)
 {
-	cr_assert_eq(parse_into(&cfg, argv), 0);
+	cr_assert_eq(unit_parse_run(&cfg, argv), 0);
 	FILE *f = fopen("/dev/null", "we");
 	cr_assert_eq(profile_show(&cfg, f), -EINVAL);
 	fclose(f);
@@ -386,7 +346,7 @@ Test(profile_render, round_trip_of_every_kind_of_value)
 Test(profile_render, round_trip_with_command_line_overrides)
 {
 	put("p", "env A=1\ntmpfs /x\ntimeout 1h\nstatus-fd 1\n");
-	cr_assert_eq(parse_into(&cfg, ARGV("-p", (char *)path_of("p"), "-e", "A=2", "--bind", "/srv:/x", "-t", "2m",
+	cr_assert_eq(unit_parse_run(&cfg, ARGV("-p", (char *)path_of("p"), "-e", "A=2", "--bind", "/srv:/x", "-t", "2m",
 					   "--env", "B=$")),
 		     0);
 	assert_round_trip(&cfg);
@@ -439,7 +399,7 @@ Test(profile_render, check_passes_every_shipped_profile, .init = cr_redirect_std
 	cr_assert_stdout_eq_str("");
 }
 
-Test(profile_render, check_prints_problems_and_fails, .init = setup)
+Test(profile_render, check_prints_problems_and_fails)
 {
 	cr_redirect_stdout();
 	put("good", "sys\n");
@@ -452,7 +412,7 @@ Test(profile_render, check_prints_problems_and_fails, .init = setup)
 	cr_assert_stdout_eq_str(want);
 }
 
-Test(profile_render, check_finds_names_on_the_profile_path, .init = setup)
+Test(profile_render, check_finds_names_on_the_profile_path)
 {
 	cr_redirect_stdout();
 	put("ci", "timeout 1h\n");
@@ -468,7 +428,7 @@ Test(profile_render, check_without_a_profile_is_a_usage_error)
 	cr_assert_str_eq(stderr_text(), "brig: profile check: no profile given (usage: brig profile check FILE|NAME...)\n");
 }
 
-Test(profile_render, show_command_applies_profile_then_options, .init = setup)
+Test(profile_render, show_command_applies_profile_then_options)
 {
 	cr_redirect_stdout();
 	put("p", "timeout 1h\n");

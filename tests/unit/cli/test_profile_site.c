@@ -15,38 +15,7 @@
 #include "brig/config/config.h"
 #include "helpers/unit.h"
 
-static struct brig_config cfg;
-static char dir[256];
-static char made[16][512];
-static int n_made;
-
-static void setup(void)
-{
-	cr_redirect_stderr();
-	config_init(&cfg);
-	n_made = 0;
-	unit_tmpdir(dir, sizeof dir);
-}
-
-static void teardown(void)
-{
-	config_free(&cfg);
-	while (n_made > 0) {
-		const char *p = made[--n_made];
-		if (unlink(p) < 0)
-			rmdir(p);
-	}
-	rmdir(dir);
-}
-
-TestSuite(profile_site, .init = setup, .fini = teardown);
-
-static const char *path_of(const char *rel)
-{
-	cr_assert_lt(n_made, 16);
-	snprintf(made[n_made], sizeof made[n_made], "%s/%s", dir, rel);
-	return made[n_made++];
-}
+UNIT_FILES_SUITE(profile_site);
 
 static void make_dir(const char *rel)
 {

@@ -34,9 +34,7 @@ static void setup(void)
 static void teardown(void)
 {
 	config_free(&cfg);
-	unlink(file);
-	rmdir(subdir);
-	rmdir(dir);
+	unit_rmtree(dir);
 }
 
 TestSuite(config, .init = setup, .fini = teardown);

@@ -192,12 +192,9 @@ static void gen_setup(void)
 
 static void gen_teardown(void)
 {
-	static const char *const names[] = { "passwd", "group", "hostname", "hosts", "resolv.conf",
-					     "nsswitch.conf", "target", NULL };
 	config_free(&cfg);
-	for (const char *const *n = names; *n; n++)
-		unlinkat(dirfd_, *n, 0);
 	close(dirfd_);
+	unit_rmtree(dir);
 	rmdir(dir);
 }
 

@@ -3,12 +3,15 @@
 #include <criterion/redirect.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "brig/cli/cli.h"
 #include "brig/config/config.h"
 #include "brig/lib/err.h"
 #include "unit.h"
@@ -27,6 +30,48 @@ void unit_tmpdir(char *dir, size_t len)
 	const char *tmp = getenv("TMPDIR");
 	snprintf(dir, len, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	cr_assert_not_null(mkdtemp(dir));
+}
+
+static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+void unit_rmtree(const char *dir)
+{
+	if (dir[0])
+		cr_expect_eq(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0, "cannot remove %s", dir);
+}
+
+void unit_files_setup(struct brig_config *c, char *dir, size_t len)
+{
+	cr_redirect_stderr();
+	config_init(c);
+	unit_tmpdir(dir, len);
+}
+
+void unit_files_teardown(struct brig_config *c, const char *dir)
+{
+	config_free(c);
+	unit_rmtree(dir);
+}
+
+const char *unit_path(const char *dir, const char *rel)
+{
+	static char paths[UNIT_PATHS][1400];
+	static unsigned next;
+	char *p = paths[next++ % UNIT_PATHS];
+	snprintf(p, sizeof paths[0], "%s/%.1000s", dir, rel);
+	return p;
+}
+
+int unit_parse_run(struct brig_config *c, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	return cli_parse_run(argc, argv, c);
 }
 
 int unit_config_finish(struct brig_config *c)

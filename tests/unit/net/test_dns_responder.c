@@ -198,6 +198,25 @@ Test(dns_responder, an_allowed_name_is_resolved_and_its_address_allowed_first)
 	rig_down(&g);
 }
 
+/* A name on two rules with different ports (a forge over HTTPS and SSH):
+ * its addresses go into both rules' sets. */
+Test(dns_responder, a_name_on_two_rules_enters_both_port_groups)
+{
+	struct rig g;
+	rig_up(&g);
+	dns_responder_close(g.r);
+	cr_assert_eq(net_parse_egress_host("ok.test:443/tcp", true, &g.hosts[0]), 0);
+	cr_assert_eq(net_parse_egress_host("ok.test:22/tcp", true, &g.hosts[1]), 0);
+	cr_assert_eq(dns_responder_open(&g.j, &g.r), 0);
+	ask(&g, "ok.test", 0x3000);
+	resolver_answers(&g, (const char *const[]){ "ok.test. 30 IN A 198.51.100.10", NULL });
+	cr_assert(pump_until(&g, g.job), "no answer");
+	ldns_pkt_free(receive(g.job));
+	cr_expect_eq(allowed.calls, 2, "the address went into %u sets", allowed.calls);
+	cr_expect_eq(allowed.group, 1, "the second rule's group was not the last filled");
+	rig_down(&g);
+}
+
 /* What the name gate asks: which name led to which address. */
 Test(dns_responder, it_knows_which_name_resolved_to_which_address)
 {

@@ -8,6 +8,7 @@
 #include "brig/cli/cli.h"
 #include "brig/config/config.h"
 #include "brig/run/caps.h"
+#include "helpers/unit.h"
 
 static struct brig_config cfg;
 
@@ -32,13 +33,6 @@ static bool has(const int *list, size_t n, int cap)
 	return false;
 }
 
-static int parse(char **argv)
-{
-	int argc = 0;
-	while (argv[argc])
-		argc++;
-	return cli_parse_run(argc, argv, &cfg);
-}
 
 Test(caps, container_root_never_holds_the_administrators_capabilities)
 {
@@ -64,7 +58,7 @@ Test(caps, none_by_default)
 
 Test(caps, root_inside_gets_the_set_once_with_cap_add)
 {
-	cr_assert_eq(parse((char *[]){ "run", "--caps", "container-root", "--cap-add", "CAP_CHOWN", "--cap-add",
+	cr_assert_eq(unit_parse_run(&cfg, (char *[]){ "run", "--caps", "container-root", "--cap-add", "CAP_CHOWN", "--cap-add",
 				      "NET_RAW", "--", "true", NULL }),
 		     0);
 	int list[64];
@@ -76,7 +70,7 @@ Test(caps, root_inside_gets_the_set_once_with_cap_add)
 
 Test(caps, another_user_inside_gets_only_cap_add)
 {
-	cr_assert_eq(parse((char *[]){ "run", "--caps", "container-root", "--user", "1000", "--cap-add",
+	cr_assert_eq(unit_parse_run(&cfg, (char *[]){ "run", "--caps", "container-root", "--user", "1000", "--cap-add",
 				      "CAP_NET_BIND_SERVICE", "--", "true", NULL }),
 		     0);
 	int list[64];
@@ -87,13 +81,13 @@ Test(caps, another_user_inside_gets_only_cap_add)
 
 Test(caps, the_command_line_turns_it_off)
 {
-	cr_assert_eq(parse((char *[]){ "run", "--caps", "container-root", "--caps", "none", "--", "true", NULL }), 0);
+	cr_assert_eq(unit_parse_run(&cfg, (char *[]){ "run", "--caps", "container-root", "--caps", "none", "--", "true", NULL }), 0);
 	cr_assert_eq(cfg.caps_set, CAPS_NONE);
 }
 
 Test(caps, unknown_set_refused)
 {
-	cr_assert_neq(parse((char *[]){ "run", "--caps", "all", "--", "true", NULL }), 0);
+	cr_assert_neq(unit_parse_run(&cfg, (char *[]){ "run", "--caps", "all", "--", "true", NULL }), 0);
 	fflush(stderr);
 	char text[512] = "";
 	size_t n = fread(text, 1, sizeof text - 1, cr_get_redirected_stderr());

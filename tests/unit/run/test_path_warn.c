@@ -18,7 +18,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	rmdir(dir);
+	unit_rmtree(dir);
 }
 
 TestSuite(path_warn, .init = setup, .fini = teardown);

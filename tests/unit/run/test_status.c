@@ -413,8 +413,7 @@ static void file_setup(void)
 
 static void file_teardown(void)
 {
-	unlink(path);
-	rmdir(dir);
+	unit_rmtree(dir);
 	teardown();
 }
 

@@ -27,8 +27,6 @@ static struct seccomp_policy pol;
 static struct brig_err e;
 static struct brig_config cfg;
 static char dir[256];
-static char made[8][512];
-static int n_made;
 
 static void setup(void)
 {
@@ -36,7 +34,6 @@ static void setup(void)
 	config_init(&cfg);
 	pol = (struct seccomp_policy){ 0 };
 	e = (struct brig_err)BRIG_ERR_INIT;
-	n_made = 0;
 	unit_tmpdir(dir, sizeof dir);
 	/* Only what a test puts here is found by name (then the built-in
 	 * copies), whatever the machine has installed elsewhere first. */
@@ -47,21 +44,14 @@ static void teardown(void)
 {
 	seccomp_policy_free(&pol);
 	config_free(&cfg);
-	while (n_made > 0) {
-		const char *p = made[--n_made];
-		if (unlink(p) < 0)
-			rmdir(p);
-	}
-	rmdir(dir);
+	unit_rmtree(dir);
 }
 
 TestSuite(seccomp_policy, .init = setup, .fini = teardown);
 
 static const char *path_of(const char *rel)
 {
-	cr_assert_lt(n_made, 8);
-	snprintf(made[n_made], sizeof made[n_made], "%s/%s", dir, rel);
-	return made[n_made++];
+	return unit_path(dir, rel);
 }
 
 static const char *put_dir(const char *rel)
