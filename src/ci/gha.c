@@ -16,6 +16,7 @@
 #include "brig/ci/gha_policy.h"
 #include "brig/ci/gha_response.h"
 #include "brig/ci/gha_step.h"
+#include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/lib/util.h"
 
@@ -379,5 +380,5 @@ int gha_main(int argc, char **argv)
 		return code;
 fail:
 	err_log(&e); /* the command's one error line */
-	return GHA_EXIT_BRIG;
+	return EXIT_BRIG;
 }

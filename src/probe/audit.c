@@ -373,7 +373,7 @@ static int run_profile(const char *self, struct audit_profile *p)
 	int ws = 0;
 	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
 		;
-	p->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	p->status = exit_code_of(ws);
 	if (r == 0)
 		r = p->status <= 1 && obuf ? collect(p, obuf) : -ECHILD;
 	if (r < 0 && ebuf)
