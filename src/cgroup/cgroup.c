@@ -448,8 +448,6 @@ int cgroup_destroy(struct cgroup_job *job)
 		close(job->parent);
 		job->parent = -1;
 	}
-	if (r < 0)
-		log_error("cannot remove the job's cgroup %s: %s", job->path ? job->path : job->name, strerror(-r));
 	free(job->path);
 	free(job->parent_path);
 	job->path = job->parent_path = NULL;

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/lib/util.h"
 #include "brig/probe/probe.h"
 
-#define EXIT_BAD_INPUT 125
 
 struct side {
 	char name[64];
@@ -202,7 +202,7 @@ static void print_json(const struct side *a, const struct side *b, const char **
 int probe_compare(const char *pa, const char *pb, bool json)
 {
 	struct side a = { 0 }, b = { 0 };
-	int code = EXIT_BAD_INPUT;
+	int code = EXIT_BRIG;
 	if (side_load(&a, pa) < 0 || side_load(&b, pb) < 0)
 		goto out;
 	const char **ids = calloc(a.n + b.n + 1, sizeof *ids);

@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/probe/checks.h"
 #include "brig/probe/probe.h"
 #include "brig/lib/util.h"
 
-#define EXIT_BAD_USAGE 125
 
 void probe_set(struct probe_report *r, enum probe_result res, const char *fmt, ...)
 {
@@ -269,23 +269,23 @@ int probe_cmd(int argc, char **argv)
 		default:
 			log_error("%s: %s: unknown option or missing argument (see brig %s --help)", "probe",
 				  argv[optind - 1], "probe");
-			return EXIT_BAD_USAGE;
+			return EXIT_BRIG;
 		}
 	}
 	if (compare) {
 		if (argc - optind != 2 || only || network) {
 			log_error("probe: --compare takes two files and no --only or --network (see brig probe --help)");
-			return EXIT_BAD_USAGE;
+			return EXIT_BRIG;
 		}
 		return probe_compare(argv[optind], argv[optind + 1], json);
 	}
 	if (optind < argc) {
 		log_error("probe: unexpected argument '%s'", argv[optind]);
-		return EXIT_BAD_USAGE;
+		return EXIT_BRIG;
 	}
 	if (only && !category_known(only)) {
 		log_error("probe: --only %s: unknown category (see brig probe --help)", only);
-		return EXIT_BAD_USAGE;
+		return EXIT_BRIG;
 	}
 	if (only && strcmp(only, "network") == 0)
 		network = true;
@@ -293,7 +293,7 @@ int probe_cmd(int argc, char **argv)
 	struct probe_report *r = probe_run(only, network, &n);
 	if (!r) {
 		log_error("probe: out of memory");
-		return EXIT_BAD_USAGE;
+		return EXIT_BRIG;
 	}
 	if (json) {
 		json_object *o = report_json(r, n);

@@ -56,7 +56,12 @@ static int job_id(char *buf, size_t len)
 static void teardown_host_state(void *ctx)
 {
 	struct job *j = ctx;
-	cgroup_destroy(&j->cg);
+	/* The name first: the directory's path goes with the cgroup. */
+	char cg[300];
+	snprintf(cg, sizeof cg, "%s", j->cg.path ? j->cg.path : j->cg.name);
+	int r = cgroup_destroy(&j->cg);
+	if (r < 0)
+		log_error("cannot remove the job's cgroup %s: %s", cg, strerror(-r));
 	/* The job's --overlay-dir directory: its overlay is gone with it.
 	 * Its record goes with it, or alone when the directory was never
 	 * made. */
