@@ -168,7 +168,7 @@ bench: deps
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-                -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -DBRIG_VERSION=\"$(VERSION)\" \
+                -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude -DBRIG_VERSION=\"$(VERSION)\" \
                 -DBRIG_DATADIR=\"$(PREFIX)/share/brig\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_SRCS    := $(filter-out src/main.c,$(SRCS)) $(BUILD)/gen/seccomp_builtin.c
 

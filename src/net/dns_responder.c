@@ -91,13 +91,6 @@ struct dns_responder {
 	struct resolved resolved[RESOLVED_MAX];
 };
 
-static long long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static uint16_t random_id(struct dns_responder *r)
 {
 	if (r->rnd_used + 2 > sizeof r->rnd) {

@@ -59,13 +59,6 @@ struct egress_gate {
 
 static uint8_t peek_buf[SNI_PEEK_MAX];
 
-static long long now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void close_fd(int *fd)
 {
 	if (*fd >= 0)

@@ -101,13 +101,6 @@ static void send_eof(int master)
 		write_all(master, (const char *)&t.c_cc[VEOF], 1);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* After the job's end, what it wrote last may still be on its way through
  * the pty's buffers: read until the master reports the hang-up (every
  * process holding the job's side is gone), or a quiet second. */

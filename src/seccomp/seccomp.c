@@ -106,11 +106,11 @@ static unsigned alternatives(const struct sc_cond *c, struct scmp_arg_cmp *out)
 		/* A 64-bit comparison: garbage in the high half makes it hold
 		 * where the kernel's view would not, and the supervisor, which
 		 * compares 32 bits, lets such a call continue. */
-		out[n++] = SCMP_CMP32(c->arg, SCMP_CMP_NE, c->value);
+		out[n++] = SCMP_CMP32(c->arg, SCMP_CMP_NE, c->value, 0);
 		break;
 	case SC_OP_GE:
 		/* Likewise: the high half can only make it hold more often. */
-		out[n++] = SCMP_CMP(c->arg, SCMP_CMP_GE, c->value);
+		out[n++] = SCMP_CMP(c->arg, SCMP_CMP_GE, c->value, 0);
 		break;
 	case SC_OP_MASKED:
 		out[n++] = SCMP_CMP(c->arg, SCMP_CMP_MASKED_EQ, c->mask & 0xffffffffu, c->value);

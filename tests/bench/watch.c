@@ -28,7 +28,7 @@
 enum { FORK_EXEC, GETPPID, FCHOWN, LOOPS };
 static const char *const names[] = { "fork+exec /bin/true x300", "getppid x300000", "fchown x100000" };
 
-static double now_ms(void)
+static double elapsed_clock_ms(void)
 {
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
@@ -37,7 +37,7 @@ static double now_ms(void)
 
 static void loops(double out[LOOPS])
 {
-	double t = now_ms();
+	double t = elapsed_clock_ms();
 	for (int i = 0; i < 300; i++) {
 		pid_t p = fork();
 		if (p == 0) {
@@ -46,18 +46,18 @@ static void loops(double out[LOOPS])
 		}
 		waitpid(p, NULL, 0);
 	}
-	out[FORK_EXEC] = now_ms() - t;
-	t = now_ms();
+	out[FORK_EXEC] = elapsed_clock_ms() - t;
+	t = elapsed_clock_ms();
 	for (int i = 0; i < 300000; i++)
 		syscall(SYS_getppid);
-	out[GETPPID] = now_ms() - t;
+	out[GETPPID] = elapsed_clock_ms() - t;
 	char path[] = "/tmp/brig-bench-watch.XXXXXX";
 	int fd = mkstemp(path);
 	unlink(path);
-	t = now_ms();
+	t = elapsed_clock_ms();
 	for (int i = 0; i < 100000; i++)
 		syscall(SYS_fchown, fd, 1000, 1000);
-	out[FCHOWN] = now_ms() - t;
+	out[FCHOWN] = elapsed_clock_ms() - t;
 	close(fd);
 }
 

@@ -6,9 +6,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
+
+/* Milliseconds on the monotonic clock: deadlines and timeouts. */
+static inline long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static inline void freep(void *p) { free(*(void **)p); }
 static inline void closep(int *fd)
