@@ -15,18 +15,19 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
             -DBRIG_VERSION=\"$(VERSION)\" -DBRIG_DATADIR=\"$(PREFIX)/share/brig\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # The libraries Debian ships as static archives are linked into the binary:
 # the dynamic loader then maps and relocates one library at each launch
-# instead of ten. ldns comes with the parts of libcrypto it refers to
-# (libssl-dev's archive): the binary grows by about 3.7 MB of text, and
-# brig's own start (the timings' "start") takes about two thirds of the
-# time (measured: brig --version, paired). libmnl has no archive;
-# STATIC_LIBS=0 links everything dynamically.
+# instead of ten. libmnl has no archive. ldns is not linked at all: it
+# cannot come without libcrypto, whose relocations made every start of brig
+# 1.15-1.18x slower; the DNS responder and the probe load it when they
+# first need it (brig/lib/ldns_lib.h). STATIC_LIBS=0 links everything
+# dynamically.
 STATIC_LIBS ?= 1
-STATIC_PKGS := libseccomp libcap json-c libnftnl libnl-route-3.0 libnl-3.0 ldns
+STATIC_PKGS := libseccomp libcap json-c libnftnl libnl-route-3.0 libnl-3.0
+DLOPEN_PKGS := ldns
 ifeq ($(STATIC_LIBS),1)
-LDLIBS   += -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -lcrypto -Wl,-Bdynamic \
-            $(shell pkg-config --libs $(filter-out $(STATIC_PKGS),$(PKGS)) 2>/dev/null) -lpthread -lm -ldl
+LDLIBS   += -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -Wl,-Bdynamic \
+            $(shell pkg-config --libs $(filter-out $(STATIC_PKGS) $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -lpthread -lm -ldl
 else
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(filter-out $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -ldl
 endif
 
 ifeq ($(SANITIZE),1)
@@ -86,7 +87,8 @@ $(BUILD)/obj/cli/profile.o $(BUILD)/obj/seccomp/seccomp_policy.o: $(BUILD)/obj/p
 FORCE:
 
 $(BUILD)/tests/unit: $(UNIT) $(LIBOBJS) $(shell find include tests/unit -name '*.h') | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(UNIT) $(LIBOBJS) $(LDLIBS) -lcriterion
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $(UNIT) $(LIBOBJS) $(LDLIBS) -lcriterion \
+		$(shell pkg-config --libs $(DLOPEN_PKGS) 2>/dev/null)
 
 $(BUILD)/tests/integration-suite: $(INTEG) $(wildcard tests/integration/*.h) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(INTEG) -lcriterion $(shell pkg-config --libs json-c 2>/dev/null)

@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <ldns/ldns.h>
+#include "brig/lib/ldns_lib.h"
 
 #include "brig/net/egress.h"
 
@@ -245,34 +245,34 @@ static void send_to_client(struct dns_responder *r, int client_fd, const struct 
 static void answer_rcode(struct dns_responder *r, const ldns_pkt *q, uint8_t rcode, int client_fd,
 			 const struct sockaddr_storage *to, socklen_t tolen, int tcp)
 {
-	ldns_pkt *a = ldns_pkt_new();
+	ldns_pkt *a = sym_ldns_pkt_new();
 	if (!a)
 		return;
-	ldns_pkt_set_id(a, ldns_pkt_id(q));
-	ldns_pkt_set_qr(a, true);
-	ldns_pkt_set_opcode(a, ldns_pkt_get_opcode(q));
-	ldns_pkt_set_rd(a, ldns_pkt_rd(q));
-	ldns_pkt_set_ra(a, true);
-	ldns_pkt_set_rcode(a, rcode);
-	ldns_rr_list *question = ldns_pkt_question(q);
-	for (size_t i = 0; question && i < ldns_rr_list_rr_count(question) && i < 1; i++) {
-		ldns_rr *rr = ldns_rr_clone(ldns_rr_list_rr(question, i));
+	sym_ldns_pkt_set_id(a, sym_ldns_pkt_id(q));
+	sym_ldns_pkt_set_qr(a, true);
+	sym_ldns_pkt_set_opcode(a, sym_ldns_pkt_get_opcode(q));
+	sym_ldns_pkt_set_rd(a, sym_ldns_pkt_rd(q));
+	sym_ldns_pkt_set_ra(a, true);
+	sym_ldns_pkt_set_rcode(a, rcode);
+	ldns_rr_list *question = sym_ldns_pkt_question(q);
+	for (size_t i = 0; question && i < sym_ldns_rr_list_rr_count(question) && i < 1; i++) {
+		ldns_rr *rr = sym_ldns_rr_clone(sym_ldns_rr_list_rr(question, i));
 		if (rr)
-			ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, rr);
+			sym_ldns_pkt_push_rr(a, LDNS_SECTION_QUESTION, rr);
 	}
 	uint8_t *wire = NULL;
 	size_t len = 0;
-	if (ldns_pkt2wire(&wire, a, &len) == LDNS_STATUS_OK)
+	if (sym_ldns_pkt2wire(&wire, a, &len) == LDNS_STATUS_OK)
 		send_to_client(r, client_fd, to, tolen, tcp, wire, len);
 	free(wire);
-	ldns_pkt_free(a);
+	sym_ldns_pkt_free(a);
 }
 
 /* Only the host name alphabet: anything else is no name a rule can allow
  * (and no name worth telling a person about unescaped). */
 static bool name_of(const ldns_rr *q, char *out, size_t len)
 {
-	char *text = ldns_rdf2str(ldns_rr_owner(q));
+	char *text = sym_ldns_rdf2str(sym_ldns_rr_owner(q));
 	if (!text)
 		return false;
 	snprintf(out, len, "%s", text);
@@ -309,30 +309,30 @@ static void on_query(struct dns_responder *r, const uint8_t *msg, size_t len, in
 		     const struct sockaddr_storage *from, socklen_t fromlen, int tcp)
 {
 	ldns_pkt *q = NULL;
-	if (ldns_wire2pkt(&q, msg, len) != LDNS_STATUS_OK)
+	if (sym_ldns_wire2pkt(&q, msg, len) != LDNS_STATUS_OK)
 		return; /* nothing to answer to */
-	ldns_rr_list *question = ldns_pkt_question(q);
+	ldns_rr_list *question = sym_ldns_pkt_question(q);
 	char name[EGRESS_NAME_MAX + 2] = "";
-	if (ldns_pkt_qr(q)) {
-		ldns_pkt_free(q);
+	if (sym_ldns_pkt_qr(q)) {
+		sym_ldns_pkt_free(q);
 		return; /* an answer, not a question: never answer one */
 	}
-	if (ldns_pkt_get_opcode(q) != LDNS_PACKET_QUERY || !question || ldns_rr_list_rr_count(question) != 1) {
+	if (sym_ldns_pkt_get_opcode(q) != LDNS_PACKET_QUERY || !question || sym_ldns_rr_list_rr_count(question) != 1) {
 		answer_rcode(r, q, LDNS_RCODE_NOTIMPL, client_fd, from, fromlen, tcp);
-		ldns_pkt_free(q);
+		sym_ldns_pkt_free(q);
 		return;
 	}
-	const ldns_rr *qr = ldns_rr_list_rr(question, 0);
+	const ldns_rr *qr = sym_ldns_rr_list_rr(question, 0);
 	bool ok_name = name_of(qr, name, sizeof name);
 	bool allow = false;
-	int host = ok_name && ldns_rr_get_class(qr) == LDNS_RR_CLASS_IN
+	int host = ok_name && sym_ldns_rr_get_class(qr) == LDNS_RR_CLASS_IN
 			   ? egress_decide(r->j->hosts, r->j->n_hosts, name, &allow)
 			   : -1;
 	if (!allow || r->j->n_upstream == 0) {
 		answer_rcode(r, q, LDNS_RCODE_REFUSED, client_fd, from, fromlen, tcp);
 		refused(r, ok_name ? name : "(not a host name)", NULL,
 			host >= 0 ? "denied" : r->j->n_upstream ? "not allowed" : "no resolver", tcp >= 0);
-		ldns_pkt_free(q);
+		sym_ldns_pkt_free(q);
 		return;
 	}
 	struct pending *p = new_pending(r);
@@ -340,27 +340,27 @@ static void on_query(struct dns_responder *r, const uint8_t *msg, size_t len, in
 	do
 		id = random_id(r);
 	while (id_in_use(r, id));
-	*p = (struct pending){ .used = true, .up_id = id, .client_id = ldns_pkt_id(q), .client_fd = client_fd,
+	*p = (struct pending){ .used = true, .up_id = id, .client_id = sym_ldns_pkt_id(q), .client_fd = client_fd,
 			       .tcp = tcp, .tcp_gen = tcp >= 0 ? r->tcp[tcp].gen : 0, .client_len = fromlen,
-			       .host = host, .qtype = (uint16_t)ldns_rr_get_type(qr), .sent_ms = now_ms() };
+			       .host = host, .qtype = (uint16_t)sym_ldns_rr_get_type(qr), .sent_ms = now_ms() };
 	if (from)
 		memcpy(&p->client, from, fromlen);
 	snprintf(p->name, sizeof p->name, "%s", name);
 	/* Rebuilt, not passed on: only what ldns understood reaches the
 	 * resolver, under an id the job does not know. */
-	ldns_pkt_set_id(q, id);
+	sym_ldns_pkt_set_id(q, id);
 	uint8_t *wire = NULL;
 	size_t wlen = 0;
 	const struct cidr *up = &r->j->upstream[r->next_upstream++ % r->j->n_upstream];
 	to_sockaddr(up, r->j->upstream_port ? r->j->upstream_port : 53, &p->upstream, &p->upstream_len);
 	int fd = r->up[up->family == AF_INET6];
-	if (fd < 0 || ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK ||
+	if (fd < 0 || sym_ldns_pkt2wire(&wire, q, &wlen) != LDNS_STATUS_OK ||
 	    sendto(fd, wire, wlen, MSG_DONTWAIT, (struct sockaddr *)&p->upstream, p->upstream_len) < 0) {
 		p->used = false;
 		answer_rcode(r, q, LDNS_RCODE_SERVFAIL, client_fd, from, fromlen, tcp);
 	}
 	free(wire);
-	ldns_pkt_free(q);
+	sym_ldns_pkt_free(q);
 }
 
 /* ---- the resolvers' answers ---- */
@@ -371,64 +371,64 @@ static void note_resolved(struct dns_responder *r, const struct cidr *addrs, siz
 
 static bool same_question(const ldns_pkt *a, const struct pending *p)
 {
-	ldns_rr_list *question = ldns_pkt_question(a);
+	ldns_rr_list *question = sym_ldns_pkt_question(a);
 	char name[EGRESS_NAME_MAX + 2];
-	if (!question || ldns_rr_list_rr_count(question) != 1)
+	if (!question || sym_ldns_rr_list_rr_count(question) != 1)
 		return false;
-	const ldns_rr *q = ldns_rr_list_rr(question, 0);
-	return name_of(q, name, sizeof name) && strcmp(name, p->name) == 0 && ldns_rr_get_type(q) == p->qtype;
+	const ldns_rr *q = sym_ldns_rr_list_rr(question, 0);
+	return name_of(q, name, sizeof name) && strcmp(name, p->name) == 0 && sym_ldns_rr_get_type(q) == p->qtype;
 }
 
 static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const struct sockaddr_storage *from)
 {
 	ldns_pkt *a = NULL;
-	if (len < 12 || ldns_wire2pkt(&a, msg, len) != LDNS_STATUS_OK)
+	if (len < 12 || sym_ldns_wire2pkt(&a, msg, len) != LDNS_STATUS_OK)
 		return;
 	struct pending *p = NULL;
 	for (size_t i = 0; i < DNS_PENDING_MAX && !p; i++)
-		if (r->pending[i].used && r->pending[i].up_id == ldns_pkt_id(a) &&
+		if (r->pending[i].used && r->pending[i].up_id == sym_ldns_pkt_id(a) &&
 		    same_sockaddr(&r->pending[i].upstream, from))
 			p = &r->pending[i];
-	if (!p || !ldns_pkt_qr(a) || !same_question(a, p)) {
-		ldns_pkt_free(a);
+	if (!p || !sym_ldns_pkt_qr(a) || !same_question(a, p)) {
+		sym_ldns_pkt_free(a);
 		return; /* late, spoofed or not ours */
 	}
 	p->used = false;
 	bool tcp = p->tcp >= 0;
 	if (tcp && (r->tcp[p->tcp].fd < 0 || r->tcp[p->tcp].gen != p->tcp_gen)) {
-		ldns_pkt_free(a);
+		sym_ldns_pkt_free(a);
 		return; /* the connection is gone */
 	}
 	struct cidr addrs[ANSWER_ADDRS_MAX];
 	size_t n = 0;
 	uint32_t ttl = 0;
-	ldns_rr_list *answer = ldns_pkt_answer(a);
-	for (size_t i = 0; answer && i < ldns_rr_list_rr_count(answer); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(answer, i);
-		ldns_rr_type t = ldns_rr_get_type(rr);
+	ldns_rr_list *answer = sym_ldns_pkt_answer(a);
+	for (size_t i = 0; answer && i < sym_ldns_rr_list_rr_count(answer); i++) {
+		const ldns_rr *rr = sym_ldns_rr_list_rr(answer, i);
+		ldns_rr_type t = sym_ldns_rr_get_type(rr);
 		if (t != LDNS_RR_TYPE_A && t != LDNS_RR_TYPE_AAAA)
 			continue;
-		const ldns_rdf *d = ldns_rr_rdf(rr, 0);
+		const ldns_rdf *d = sym_ldns_rr_rdf(rr, 0);
 		size_t alen = t == LDNS_RR_TYPE_A ? 4 : 16;
-		if (!d || ldns_rdf_size(d) != alen)
+		if (!d || sym_ldns_rdf_size(d) != alen)
 			continue;
 		struct cidr c = { .family = alen == 4 ? AF_INET : AF_INET6, .prefix = (unsigned)alen * 8 };
-		memcpy(c.addr, ldns_rdf_data(d), alen);
+		memcpy(c.addr, sym_ldns_rdf_data(d), alen);
 		enum egress_addr kind = egress_classify(&c, r->j->rules, r->j->n_rules, r->j->own, r->j->n_own);
 		if (kind != EGRESS_ADDR_OK) {
 			/* Rebinding: the whole answer is refused. */
 			char text[INET6_ADDRSTRLEN];
 			inet_ntop(c.family, c.addr, text, sizeof text);
 			refused(r, p->name, text, kind == EGRESS_ADDR_BLOCKED ? "metadata" : egress_addr_kind(&c), tcp);
-			ldns_pkt_set_id(a, p->client_id);
+			sym_ldns_pkt_set_id(a, p->client_id);
 			answer_rcode(r, a, LDNS_RCODE_REFUSED, p->client_fd, &p->client, p->client_len, p->tcp);
-			ldns_pkt_free(a);
+			sym_ldns_pkt_free(a);
 			return;
 		}
 		if (n < ANSWER_ADDRS_MAX)
 			addrs[n++] = c;
-		if (ldns_rr_ttl(rr) > ttl)
-			ttl = ldns_rr_ttl(rr);
+		if (sym_ldns_rr_ttl(rr) > ttl)
+			ttl = sym_ldns_rr_ttl(rr);
 	}
 	if (ttl > EGRESS_TTL_MAX_S)
 		ttl = EGRESS_TTL_MAX_S;
@@ -454,9 +454,9 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 		if (fresh && allow(r->j->id, (unsigned)group, fresh_addrs, fresh,
 				   ((uint64_t)ttl + EGRESS_GRACE_S) * 1000) < 0) {
 			forget_placed(r, fresh_addrs, fresh, group);
-			ldns_pkt_set_id(a, p->client_id);
+			sym_ldns_pkt_set_id(a, p->client_id);
 			answer_rcode(r, a, LDNS_RCODE_SERVFAIL, p->client_fd, &p->client, p->client_len, p->tcp);
-			ldns_pkt_free(a);
+			sym_ldns_pkt_free(a);
 			return;
 		}
 	}
@@ -466,7 +466,7 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 	msg[0] = (uint8_t)(p->client_id >> 8);
 	msg[1] = (uint8_t)p->client_id;
 	send_to_client(r, p->client_fd, &p->client, p->client_len, p->tcp, msg, len);
-	ldns_pkt_free(a);
+	sym_ldns_pkt_free(a);
 }
 
 static bool same_addr(const struct cidr *a, const struct cidr *b)
@@ -699,6 +699,9 @@ void dns_responder_close(struct dns_responder *r)
 
 int dns_responder_open(const struct dns_responder_job *j, struct dns_responder **out)
 {
+	int lr = ldns_lib_load();
+	if (lr < 0)
+		return lr;
 	_cleanup_(dns_responder_closep) struct dns_responder *r = calloc(1, sizeof *r);
 	if (!r)
 		return -ENOMEM;

@@ -4,7 +4,6 @@
  * the whole list costs about one deadline, not one per name. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ldns/ldns.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "brig/lib/ldns_lib.h"
 #include "brig/lib/util.h"
 #include "brig/probe/checks.h"
 #include "brig/probe/egress.h"
@@ -91,12 +91,12 @@ void probe_egress_defaults(struct probe_egress_list *l)
 static int resolver_address(struct sockaddr_storage *ss, socklen_t *len)
 {
 	ldns_resolver *res = NULL;
-	if (ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK)
+	if (sym_ldns_resolver_new_frm_file(&res, NULL) != LDNS_STATUS_OK)
 		return -ENOENT;
 	int r = -ENOENT;
-	if (ldns_resolver_nameserver_count(res) > 0) {
+	if (sym_ldns_resolver_nameserver_count(res) > 0) {
 		size_t size = 0;
-		struct sockaddr_storage *ns = ldns_rdf2native_sockaddr_storage(ldns_resolver_nameservers(res)[0], 53,
+		struct sockaddr_storage *ns = sym_ldns_rdf2native_sockaddr_storage(sym_ldns_resolver_nameservers(res)[0], 53,
 									       &size);
 		if (ns && size <= sizeof *ss) {
 			memcpy(ss, ns, size);
@@ -105,7 +105,7 @@ static int resolver_address(struct sockaddr_storage *ss, socklen_t *len)
 		}
 		free(ns);
 	}
-	ldns_resolver_deep_free(res);
+	sym_ldns_resolver_deep_free(res);
 	return r;
 }
 
@@ -119,38 +119,38 @@ struct asked {
 static int send_query(int fd, const char *name, ldns_rr_type type, uint16_t id)
 {
 	ldns_pkt *q = NULL;
-	if (ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK)
+	if (sym_ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, LDNS_RD) != LDNS_STATUS_OK)
 		return -EINVAL;
-	ldns_pkt_set_id(q, id);
+	sym_ldns_pkt_set_id(q, id);
 	uint8_t *wire = NULL;
 	size_t len = 0;
-	int r = ldns_pkt2wire(&wire, q, &len) == LDNS_STATUS_OK ? 0 : -ENOMEM;
+	int r = sym_ldns_pkt2wire(&wire, q, &len) == LDNS_STATUS_OK ? 0 : -ENOMEM;
 	if (r == 0 && send(fd, wire, len, 0) < 0)
 		r = -errno;
 	free(wire);
-	ldns_pkt_free(q);
+	sym_ldns_pkt_free(q);
 	return r;
 }
 
 static void take_answer(struct asked *a, size_t nq, uint16_t base, const uint8_t *msg, size_t len)
 {
 	ldns_pkt *p = NULL;
-	if (ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
+	if (sym_ldns_wire2pkt(&p, msg, len) != LDNS_STATUS_OK)
 		return;
-	size_t k = (uint16_t)(ldns_pkt_id(p) - base);
-	if (ldns_pkt_qr(p) && k < nq && a[k].rcode < 0) {
-		a[k].rcode = ldns_pkt_get_rcode(p);
-		ldns_rr_list *ans = ldns_pkt_answer(p);
-		for (size_t i = 0; ans && i < ldns_rr_list_rr_count(ans) && a[k].n < PROBE_EGRESS_ADDRS_MAX; i++) {
-			ldns_rr *rr = ldns_rr_list_rr(ans, i);
-			ldns_rdf *d = ldns_rr_rdf(rr, 0);
-			int af = ldns_rr_get_type(rr) == LDNS_RR_TYPE_A ? AF_INET :
-				 ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA ? AF_INET6 : 0;
-			if (af && d && ldns_rdf_size(d) == (af == AF_INET ? 4u : 16u))
-				inet_ntop(af, ldns_rdf_data(d), a[k].addrs[a[k].n++], INET6_ADDRSTRLEN);
+	size_t k = (uint16_t)(sym_ldns_pkt_id(p) - base);
+	if (sym_ldns_pkt_qr(p) && k < nq && a[k].rcode < 0) {
+		a[k].rcode = sym_ldns_pkt_get_rcode(p);
+		ldns_rr_list *ans = sym_ldns_pkt_answer(p);
+		for (size_t i = 0; ans && i < sym_ldns_rr_list_rr_count(ans) && a[k].n < PROBE_EGRESS_ADDRS_MAX; i++) {
+			ldns_rr *rr = sym_ldns_rr_list_rr(ans, i);
+			ldns_rdf *d = sym_ldns_rr_rdf(rr, 0);
+			int af = sym_ldns_rr_get_type(rr) == LDNS_RR_TYPE_A ? AF_INET :
+				 sym_ldns_rr_get_type(rr) == LDNS_RR_TYPE_AAAA ? AF_INET6 : 0;
+			if (af && d && sym_ldns_rdf_size(d) == (af == AF_INET ? 4u : 16u))
+				inet_ntop(af, sym_ldns_rdf_data(d), a[k].addrs[a[k].n++], INET6_ADDRSTRLEN);
 		}
 	}
-	ldns_pkt_free(p);
+	sym_ldns_pkt_free(p);
 }
 
 /* All queries at once; the unanswered are sent again after half the
@@ -160,9 +160,12 @@ static int resolve_all(const struct probe_egress_list *l, struct asked *a)
 	size_t nq = 2 * l->n;
 	for (size_t k = 0; k < nq; k++)
 		a[k].rcode = -1;
+	int r = ldns_lib_load();
+	if (r < 0)
+		return r;
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
-	int r = resolver_address(&ss, &sl);
+	r = resolver_address(&ss, &sl);
 	if (r < 0)
 		return r;
 	_cleanup_close_ int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
