@@ -20,13 +20,15 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 # brig's own start (the timings' "start") takes about two thirds of the
 # time (measured: brig --version, paired). libmnl has no archive;
 # STATIC_LIBS=0 links everything dynamically.
+# libnetfilter_queue: only its libmnl-based calls (nfq_nlmsg_*), which need
+# nothing of libnfnetlink (its .pc names it; Debian ships no -dev for it).
 STATIC_LIBS ?= 1
 STATIC_PKGS := libseccomp libcap json-c libnftnl libnl-route-3.0 libnl-3.0 ldns
 ifeq ($(STATIC_LIBS),1)
-LDLIBS   += -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -lcrypto -Wl,-Bdynamic \
+LDLIBS   += -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -lnetfilter_queue -lcrypto -Wl,-Bdynamic \
             $(shell pkg-config --libs $(filter-out $(STATIC_PKGS),$(PKGS)) 2>/dev/null) -lpthread -lm -ldl
 else
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lnetfilter_queue
 endif
 
 ifeq ($(SANITIZE),1)
@@ -48,7 +50,7 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
             libcriterion-dev libnl-3-dev libnl-route-3-dev scdoc bubblewrap crun firejail util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
             qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2 \
-            libmnl-dev libnftnl-dev libldns-dev libssl-dev nftables socat dnsmasq-base iperf3 \
+            libmnl-dev libnftnl-dev libnetfilter-queue-dev libldns-dev libssl-dev nftables socat dnsmasq-base iperf3 \
             debootstrap dpkg-dev debian-archive-keyring nodejs
 
 .PHONY: all deps check test unit integration vm-test demo bench install clean man probe-compare
