@@ -76,7 +76,7 @@ struct walk {
 };
 
 /* One origin: a scalar at its last setting, or the next element of a list. */
-static int show_origin(struct walk *w, size_t k)
+static int show_origin(struct walk *w, size_t k, struct brig_err *e)
 {
 	const struct brig_origin *org = &w->c->origins[k];
 	const struct cli_option *o = cli_find(org->directive);
@@ -89,13 +89,13 @@ static int show_origin(struct walk *w, size_t k)
 		return 0;
 	_cleanup_free_ char *v = NULL;
 	int r = o->show(w->c, elem, &v);
-	if (r < 0 || !v)
-		return r;
+	if (r < 0)
+		return err_set(e, r, "--%s: %s", o->name, strerror(-r));
+	if (!v)
+		return 0;
 	const char *why = unwritable(o, v);
-	if (why) {
-		log_error("--%s: cannot be written as a profile line: %s", o->name, why);
-		return -EINVAL;
-	}
+	if (why)
+		return err_set(e, -EINVAL, "--%s: cannot be written as a profile line: %s", o->name, why);
 	ssize_t by = o->list == CONFIG_SCALAR ? -1 : config_replaced_by(w->c, o->list, elem);
 	fputs("# ", w->f);
 	put_origin(w->f, org);
@@ -126,15 +126,13 @@ static void show_defaults(struct walk *w)
 	}
 }
 
-int profile_show(const struct brig_config *c, FILE *f)
+int profile_show(const struct brig_config *c, FILE *f, struct brig_err *e)
 {
 	struct walk w = { .c = c, .f = f };
 	_cleanup_free_ size_t *last = calloc(cli_run_options_count, sizeof *last);
 	_cleanup_free_ bool *seen = calloc(cli_run_options_count, sizeof *seen);
-	if (!last || !seen) {
-		log_error("profile show: %s", strerror(ENOMEM));
-		return -ENOMEM;
-	}
+	if (!last || !seen)
+		return err_set(e, -ENOMEM, "profile show: %s", strerror(ENOMEM));
 	w.last = last;
 	w.seen = seen;
 	for (size_t k = 0; k < c->n_origins; k++) {
@@ -154,12 +152,12 @@ int profile_show(const struct brig_config *c, FILE *f)
 		fprintf(f, "# Every job has its own ${JOB_ID}; this rendering used %s.\n", c->job_id);
 	fputc('\n', f);
 	for (size_t k = 0; k < c->n_origins; k++) {
-		int r = show_origin(&w, k);
+		int r = show_origin(&w, k, e);
 		if (r < 0)
 			return r;
 	}
 	show_defaults(&w);
-	return fflush(f) == 0 ? 0 : -errno;
+	return fflush(f) == 0 ? 0 : err_at(e, -errno, "profile show", "cannot write the policy");
 }
 
 /* The commands */
@@ -268,6 +266,7 @@ int profile_cmd_show(int argc, char **argv)
 	struct brig_config c;
 	config_init(&c);
 	int code = 1;
+	struct brig_err e = BRIG_ERR_INIT;
 	int r = config_new_job_id(&c);
 	if (r < 0)
 		log_error("cannot make a job id: %s", strerror(-r));
@@ -276,8 +275,10 @@ int profile_cmd_show(int argc, char **argv)
 	else if (r == 0 && c.argv[0])
 		log_error("profile show: unexpected argument %s (usage: brig profile show [NAME|PATH] [OPTION...])",
 			  c.argv[0]);
-	else if (r == 0 && config_check(&c, NULL) == 0 && profile_show(&c, stdout) == 0)
+	else if (r == 0 && config_check(&c, NULL) == 0 && profile_show(&c, stdout, &e) == 0)
 		code = 0;
+	else if (e.code < 0)
+		err_log(&e);
 	config_free(&c);
 	return code;
 }

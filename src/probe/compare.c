@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brig/lib/err.h"
 #include "brig/lib/exit.h"
-#include "brig/lib/log.h"
 #include "brig/lib/util.h"
 #include "brig/probe/probe.h"
 
@@ -40,12 +40,12 @@ static const char *str_field(json_object *o, const char *key)
 		       NULL;
 }
 
-/* One probe document into s; a message naming the file on failure. */
-static int side_load(struct side *s, const char *path)
+/* One probe document into s; -errno with e naming the file on failure. */
+static int side_load(struct side *s, const char *path, struct brig_err *e)
 {
 	char *copy = strdup(path);
 	if (!copy)
-		return -ENOMEM;
+		return err_set(e, -ENOMEM, "probe: --compare %s: out of memory", path);
 	snprintf(s->name, sizeof s->name, "%s", basename(copy));
 	free(copy);
 	char *dot = strstr(s->name, ".json");
@@ -56,8 +56,7 @@ static int side_load(struct side *s, const char *path)
 		char why[256];
 		snprintf(why, sizeof why, "%s", json_util_get_last_err() ? json_util_get_last_err() : "unreadable");
 		why[strcspn(why, "\n")] = 0;
-		log_error("probe: --compare %s: not a JSON document (%s)", path, why);
-		return -EBADMSG;
+		return err_set(e, -EBADMSG, "probe: --compare %s: not a JSON document (%s)", path, why);
 	}
 	json_object *top = doc;
 	if (json_object_object_get_ex(doc, "profiles", &profiles) && json_object_is_type(profiles, json_type_array) &&
@@ -65,14 +64,14 @@ static int side_load(struct side *s, const char *path)
 		top = json_object_array_get_idx(profiles, 0);
 	int r = 0;
 	if (!json_object_object_get_ex(top, "checks", &checks) || !json_object_is_type(checks, json_type_array)) {
-		log_error("probe: --compare %s: no \"checks\" array: not the output of brig probe --json", path);
-		r = -EBADMSG;
+		r = err_set(e, -EBADMSG, "probe: --compare %s: no \"checks\" array: not the output of brig probe --json",
+			    path);
 		goto out;
 	}
 	size_t n = json_object_array_length(checks);
 	s->r = calloc(n ? n : 1, sizeof *s->r);
 	if (!s->r) {
-		r = -ENOMEM;
+		r = err_set(e, -ENOMEM, "probe: --compare %s: out of memory", path);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -81,15 +80,15 @@ static int side_load(struct side *s, const char *path)
 			   *res = str_field(c, "result"), *depth = str_field(c, "depth"), *ev = str_field(c, "evidence");
 		int sv = sev ? probe_severity_of(sev) : -1, rv = res ? probe_result_of(res) : -1;
 		if (!id || !cat || sv < 0 || rv < 0) {
-			log_error("probe: --compare %s: check %zu has no valid id, category, severity or result", path, i);
-			r = -EBADMSG;
+			r = err_set(e, -EBADMSG, "probe: --compare %s: check %zu has no valid id, category, severity or result",
+				    path, i);
 			goto out;
 		}
 		struct probe_report *p = &s->r[s->n++];
 		p->id = strdup(id);
 		p->category = strdup(cat);
 		if (!p->id || !p->category) {
-			r = -ENOMEM;
+			r = err_set(e, -ENOMEM, "probe: --compare %s: out of memory", path);
 			goto out;
 		}
 		p->severity = (enum probe_severity)sv;
@@ -202,12 +201,18 @@ static void print_json(const struct side *a, const struct side *b, const char **
 int probe_compare(const char *pa, const char *pb, bool json)
 {
 	struct side a = { 0 }, b = { 0 };
+	struct brig_err e = BRIG_ERR_INIT;
 	int code = EXIT_BRIG;
-	if (side_load(&a, pa) < 0 || side_load(&b, pb) < 0)
+	if (side_load(&a, pa, &e) < 0 || side_load(&b, pb, &e) < 0) {
+		err_log(&e);
 		goto out;
+	}
 	const char **ids = calloc(a.n + b.n + 1, sizeof *ids);
-	if (!ids)
+	if (!ids) {
+		err_set(&e, -ENOMEM, "probe: --compare: out of memory");
+		err_log(&e);
 		goto out;
+	}
 	size_t n = rows(&a, &b, ids);
 	if (json)
 		print_json(&a, &b, ids, n);

@@ -14,6 +14,7 @@
 #include "brig/lib/exit.h"
 #include "brig/lib/log.h"
 #include "brig/probe/checks.h"
+#include "brig/probe/egress.h"
 #include "brig/probe/probe.h"
 #include "brig/lib/util.h"
 
@@ -129,9 +130,10 @@ void probe_score(const struct probe_report *r, size_t n, struct probe_score *s)
 	s->exposure = total > 0 ? 10.0 * bad / total : 0;
 }
 
-struct probe_report *probe_run(const char *only, bool network, size_t *n)
+struct probe_report *probe_run(const char *only, bool network, const struct probe_egress_list *egress, size_t *n)
 {
-	struct probe_report *out = calloc(probe_checks_count, sizeof *out);
+	size_t rows = probe_checks_count + (network && egress ? egress->n : 0);
+	struct probe_report *out = calloc(rows, sizeof *out);
 	if (!out)
 		return NULL;
 	size_t k = 0;
@@ -152,6 +154,11 @@ struct probe_report *probe_run(const char *only, bool network, size_t *n)
 			/* Output already buffered must not be duplicated by a check that forks. */
 			fflush(NULL);
 			ck->fn(r);
+		}
+		/* The egress rows end the network category. */
+		if (network && egress && egress->n && strcmp(cat, "network") == 0) {
+			probe_egress_run(egress, &out[k]);
+			k += egress->n;
 		}
 	}
 	*n = k;
@@ -221,13 +228,18 @@ static bool category_known(const char *name)
 
 static void probe_usage(FILE *f)
 {
-	fprintf(f, "Usage: brig probe [--json] [--only CATEGORY] [--network]\n"
+	fprintf(f, "Usage: brig probe [--json] [--only CATEGORY] [--network] [--egress-name NAME[:PORT]]...\n"
 		   "       brig probe [--json] --compare A.json B.json\n"
 		   "Try, from here, what sandbox escapes use, and report what is blocked.\n\n"
 		   "  --json            one JSON document instead of the table\n"
 		   "  --only CATEGORY   only these checks: identity, privileges, syscalls,\n"
 		   "                    filesystem, secrets, network, resources, processes\n"
 		   "  --network         also the network checks (they connect to addresses)\n"
+		   "                    and the egress rows: which names the job's resolver\n"
+		   "                    answers and whether their addresses take a connection\n"
+		   "  --egress-name NAME[:PORT]  the names of the egress rows (repeatable; port\n"
+		   "                    443 by default) instead of the registries profile's and\n"
+		   "                    " PROBE_EGRESS_OUTSIDE "; implies --network\n"
 		   "  --compare A B     two saved `brig probe --json` outputs side by side\n"
 		   "  -h, --help        show this help\n\n"
 		   "Exit status: 0 when nothing of high severity is exposed, 1 otherwise;\n"
@@ -241,11 +253,15 @@ int probe_cmd(int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "network", no_argument, NULL, 'n' },
 		{ "compare", no_argument, NULL, 'c' },
+		{ "egress-name", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	bool json = false, network = false, compare = false;
 	const char *only = NULL;
+	static struct probe_egress_list egress;
+	egress.n = 0;
+	bool named = false;
 	optind = 1;
 	opterr = 0; /* our own message, prefixed like every other */
 	int c;
@@ -263,6 +279,16 @@ int probe_cmd(int argc, char **argv)
 		case 'c':
 			compare = true;
 			break;
+		case 'e': {
+			int r = probe_egress_add(&egress, optarg, false);
+			if (r < 0) {
+				log_error("probe: --egress-name %s: %s", optarg,
+					  r == -E2BIG ? "too many names" : "not NAME or NAME:PORT (port 1-65535)");
+				return EXIT_BRIG;
+			}
+			named = network = true;
+			break;
+		}
 		case 'h':
 			probe_usage(stdout);
 			return 0;
@@ -274,7 +300,8 @@ int probe_cmd(int argc, char **argv)
 	}
 	if (compare) {
 		if (argc - optind != 2 || only || network) {
-			log_error("probe: --compare takes two files and no --only or --network (see brig probe --help)");
+			log_error("probe: --compare takes two files and no --only, --network or --egress-name (see brig "
+				  "probe --help)");
 			return EXIT_BRIG;
 		}
 		return probe_compare(argv[optind], argv[optind + 1], json);
@@ -289,8 +316,10 @@ int probe_cmd(int argc, char **argv)
 	}
 	if (only && strcmp(only, "network") == 0)
 		network = true;
+	if (!named)
+		probe_egress_defaults(&egress);
 	size_t n = 0;
-	struct probe_report *r = probe_run(only, network, &n);
+	struct probe_report *r = probe_run(only, network, &egress, &n);
 	if (!r) {
 		log_error("probe: out of memory");
 		return EXIT_BRIG;

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -30,27 +31,16 @@
 #define NS_GET_USERNS _IO(0xb7, 0x1)
 #endif
 
-/* A first packet lost (an ARP or neighbour request, a SYN) is sent again
- * after the kernel's initial retransmission timeout of 1 s: the deadline
- * leaves room for that one resend, so that a reachable address on a busy
- * or just-configured link is not read as blocked. The first connection
- * ends the wait; a filter that drops costs this long per check. */
-#define CONNECT_TIMEOUT_MS 2000
 #define MAX_TARGETS 16
 
-struct target {
-	char addr[INET6_ADDRSTRLEN];
-	unsigned port;
-};
-
-/* Connects to every target at once (non-blocking, one deadline); the first
- * that accepts makes the check exposed. Nothing is ever sent. */
-static void connect_all(struct probe_report *r, const struct target *t, size_t n, const char *what)
+void probe_connect_each(const struct probe_target *t, size_t n, int *err, bool first_ends)
 {
-	struct pollfd p[MAX_TARGETS];
-	int err[MAX_TARGETS];
-	if (n > MAX_TARGETS)
-		n = MAX_TARGETS;
+	_cleanup_free_ struct pollfd *p = calloc(n ? n : 1, sizeof *p);
+	if (!p) {
+		for (size_t i = 0; i < n; i++)
+			err[i] = ENOMEM;
+		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		p[i] = (struct pollfd){ .fd = -1, .events = POLLOUT };
 		err[i] = ETIMEDOUT;
@@ -96,8 +86,8 @@ static void connect_all(struct probe_report *r, const struct target *t, size_t n
 			connected += err[i] == 0;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		long left = CONNECT_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
-		if (!pending || connected)
+		long left = PROBE_CONNECT_TIMEOUT_MS - ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000);
+		if (!pending || (connected && first_ends))
 			break;
 		/* Past the deadline, one more look without waiting: an answer
 		 * that came while this process was not scheduled (a loaded
@@ -125,6 +115,16 @@ static void connect_all(struct probe_report *r, const struct target *t, size_t n
 	for (size_t i = 0; i < n; i++)
 		if (p[i].fd >= 0)
 			close(p[i].fd);
+}
+
+/* Connects to every target at once (non-blocking, one deadline); the first
+ * that accepts makes the check exposed. Nothing is ever sent. */
+static void connect_all(struct probe_report *r, const struct probe_target *t, size_t n, const char *what)
+{
+	int err[MAX_TARGETS];
+	if (n > MAX_TARGETS)
+		n = MAX_TARGETS;
+	probe_connect_each(t, n, err, true);
 	for (size_t i = 0; i < n; i++)
 		if (err[i] == 0) {
 			probe_set(r, PROBE_EXPOSED, "%s: connected to %s port %u", what, t[i].addr, t[i].port);
@@ -145,19 +145,19 @@ static void connect_all(struct probe_report *r, const struct target *t, size_t n
 void probe_network_metadata4(struct probe_report *r)
 {
 	/* AWS/GCP/Azure/OpenStack, AWS ECS task metadata, Alibaba Cloud. */
-	static const struct target t[] = { { "169.254.169.254", 80 }, { "169.254.170.2", 80 }, { "100.100.100.200", 80 } };
+	static const struct probe_target t[] = { { "169.254.169.254", 80 }, { "169.254.170.2", 80 }, { "100.100.100.200", 80 } };
 	connect_all(r, t, ARRAY_SIZE(t), "metadata");
 }
 
 void probe_network_metadata6(struct probe_report *r)
 {
 	/* AWS's IPv6 instance metadata endpoint. */
-	static const struct target t[] = { { "fd00:ec2::254", 80 } };
+	static const struct probe_target t[] = { { "fd00:ec2::254", 80 } };
 	connect_all(r, t, ARRAY_SIZE(t), "metadata");
 }
 
 /* Default gateways from /proc/net/route and /proc/net/ipv6_route. */
-static size_t gateways(struct target *t, size_t max)
+static size_t gateways(struct probe_target *t, size_t max)
 {
 	static const unsigned ports[] = { 22, 80, 443 };
 	size_t n = 0;
@@ -200,7 +200,7 @@ static size_t gateways(struct target *t, size_t max)
 
 void probe_network_gateway(struct probe_report *r)
 {
-	struct target t[9];
+	struct probe_target t[9];
 	size_t n = gateways(t, ARRAY_SIZE(t));
 	if (!n)
 		probe_set(r, PROBE_BLOCKED, "no default gateway");
@@ -210,7 +210,7 @@ void probe_network_gateway(struct probe_report *r)
 
 void probe_network_routes(struct probe_report *r)
 {
-	struct target t[9];
+	struct probe_target t[9];
 	size_t n = gateways(t, ARRAY_SIZE(t));
 	if (n)
 		probe_set(r, PROBE_EXPOSED, "default route via %s", t[0].addr);
@@ -221,7 +221,7 @@ void probe_network_routes(struct probe_report *r)
 void probe_network_private(struct probe_report *r)
 {
 	/* One likely host in each private range: routers, other jobs, the LAN. */
-	static const struct target t[] = { { "10.0.0.1", 80 },	  { "172.16.0.1", 80 }, { "192.168.0.1", 80 },
+	static const struct probe_target t[] = { { "10.0.0.1", 80 },	  { "172.16.0.1", 80 }, { "192.168.0.1", 80 },
 					   { "192.168.1.1", 80 }, { "fd00::1", 80 } };
 	connect_all(r, t, ARRAY_SIZE(t), "private");
 }

@@ -281,3 +281,51 @@ bool probe_rule_setid_works(unsigned mode, long owner, long overflow, long self,
 		return false;
 	return owner != self;
 }
+
+static const char *rcode_name(int rcode)
+{
+	static const char *const n[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
+	static __thread char buf[16];
+	if (rcode >= 0 && (size_t)rcode < sizeof n / sizeof n[0])
+		return n[rcode];
+	snprintf(buf, sizeof buf, "rcode %d", rcode);
+	return buf;
+}
+
+static const char *conn_name(int err)
+{
+	return err == 0 ? "reachable" : err == ECONNREFUSED ? "refused" : err == ETIMEDOUT ? "timed out" :
+										      probe_errno_name(err);
+}
+
+void probe_rule_egress(struct probe_report *r, const struct probe_egress_facts *f)
+{
+	if (f->resolve_err < 0) {
+		probe_set(r, PROBE_BLOCKED, "%s: no resolver answered (%s)", f->name, probe_errno_name(-f->resolve_err));
+		return;
+	}
+	if (f->rcode != 0) {
+		probe_set(r, PROBE_BLOCKED, "%s: %s by the resolver (%s)", f->name,
+			  f->rcode == 5 ? "refused" : "not resolved", rcode_name(f->rcode));
+		return;
+	}
+	size_t n = f->n_addrs < PROBE_EGRESS_ADDRS_MAX ? f->n_addrs : PROBE_EGRESS_ADDRS_MAX;
+	if (n == 0) {
+		probe_set(r, f->outside ? PROBE_EXPOSED : PROBE_BLOCKED, "%s: resolved, no address (NOERROR)%s", f->name,
+			  f->outside ? ": the resolver answers a name outside the allow list" : "");
+		return;
+	}
+	char buf[PROBE_EVIDENCE_MAX] = "";
+	size_t off = 0;
+	bool reached = false;
+	for (size_t i = 0; i < n && off < sizeof buf; i++) {
+		reached |= f->conn_err[i] == 0;
+		off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%s %s", i ? ", " : "", f->addrs[i],
+					conn_name(f->conn_err[i]));
+	}
+	/* Resolving alone is enough for a name the allow list should refuse:
+	 * whatever answers it can also carry data out in its queries. */
+	enum probe_result res = reached || f->outside ? PROBE_EXPOSED : PROBE_BLOCKED;
+	probe_set(r, res, "%s%s: resolved, port %u: %s", f->outside ? "outside the allow list: " : "", f->name, f->port,
+		  buf);
+}

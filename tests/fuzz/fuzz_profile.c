@@ -104,7 +104,7 @@ static char *render(const struct brig_config *c)
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		abort();
-	int r = profile_show(c, f);
+	int r = profile_show(c, f, NULL);
 	fclose(f);
 	if (r < 0)
 		abort(); /* a value read from a profile can always be written back */
@@ -128,7 +128,7 @@ static void round_trip(const struct brig_config *c)
 	char *full = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&full, &len);
-	if (!f || profile_show(c, f) < 0)
+	if (!f || profile_show(c, f, NULL) < 0)
 		abort();
 	fclose(f);
 	write_file(shown, (const uint8_t *)full, len);

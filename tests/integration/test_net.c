@@ -553,6 +553,42 @@ Test(net, probe_sees_the_metadata_service_bare_but_not_from_a_veth_job)
 	json_object_put(doc);
 }
 
+/* The evidence of check id in a probe document's "checks" array. */
+static const char *check_evidence(json_object *checks, const char *id)
+{
+	for (size_t i = 0; checks && i < json_object_array_length(checks); i++) {
+		json_object *c = json_object_array_get_idx(checks, i), *v = NULL;
+		if (json_object_object_get_ex(c, "id", &v) && strcmp(json_object_get_string(v), id) == 0 &&
+		    json_object_object_get_ex(c, "evidence", &v))
+			return json_object_get_string(v);
+	}
+	return "(absent)";
+}
+
+/* brig probe's egress rows from a job that may reach ok.test on 443 only:
+ * ok.test resolves through brig's resolver and takes a connection (the
+ * lab's TLS server, through the name gate); lab.test, which the lab's
+ * resolver knows, is refused by brig's. Only lab names are tried. */
+Test(net, probe_egress_rows_say_what_the_job_resolves_and_reaches)
+{
+	char bind[4200];
+	snprintf(bind, sizeof bind, "%s:/opt/brig-probe", getenv("BRIG"));
+	struct brig_result r;
+	lab_job(&r,
+		VETH("--egress-default", "deny", "--egress-allow-host", "ok.test:443/tcp", "--ro-bind", bind),
+		"/opt/brig-probe probe --json --only network --egress-name ok.test --egress-name lab.test:443; true");
+	json_object *doc = json_tokener_parse(r.out), *checks = NULL;
+	cr_assert(doc && json_object_object_get_ex(doc, "checks", &checks), RESULT_FMT, RESULT_ARGS(r));
+	const char *ok = "network.egress.ok.test:443", *lab = "network.egress.lab.test:443";
+	cr_expect_str_eq(check_result(checks, ok), "exposed", "%s:\n%s", ok, r.out);
+	cr_expect(strstr(check_evidence(checks, ok), "198.51.100.10 reachable"), "%s:\n%s", ok, r.out);
+	cr_expect_str_eq(check_result(checks, lab), "blocked", "%s:\n%s", lab, r.out);
+	cr_expect(strstr(check_evidence(checks, lab), "refused by the resolver (REFUSED)"), "%s:\n%s", lab, r.out);
+	/* --egress-name replaces the default list. */
+	cr_expect_str_eq(check_result(checks, "network.egress.deb.debian.org:443"), "(absent)", "%s", r.out);
+	json_object_put(doc);
+}
+
 /* brig audit of the network profile in the lab: nothing of high severity
  * exposed, and no link or firewall state left behind by its job. */
 Test(net, audit_of_the_network_profile_leaves_no_firewall_state)

@@ -608,6 +608,11 @@ Test(probe, every_check_has_an_exposed_and_a_blocked_environment)
 	cr_assert(doc && json_object_object_get_ex(doc, "checks", &checks), "no JSON: %s", out);
 	for (size_t i = 0; i < json_object_array_length(checks); i++) {
 		const char *id = field(json_object_array_get_idx(checks, i), "id");
+		/* One egress row per name tried, not a table check: its exposed
+		 * and blocked cases are the network lab's (test_net.c,
+		 * probe_egress_rows_say_what_the_job_resolves_and_reaches). */
+		if (strncmp(id, "network.egress.", 15) == 0)
+			continue;
 		const struct row *r = NULL;
 		for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
 			if (strcmp(rows[k].id, id) == 0)

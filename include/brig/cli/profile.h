@@ -61,9 +61,9 @@ const char *profile_read_error(int r);
 const char *profile_text_problem(const char *s, size_t n, size_t *at);
 
 /* Writes the resolved policy of c in profile syntax, each setting preceded
- * by a comment saying where it came from. Logs and returns -errno when a
- * value cannot be written as a profile line. */
-int profile_show(const struct brig_config *c, FILE *f);
+ * by a comment saying where it came from. Returns -errno with e naming the
+ * option when a value cannot be written as a profile line. */
+int profile_show(const struct brig_config *c, FILE *f, struct brig_err *e);
 
 /* `brig profile check FILE|NAME...` and `brig profile show [NAME] [OPTION...]`;
  * argv[0] is the sub-command's name. Return the exit status. */

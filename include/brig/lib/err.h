@@ -12,10 +12,16 @@
  *    the error up untouched; they do not log it and do not rewrite it.
  * 3. Exactly one place per command prints it, with err_log(): the
  *    command's top level (main's commands, sandbox_run's step list; the
- *    clone3 child sends it to the supervisor, which prints it).
+ *    clone3 child sends it to the supervisor, whose report step,
+ *    job_wait_and_report, prints it with the job's other ends: its time
+ *    limit, its memory limit). cli_parse_run prints a bad option itself:
+ *    it is the command-line step of `brig run` and `brig profile show`,
+ *    which print nothing after it.
  * 4. What does not stop the command (a sink that went away, a counter that
- *    could not be read) is a warning, logged with log_warn where it is
- *    noticed.
+ *    could not be read, a limit dropped under `limits best-effort`) is a
+ *    warning, logged with log_warn where it is noticed. Cleanup commands
+ *    (gc, gitlab cleanup) say each thing that stays, one line where it is
+ *    noticed, and go on; their exit status sums them up.
  * The one exception: profile and configuration validation reports through
  * struct brig_reporter (brig/config/config.h), which can list every
  * problem of a profile at once (`brig profile check`).

@@ -32,6 +32,25 @@ extern const size_t probe_categories_count;
 
 /* ---- helpers the checks share (src/probe/probe_common.c) ---- */
 
+/* A first packet lost (an ARP or neighbour request, a SYN, a DNS query) is
+ * sent again after the kernel's initial retransmission timeout of 1 s: the
+ * deadline leaves room for that one resend, so that a reachable address on
+ * a busy or just-configured link is not read as blocked. A filter that
+ * drops costs this long per check. */
+#define PROBE_CONNECT_TIMEOUT_MS 2000
+
+/* An address and TCP port to try. */
+struct probe_target {
+	char addr[46]; /* INET6_ADDRSTRLEN */
+	unsigned port;
+};
+/* Non-blocking TCP connections to every target at once, one deadline
+ * (room for one lost SYN's resend): err[i] 0 when target i accepted, else
+ * its errno (ETIMEDOUT: no answer). With first_ends, the first accepted
+ * connection ends the wait (the others stay ETIMEDOUT). Nothing is sent;
+ * each connection is closed at once. (src/probe/probe_network.c) */
+void probe_connect_each(const struct probe_target *t, size_t n, int *err, bool first_ends);
+
 /* The usual verdict on a real call with harmless arguments: the filter or
  * the kernel's permission check answered (EPERM, EACCES, ENOSYS), or the
  * kernel went on past it (any other answer, or success). */

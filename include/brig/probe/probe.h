@@ -61,10 +61,12 @@ const char *probe_scope_name(enum probe_scope s);
 int probe_result_of(const char *s);
 int probe_severity_of(const char *s);
 
+struct probe_egress_list;
 /* Runs the checks: all, or those of one category; those that connect to
- * addresses only when network is set. Returns a malloc'ed array (count in
- * *n) or NULL. */
-struct probe_report *probe_run(const char *only, bool network, size_t *n);
+ * addresses only when network is set, and then egress's rows (may be NULL;
+ * their ids point into it). Returns a malloc'ed array (count in *n) or
+ * NULL. */
+struct probe_report *probe_run(const char *only, bool network, const struct probe_egress_list *egress, size_t *n);
 
 /* The sub-commands. */
 int probe_cmd(int argc, char **argv);

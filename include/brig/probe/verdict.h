@@ -96,3 +96,20 @@ void probe_rule_open_by_handle(struct probe_report *r, int err, bool host_cap);
  * kernel ignores the bit otherwise), is not this process's uid, the mount
  * honours the bit and no_new_privs is off. */
 bool probe_rule_setid_works(unsigned mode, long owner, long overflow, long self, bool nosuid, bool nnp);
+
+/* One name of brig probe's egress rows (brig/probe/egress.h), as seen. */
+#define PROBE_EGRESS_ADDRS_MAX 4
+struct probe_egress_facts {
+	const char *name;
+	unsigned port;
+	bool outside;	 /* the allow list should refuse the name */
+	int resolve_err; /* -errno when no resolver answered (none, silent) */
+	int rcode;	 /* the resolver's DNS rcode (0 NOERROR, 3 NXDOMAIN, 5 REFUSED) */
+	size_t n_addrs;
+	char addrs[PROBE_EGRESS_ADDRS_MAX][46];
+	int conn_err[PROBE_EGRESS_ADDRS_MAX]; /* 0 connected, else errno */
+};
+/* Reachable (an address took the connection): exposed. Not resolved or
+ * nothing reachable: blocked. A name outside the allow list that resolves
+ * at all is exposed: the resolver answers names it should refuse. */
+void probe_rule_egress(struct probe_report *r, const struct probe_egress_facts *f);

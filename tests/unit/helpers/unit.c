@@ -25,17 +25,34 @@ char *stderr_text(void)
 	return text;
 }
 
+static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(p);
+}
+
+/* The directories this test process made. A skipped test (cr_skip_test)
+ * never reaches its suite's .fini, so what the fixture made is removed
+ * here, when the test's process exits; one already removed is gone. */
+static char made[8][300];
+static size_t n_made;
+
+static void remove_made(void)
+{
+	for (size_t i = 0; i < n_made; i++)
+		if (access(made[i], F_OK) == 0)
+			nftw(made[i], remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void unit_tmpdir(char *dir, size_t len)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(dir, len, "%s/brig-unit-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	cr_assert_not_null(mkdtemp(dir));
-}
-
-static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(p);
+	if (n_made == 0)
+		atexit(remove_made);
+	if (n_made < sizeof made / sizeof made[0])
+		snprintf(made[n_made++], sizeof made[0], "%s", dir);
 }
 
 void unit_rmtree(const char *dir)

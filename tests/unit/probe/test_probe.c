@@ -1,5 +1,6 @@
 /* The probe's pure parts: the check tables, verdicts, evidence, score. */
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ Test(probe, ids_are_unique_and_named_after_their_category)
 Test(probe, runner_order_and_opt_in)
 {
 	size_t n = 0, with = 0;
-	struct probe_report *r = probe_run("resources", false, &n);
+	struct probe_report *r = probe_run("resources", false, NULL, &n);
 	cr_assert_not_null(r);
 	cr_expect(n >= 3);
 	for (size_t i = 0; i < n; i++)
@@ -51,7 +52,7 @@ Test(probe, runner_order_and_opt_in)
 	/* Never with network set here: those checks connect to addresses. */
 	for (size_t i = 0; i < probe_checks_count; i++)
 		with += strcmp(probe_checks[i].category, "network") == 0 && !probe_checks[i].opt_in;
-	r = probe_run("network", false, &n);
+	r = probe_run("network", false, NULL, &n);
 	cr_assert_not_null(r);
 	cr_expect_eq(n, with);
 	for (size_t i = 0; i < n; i++)
@@ -153,4 +154,50 @@ Test(probe, compare_two_documents)
 	free(a);
 	free(b);
 	free(bad);
+}
+
+#define EGRESS_ROW(name, sev, res)                                                                           \
+	"{\"id\":\"network.egress." name ":443\",\"category\":\"network\",\"severity\":\"" sev "\",\"result\":\"" \
+	res "\",\"evidence\":\"e\"}"
+
+/* The egress rows are rows like any other: matched by id (the name and
+ * port), a name only one side tried listed once, the name outside the
+ * allow list "fixed" when B's resolver refuses it. */
+Test(probe, compare_egress_rows)
+{
+	char *a = write_tmp("{\"checks\":[" EGRESS_ROW("pypi.org", "low", "exposed") "," EGRESS_ROW(
+		"example.com", "medium", "exposed") "]}");
+	char *b = write_tmp("{\"checks\":[" EGRESS_ROW("pypi.org", "low", "exposed") "," EGRESS_ROW(
+		"example.com", "medium", "blocked") "," EGRESS_ROW("mirror.test", "low", "blocked") "]}");
+	char out[] = "/tmp/brig-probe-compare-out.XXXXXX";
+	int fd = mkstemp(out);
+	cr_assert(fd >= 0);
+	fflush(stdout);
+	int saved = dup(STDOUT_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	int code = probe_compare(a, b, true);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	char text[8192] = "";
+	ssize_t n = pread(fd, text, sizeof text - 1, 0);
+	close(fd);
+	unlink(out);
+	unlink(a);
+	unlink(b);
+	free(a);
+	free(b);
+	cr_assert_gt(n, 0);
+	cr_expect_eq(code, 0, "%s", text);
+	json_object *doc = json_tokener_parse(text), *checks = NULL;
+	cr_assert(doc && json_object_object_get_ex(doc, "checks", &checks), "%s", text);
+	cr_assert_eq(json_object_array_length(checks), 3, "%s", text);
+	json_object *ex = json_object_array_get_idx(checks, 1), *mirror = json_object_array_get_idx(checks, 2), *v;
+	cr_expect(json_object_object_get_ex(ex, "change", &v) && strcmp(json_object_get_string(v), "fixed") == 0,
+		  "%s", text);
+	cr_expect(json_object_object_get_ex(mirror, "id", &v) &&
+			  strcmp(json_object_get_string(v), "network.egress.mirror.test:443") == 0,
+		  "%s", text);
+	cr_expect(json_object_object_get_ex(mirror, "a", &v) && v == NULL, "only B tried it: %s", text);
+	json_object_put(doc);
 }
