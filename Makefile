@@ -191,7 +191,16 @@ $(BUILD)/fuzz/fuzz_sni: tests/fuzz/fuzz_sni.c src/net/tls_sni.c include/brig/net
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_sni.c src/net/tls_sni.c
 
-fuzz: $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_gha_input $(BUILD)/fuzz/fuzz_sni
+# openat2's resolution in user space against the kernel's, on a tree of
+# hostile links the target makes (src/lib/resolve.c).
+$(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c src/lib/resolve.c include/brig/lib/resolve.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_resolve.c src/lib/resolve.c
+
+fuzz: $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_gha_input $(BUILD)/fuzz/fuzz_sni $(BUILD)/fuzz/fuzz_resolve
+	@mkdir -p $(BUILD)/fuzz/resolve-corpus
+	$(BUILD)/fuzz/fuzz_resolve -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=512 \
+	  -dict=tests/fuzz/resolve.dict -artifact_prefix=$(BUILD)/fuzz/resolve- $(BUILD)/fuzz/resolve-corpus
 	@mkdir -p $(BUILD)/fuzz/sni-corpus
 	python3 tests/fuzz/sni-seeds.py $(BUILD)/fuzz/sni-corpus
 	$(BUILD)/fuzz/fuzz_sni -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=20000 \

@@ -1,9 +1,11 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "brig/lib/resolve.h"
 #include "brig/lib/sys.h"
 
 pid_t sys_clone3(struct clone_args *args)
@@ -22,10 +24,30 @@ int sys_pidfd_send_signal(int pidfd, int sig)
 	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
+/* Set once openat2 answered ENOSYS: it will again in this process, whose
+ * kernel does not change and whose seccomp filters can be added to but
+ * never taken away (a child inherits them, and this flag). */
+static bool openat2_missing;
+static bool openat2_forced;
+
 int sys_openat2(int dirfd, const char *path, const struct open_how *how)
 {
-	long r = syscall(SYS_openat2, dirfd, path, how, sizeof *how);
-	return r < 0 ? -errno : (int)r;
+	if (!__atomic_load_n(&openat2_missing, __ATOMIC_RELAXED) && !__atomic_load_n(&openat2_forced, __ATOMIC_RELAXED)) {
+		long r = syscall(SYS_openat2, dirfd, path, how, sizeof *how);
+		if (r >= 0 || errno != ENOSYS)
+			return r < 0 ? -errno : (int)r;
+		__atomic_store_n(&openat2_missing, true, __ATOMIC_RELAXED);
+	}
+	int r = resolve_openat2(dirfd, path, how);
+	/* errno as the system call would leave it. */
+	if (r < 0)
+		errno = -r;
+	return r;
+}
+
+void sys_openat2_force_fallback(bool on)
+{
+	__atomic_store_n(&openat2_forced, on, __ATOMIC_RELAXED);
 }
 
 int sys_write_file(const char *path, const char *text)

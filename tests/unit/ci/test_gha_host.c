@@ -13,6 +13,7 @@
 #include "brig/ci/gha_images.h"
 #include "brig/ci/gha_response.h"
 #include "brig/lib/log.h"
+#include "brig/lib/sys.h"
 #include "helpers/unit.h"
 
 static char dir[256];
@@ -47,9 +48,13 @@ static const char *at(const char *rel)
 	return unit_path(dir, rel);
 }
 
-Test(gha_host, is_alpine_comes_from_the_trees_os_release)
+/* Each test below runs twice: with the kernel's openat2 where it has
+ * one, and with sys_openat2's user-space fallback (lib/resolve.c), which
+ * is what runs where openat2 answers ENOSYS (inside brig's default
+ * policy). */
+static void is_alpine(bool fallback)
 {
-	unit_need_openat2();
+	sys_openat2_force_fallback(fallback);
 	put("alpine/usr/lib/os-release", "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.20.0\n");
 	cr_assert_eq(symlink("../usr/lib/os-release", at("alpine/etc/os-release")) == 0 ||
 			     (mkdir(at("alpine/etc"), 0755) == 0 && symlink("../usr/lib/os-release", at("alpine/etc/os-release")) == 0),
@@ -71,9 +76,19 @@ Test(gha_host, is_alpine_comes_from_the_trees_os_release)
 	cr_expect_not(gha_rootfs_is_alpine(at("missing")));
 }
 
-Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
+Test(gha_host, is_alpine_comes_from_the_trees_os_release)
 {
-	unit_need_openat2();
+	is_alpine(false);
+}
+
+Test(gha_host, is_alpine_comes_from_the_trees_os_release_resolved_in_user_space)
+{
+	is_alpine(true);
+}
+
+static void response_file(bool fallback)
+{
+	sys_openat2_force_fallback(fallback);
 	put("_work/_temp/_runner_hook_responses/a.json", "");
 	put("outside.json", "");
 	const char *work = at("_work");
@@ -104,4 +119,14 @@ Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
 	cr_assert_eq(symlink(at("outside.json"), at("_work/_temp/file-link.json")), 0);
 	r = gha_response_open(work, at("_work/_temp/file-link.json"), &e);
 	cr_expect(r == -ELOOP || r == -EXDEV, "a linked file: %d", r);
+}
+
+Test(gha_host, the_response_file_is_opened_below_the_work_directory_only)
+{
+	response_file(false);
+}
+
+Test(gha_host, the_response_file_is_opened_below_the_work_directory_only_resolved_in_user_space)
+{
+	response_file(true);
 }

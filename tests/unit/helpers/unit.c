@@ -4,11 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "brig/cli/cli.h"
@@ -98,14 +96,4 @@ int unit_config_finish(struct brig_config *c)
 	if (r < 0)
 		err_log(&e);
 	return r;
-}
-
-void unit_need_openat2(void)
-{
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC };
-	long fd = syscall(SYS_openat2, AT_FDCWD, "/", &how, sizeof how);
-	if (fd < 0 && errno == ENOSYS)
-		cr_skip_test("openat2(2) answers ENOSYS here (an old kernel, or a sandbox's policy)");
-	if (fd >= 0)
-		close((int)fd);
 }

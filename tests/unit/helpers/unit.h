@@ -40,9 +40,3 @@ int unit_parse_run(struct brig_config *c, char **argv);
 /* config_finish as a command's top level runs it: on failure its one
  * line is printed (err_log), so tests read it with stderr_text(). */
 int unit_config_finish(struct brig_config *c);
-
-/* Skips the test when openat2(2) answers ENOSYS: a kernel before 5.6, or
- * a sandbox's system call policy (brig's default one among them, since a
- * filter cannot read openat2's mode). Code that resolves paths beneath a
- * directory with it has nothing to test there. */
-void unit_need_openat2(void);
