@@ -20,14 +20,16 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Iinclude \
 # 1.15-1.18x slower; the DNS responder and the probe load it when they
 # first need it (brig/lib/ldns_lib.h). STATIC_LIBS=0 links everything
 # dynamically.
+# libnetfilter_queue: only its libmnl-based calls (nfq_nlmsg_*), which need
+# nothing of libnfnetlink (its .pc names it; Debian ships no -dev for it).
 STATIC_LIBS ?= 1
 STATIC_PKGS := libseccomp libcap json-c libnftnl libnl-route-3.0 libnl-3.0
 DLOPEN_PKGS := ldns
 ifeq ($(STATIC_LIBS),1)
-LDLIBS   += -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -Wl,-Bdynamic \
+LDLIBS   += -Wl,-Bstatic $(shell pkg-config --libs $(STATIC_PKGS) 2>/dev/null) -lnetfilter_queue -Wl,-Bdynamic \
             $(shell pkg-config --libs $(filter-out $(STATIC_PKGS) $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -lpthread -lm -ldl
 else
-LDLIBS   += $(shell pkg-config --libs $(filter-out $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -ldl
+LDLIBS   += $(shell pkg-config --libs $(filter-out $(DLOPEN_PKGS),$(PKGS)) 2>/dev/null) -lnetfilter_queue -ldl
 endif
 
 ifeq ($(SANITIZE),1)
@@ -49,7 +51,7 @@ DEB_DEPS := build-essential pkg-config libseccomp-dev libcap-dev libjson-c-dev \
             libcriterion-dev libnl-3-dev libnl-route-3-dev scdoc bubblewrap crun firejail util-linux iproute2 procps \
             clang libclang-rt-14-dev git python3 curl openssl xz-utils \
             qemu-system-x86 busybox-static cpio kmod e2fsprogs zstd lz4 bzip2 \
-            libmnl-dev libnftnl-dev libldns-dev libssl-dev nftables socat dnsmasq-base iperf3 \
+            libmnl-dev libnftnl-dev libnetfilter-queue-dev libldns-dev libssl-dev nftables socat dnsmasq-base iperf3 \
             debootstrap dpkg-dev debian-archive-keyring nodejs
 
 .PHONY: all deps check test unit integration vm-test demo bench install clean man probe-compare

@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,50 +13,65 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/netfilter_ipv4.h>
-#include <linux/netfilter_ipv6/ip6_tables.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include "brig/net/firewall.h"
 #include "brig/net/tls_sni.h"
 
-/* What an epoll event's data names: the kind, the connection's
- * generation (so that an event for a slot closed and reused within one
- * batch is not taken for the new connection's) and its index. */
-enum { K_LISTEN, K_TIMER, K_CLIENT, K_UPSTREAM };
-#define TAG(kind, gen, i) (((uint64_t)(kind) << 56) | ((uint64_t)((gen) & 0xffffff) << 32) | (uint32_t)(i))
+/* TCP header flags. */
+#define F_FIN 0x01
+#define F_SYN 0x02
+#define F_RST 0x04
 
-enum state { S_FREE, S_HELLO, S_CONNECTING, S_SPLICE };
+enum state { S_FREE, S_OPEN, S_ALLOWED, S_DENIED };
 
-/* One direction of a spliced connection. */
-struct flow {
-	int from, to;
-	int pipe[2];
-	size_t in_pipe;
-	bool eof, shut;
+struct held {
+	uint32_t id;
+	uint32_t off, len; /* stream offset (0: the first byte after the SYN), length */
 };
 
 struct conn {
 	enum state state;
-	unsigned gen;
-	int client, upstream;
-	struct cidr dst;
-	uint16_t port;
-	long long deadline_ms; /* 0: none */
-	struct flow up, down;  /* job to destination, destination to job */
+	bool acked;      /* the handshake is done (an ACK came) */
+	int family;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+	uint32_t isn;
+	uint8_t *buf;    /* SNI_PEEK_MAX bytes of stream, from the first data */
+	struct held held[GATE_HELD_MAX];
+	size_t n_held;
+	long long deadline_ms;
 };
+
+/* One parsed packet. */
+struct pkt {
+	int family;
+	const uint8_t *src, *dst;
+	uint16_t sport, dport;
+	uint32_t seq;
+	uint8_t flags;
+	const uint8_t *data;
+	size_t len, full; /* payload captured, payload sent */
+};
+
+#define RECV_BYTES (128 * 1024)
+#define SEND_BYTES (16 * 1024)
 
 struct egress_gate {
 	const struct egress_gate_job *j;
+	struct mnl_socket *nl;
+	uint32_t portid;
+	uint16_t queue;
 	int ep, timer;
-	int listen[2];
-	uint16_t port[2];
-	unsigned gen;
-	size_t open;
 	long long armed_ms;
+	size_t open;
+	char *rbuf, *sbuf;
+	size_t sent; /* verdict bytes in sbuf */
 	struct conn conn[GATE_CONN_MAX];
 };
-
-static uint8_t peek_buf[SNI_PEEK_MAX];
 
 static void close_fd(int *fd)
 {
@@ -66,282 +80,356 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* A reset rather than a FIN: the job's client sees at once that the
- * connection was refused, not a server that closed. */
-static void reset_fd(int *fd)
+/* ---- verdicts ---- */
+
+static void flush(struct egress_gate *g)
 {
-	if (*fd < 0)
+	if (g->sent && g->nl)
+		mnl_socket_sendto(g->nl, g->sbuf, g->sent); /* a lost verdict leaves the packet to the queue's end */
+	g->sent = 0;
+}
+
+static void verdict(struct egress_gate *g, uint32_t id, int v, uint32_t mark)
+{
+	if (g->j->verdict) {
+		g->j->verdict(g->j->ctx, id, v, mark);
 		return;
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-	setsockopt(*fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-	close_fd(fd);
+	}
+	if (g->sent + 256 > SEND_BYTES)
+		flush(g);
+	struct nlmsghdr *nlh = nfq_nlmsg_put(g->sbuf + g->sent, NFQNL_MSG_VERDICT, g->queue);
+	nfq_nlmsg_verdict_put(nlh, (int)id, v);
+	if (mark)
+		nfq_nlmsg_verdict_put_mark(nlh, mark);
+	g->sent += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-static void conn_free(struct egress_gate *g, struct conn *c, bool reset)
+/* Gives a held or later packet back with the connection's answer in its
+ * mark: the firewall's first rule copies it into the conntrack mark. */
+static void answer(struct egress_gate *g, uint32_t id, bool allow)
 {
-	if (reset) {
-		reset_fd(&c->client);
-		reset_fd(&c->upstream);
-	}
-	close_fd(&c->client);
-	close_fd(&c->upstream);
-	for (int i = 0; i < 2; i++) {
-		close_fd(&c->up.pipe[i]);
-		close_fd(&c->down.pipe[i]);
-	}
-	if (c->state != S_FREE)
+	verdict(g, id, NF_REPEAT, allow ? FW_GATE_MARK_ALLOW : FW_GATE_MARK_DENY);
+}
+
+/* ---- connections ---- */
+
+static void conn_end(struct egress_gate *g, struct conn *c, enum state st)
+{
+	free(c->buf);
+	c->buf = NULL;
+	c->n_held = 0;
+	if (c->state == S_OPEN)
 		g->open--;
-	c->state = S_FREE;
-}
-
-static void describe(const struct cidr *a, char *buf, size_t len)
-{
-	if (!inet_ntop(a->family, a->addr, buf, (socklen_t)len))
-		snprintf(buf, len, "?");
+	c->state = st;
+	/* A decided connection is kept a while for the packets already
+	 * queued behind its verdict; a full table takes it back earlier. */
+	c->deadline_ms = st == S_FREE ? 0 : now_ms() + GATE_HELLO_MS;
 }
 
 static bool is_tls(const struct egress_gate *g, const struct conn *c)
 {
-	return c->port == (g->j->tls_port ? g->j->tls_port : FW_GATE_TLS_PORT);
+	return c->dport == (g->j->tls_port ? g->j->tls_port : FW_GATE_TLS_PORT);
 }
 
-static void refuse(struct egress_gate *g, struct conn *c, const char *name, const char *reason)
+/* Orders the held packets by stream offset, so that they reach the
+ * server as the job sent them. */
+static void sort_held(struct conn *c)
 {
+	for (size_t i = 1; i < c->n_held; i++)
+		for (size_t k = i; k > 0 && c->held[k - 1].off > c->held[k].off; k--) {
+			struct held t = c->held[k];
+			c->held[k] = c->held[k - 1];
+			c->held[k - 1] = t;
+		}
+}
+
+static void decide(struct egress_gate *g, struct conn *c, const char *name, const char *reason)
+{
+	bool allow = !reason;
+	sort_held(c);
+	for (size_t i = 0; i < c->n_held; i++)
+		answer(g, c->held[i].id, allow);
+	struct cidr dst = { .family = c->family, .prefix = c->family == AF_INET ? 32 : 128 };
+	memcpy(dst.addr, c->dst, c->family == AF_INET ? 4 : 16);
+	uint16_t port = c->dport;
+	bool tls = is_tls(g, c);
+	conn_end(g, c, allow ? S_ALLOWED : S_DENIED);
+	if (allow || !g->j->on_refused)
+		return;
 	char addr[INET6_ADDRSTRLEN];
-	describe(&c->dst, addr, sizeof addr);
-	struct gate_event e = { .name = name && *name ? name : "(none)", .address = addr, .port = c->port,
-				.proto = is_tls(g, c) ? "tls" : "http", .reason = reason };
-	conn_free(g, c, true);
-	if (g->j->on_refused)
-		g->j->on_refused(g->j->ctx, &e);
+	if (!inet_ntop(dst.family, dst.addr, addr, sizeof addr))
+		snprintf(addr, sizeof addr, "?");
+	struct gate_event e = { .name = name && *name ? name : "(none)", .address = addr, .port = port,
+				.proto = tls ? "tls" : "http", .reason = reason };
+	g->j->on_refused(g->j->ctx, &e);
 }
 
-/* The destination the job dialled, before the firewall's dnat. */
-static int original_dst(int fd, int family, struct cidr *dst, uint16_t *port)
+/* The stream's bytes from its start that are all here. */
+static size_t contiguous(const struct conn *c)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	int r = family == AF_INET ? getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &ss, &len)
-				  : getsockopt(fd, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &ss, &len);
-	if (r < 0)
-		return -errno;
-	*dst = (struct cidr){ .family = ss.ss_family };
-	if (ss.ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)&ss;
-		memcpy(dst->addr, &a->sin_addr, 4);
-		dst->prefix = 32;
-		*port = ntohs(a->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const void *)&ss;
-		memcpy(dst->addr, &a->sin6_addr, 16);
-		dst->prefix = 128;
-		*port = ntohs(a->sin6_port);
-	} else {
-		return -EAFNOSUPPORT;
-	}
-	return 0;
-}
-
-static int watch(struct egress_gate *g, int op, int fd, uint32_t events, uint64_t tag)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
-	return epoll_ctl(g->ep, op, fd, &ev) < 0 ? -errno : 0;
-}
-
-static void on_hello(struct egress_gate *g, struct conn *c, size_t idx);
-
-static void on_accept(struct egress_gate *g, int lfd, int family)
-{
-	/* Several at a time; the listener is level-triggered, so what is
-	 * left past the burst wakes the loop again. */
-	for (int burst = 0; burst < 64; burst++) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		struct conn *c = NULL;
-		size_t idx = 0;
-		for (; idx < GATE_CONN_MAX; idx++)
-			if (g->conn[idx].state == S_FREE) {
-				c = &g->conn[idx];
-				break;
+	size_t end = 0;
+	for (bool grew = true; grew;) {
+		grew = false;
+		for (size_t i = 0; i < c->n_held; i++) {
+			size_t s = c->held[i].off, e = s + c->held[i].len;
+			if (s <= end && e > end) {
+				end = e;
+				grew = true;
 			}
-		struct cidr dst;
-		uint16_t port = 0;
-		int (*orig)(int, int, struct cidr *, uint16_t *) = g->j->original_dst ? g->j->original_dst : original_dst;
-		if (!c || orig(fd, family, &dst, &port) < 0) {
-			/* Full, or not a connection the firewall sent here. */
-			reset_fd(&fd);
-			continue;
 		}
-		*c = (struct conn){ .state = S_HELLO, .gen = ++g->gen, .client = fd, .upstream = -1, .dst = dst,
-				    .port = port, .deadline_ms = now_ms() + GATE_HELLO_MS,
-				    .up = { .pipe = { -1, -1 } }, .down = { .pipe = { -1, -1 } } };
-		g->open++;
-		/* Edge-triggered: the first bytes are peeked, not taken, so a
-		 * level-triggered watch would report them again and again. */
-		if (watch(g, EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, TAG(K_CLIENT, c->gen, idx)) < 0) {
-			conn_free(g, c, true);
-			continue;
-		}
-		/* The client speaks first, and by the time the supervisor runs
-		 * its first bytes are often there: one wake-up less. */
-		on_hello(g, c, idx);
 	}
+	return end < SNI_PEEK_MAX ? end : SNI_PEEK_MAX;
 }
 
-static void start_connect(struct egress_gate *g, struct conn *c, size_t idx)
+static void look(struct egress_gate *g, struct conn *c)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	if (c->dst.family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(c->port);
-		memcpy(&a->sin_addr, c->dst.addr, 4);
-		len = sizeof *a;
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(c->port);
-		memcpy(&a->sin6_addr, c->dst.addr, 16);
-		len = sizeof *a;
-	}
-	c->upstream = socket(c->dst.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->upstream < 0 || (connect(c->upstream, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) ||
-	    watch(g, EPOLL_CTL_ADD, c->upstream, EPOLLOUT | EPOLLET, TAG(K_UPSTREAM, c->gen, idx)) < 0) {
-		conn_free(g, c, true);
-		return;
-	}
-	c->state = S_CONNECTING;
-	c->deadline_ms = now_ms() + GATE_CONNECT_MS;
-}
-
-static void on_hello(struct egress_gate *g, struct conn *c, size_t idx)
-{
-	ssize_t n = recv(c->client, peek_buf, sizeof peek_buf, MSG_PEEK | MSG_DONTWAIT);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		conn_free(g, c, false); /* gone before it named anything */
-		return;
-	}
-	if (n < 0)
-		return;
+	size_t n = contiguous(c);
 	char name[EGRESS_NAME_MAX + 2] = "";
 	bool tls = is_tls(g, c);
-	int r = tls ? tls_client_hello_sni(peek_buf, (size_t)n, name, sizeof name)
-		    : http_request_host(peek_buf, (size_t)n, name, sizeof name);
-	if (r == 0 && (size_t)n < sizeof peek_buf)
+	int r = tls ? tls_client_hello_sni(c->buf, n, name, sizeof name) : http_request_host(c->buf, n, name, sizeof name);
+	if (r == 0 && n < SNI_PEEK_MAX && c->n_held < GATE_HELD_MAX)
 		return; /* more to come */
 	if (r <= 0) {
-		refuse(g, c, NULL, r == 0 ? "too long" : r == -ENOENT ? "no server name" : tls ? "not tls" : "not http");
+		decide(g, c, NULL, r == 0 ? "too long" : r == -ENOENT ? "no server name" : tls ? "not tls" : "not http");
 		return;
 	}
-	const char *why = g->j->check(g->j->ctx, name, &c->dst, c->port);
-	if (why) {
-		refuse(g, c, name, why);
-		return;
-	}
-	start_connect(g, c, idx);
+	struct cidr dst = { .family = c->family, .prefix = c->family == AF_INET ? 32 : 128 };
+	memcpy(dst.addr, c->dst, c->family == AF_INET ? 4 : 16);
+	decide(g, c, name, g->j->check(g->j->ctx, name, &dst, c->dport));
 }
 
-/* Moves what there is of one direction; returns -errno on a broken
- * connection. Ends when neither side can go on: the source has nothing
- * (its next bytes are an EPOLLIN edge) or the sink is full (EPOLLOUT). */
-static int pump(struct flow *f)
+/* A segment with data for a connection that waits for its name. */
+static void on_data(struct egress_gate *g, struct conn *c, uint32_t id, const struct pkt *p)
 {
-	for (;;) {
-		bool moved = false;
-		if (!f->eof && f->in_pipe < GATE_PIPE_BYTES) {
-			ssize_t n = splice(f->from, NULL, f->pipe[1], NULL, GATE_PIPE_BYTES - f->in_pipe,
-					   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0)
-				f->in_pipe += (size_t)n;
-			else if (n == 0)
-				f->eof = true;
-			else if (errno != EAGAIN && errno != EINTR)
-				return -errno;
-			moved = n >= 0;
-		}
-		if (f->in_pipe) {
-			ssize_t n = splice(f->pipe[0], NULL, f->to, NULL, f->in_pipe, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			if (n > 0) {
-				f->in_pipe -= (size_t)n;
-				moved = true;
-			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				return -errno;
+	uint32_t off = p->seq - (c->isn + 1);
+	if (off > UINT32_MAX / 2) {
+		/* Before the stream's start: nothing the job's own TCP sends. */
+		verdict(g, id, NF_DROP, 0);
+		return;
+	}
+	if (!c->buf && !(c->buf = malloc(SNI_PEEK_MAX))) {
+		decide(g, c, NULL, "out of memory");
+		answer(g, id, false);
+		return;
+	}
+	/* What lies in the window; bytes already held must be the same
+	 * (a retransmission), or the server and the gate could read two
+	 * different streams. */
+	size_t lo = off, hi = off + p->len < SNI_PEEK_MAX ? off + p->len : SNI_PEEK_MAX;
+	bool covered = (size_t)off + p->full <= SNI_PEEK_MAX;
+	for (size_t b = lo; b < hi;) {
+		size_t next = hi;
+		bool have = false;
+		for (size_t i = 0; i < c->n_held; i++) {
+			size_t s = c->held[i].off, e = s + c->held[i].len;
+			if (s <= b && e > b) {
+				have = true;
+				next = e < hi ? e : hi;
+				break;
 			}
+			if (s > b && s < next)
+				next = s;
 		}
-		if (f->eof && !f->in_pipe && !f->shut) {
-			/* Half-close: the other direction may still run. */
-			shutdown(f->to, SHUT_WR);
-			f->shut = true;
+		if (have && memcmp(c->buf + b, p->data + (b - off), next - b) != 0) {
+			decide(g, c, NULL, "retransmission differs");
+			answer(g, id, false);
+			return;
 		}
-		if (!moved)
-			return 0;
+		if (!have) {
+			memcpy(c->buf + b, p->data + (b - off), next - b);
+			covered = false;
+		}
+		b = next;
 	}
+	if (lo >= hi)
+		covered = false; /* beyond the window: held, counted */
+	if (covered) {
+		verdict(g, id, NF_DROP, 0); /* its bytes are held already */
+		return;
+	}
+	c->held[c->n_held++] = (struct held){ .id = id, .off = off, .len = (uint32_t)p->len };
+	look(g, c);
 }
 
-/* EVENTS on the client's socket (FROM_CLIENT) or the destination's: only
- * the directions they can move are pumped, which spares a bulk transfer a
- * splice that would say EAGAIN on every wake-up. */
-static void on_splice(struct egress_gate *g, struct conn *c, bool from_client, uint32_t events)
+static struct conn *find(struct egress_gate *g, const struct pkt *p)
 {
-	bool in = events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR), out = events & (EPOLLOUT | EPOLLHUP | EPOLLERR);
-	bool up = from_client ? in : out, down = from_client ? out : in;
-	int r = up ? pump(&c->up) : 0;
-	if (r == 0 && down)
-		r = pump(&c->down);
-	if (r < 0)
-		conn_free(g, c, true);
-	else if (c->up.shut && c->down.shut)
-		conn_free(g, c, false);
+	size_t alen = p->family == AF_INET ? 4 : 16;
+	for (size_t i = 0; i < GATE_CONN_MAX; i++) {
+		struct conn *c = &g->conn[i];
+		if (c->state != S_FREE && c->family == p->family && c->sport == p->sport && c->dport == p->dport &&
+		    !memcmp(c->src, p->src, alen) && !memcmp(c->dst, p->dst, alen))
+			return c;
+	}
+	return NULL;
 }
 
-static int make_pipe(int p[2])
+/* A free entry, else the decided one that ends first. */
+static struct conn *take(struct egress_gate *g)
 {
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -errno;
-	/* At least a page per slot; the default (16 pages) when the size
-	 * cannot be set. */
-	fcntl(p[1], F_SETPIPE_SZ, GATE_PIPE_BYTES);
+	struct conn *best = NULL;
+	for (size_t i = 0; i < GATE_CONN_MAX; i++) {
+		struct conn *c = &g->conn[i];
+		if (c->state == S_FREE)
+			return c;
+		if (c->state != S_OPEN && (!best || c->deadline_ms < best->deadline_ms))
+			best = c;
+	}
+	if (best)
+		conn_end(g, best, S_FREE);
+	return best;
+}
+
+static void on_syn(struct egress_gate *g, struct conn *c, uint32_t id, const struct pkt *p)
+{
+	if (c)
+		conn_end(g, c, S_FREE); /* the tuple again: a new connection */
+	else if (!(c = take(g))) {
+		answer(g, id, false); /* full: reset at once */
+		return;
+	}
+	size_t alen = p->family == AF_INET ? 4 : 16;
+	*c = (struct conn){ .state = S_OPEN, .family = p->family, .sport = p->sport, .dport = p->dport,
+			    .isn = p->seq, .deadline_ms = now_ms() + GATE_HELLO_MS };
+	memcpy(c->src, p->src, alen);
+	memcpy(c->dst, p->dst, alen);
+	g->open++;
+	/* Data on a SYN (TCP fast open) would reach the server unread: the
+	 * SYN goes, its data does not; the job's TCP sends it again later. */
+	verdict(g, id, p->full ? NF_DROP : NF_ACCEPT, 0);
+}
+
+static int parse(const uint8_t *b, size_t len, size_t full, struct pkt *p)
+{
+	size_t l4;
+	uint8_t proto;
+	if (len < 1)
+		return -EBADMSG;
+	if (b[0] >> 4 == 4) {
+		if (len < 20 || (l4 = (size_t)(b[0] & 0xf) * 4) < 20)
+			return -EBADMSG;
+		proto = b[9];
+		p->family = AF_INET;
+		p->src = b + 12;
+		p->dst = b + 16;
+		if ((b[6] & 0x3f) || b[7])
+			return -EBADMSG; /* a fragment: conntrack reassembles them before this */
+	} else if (b[0] >> 4 == 6) {
+		if (len < 40)
+			return -EBADMSG;
+		proto = b[6];
+		l4 = 40;
+		p->family = AF_INET6;
+		p->src = b + 8;
+		p->dst = b + 24;
+		/* Hop-by-hop, routing and destination options headers. */
+		while ((proto == 0 || proto == 43 || proto == 60) && l4 + 8 <= len) {
+			proto = b[l4];
+			l4 += ((size_t)b[l4 + 1] + 1) * 8;
+		}
+	} else {
+		return -EBADMSG;
+	}
+	if (proto != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	if (l4 + 20 > len)
+		return -EBADMSG;
+	const uint8_t *t = b + l4;
+	size_t hl = (size_t)(t[12] >> 4) * 4;
+	if (hl < 20 || l4 + hl > len || l4 + hl > full)
+		return -EBADMSG;
+	p->sport = (uint16_t)(t[0] << 8 | t[1]);
+	p->dport = (uint16_t)(t[2] << 8 | t[3]);
+	p->seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
+	p->flags = t[13];
+	p->data = t + hl;
+	p->len = len - l4 - hl;
+	p->full = full - l4 - hl;
 	return 0;
 }
 
-static void on_connected(struct egress_gate *g, struct conn *c, size_t idx)
+void egress_gate_packet(struct egress_gate *g, uint32_t id, const uint8_t *b, size_t len, size_t full)
 {
-	int err = 0;
-	socklen_t len = sizeof err;
-	if (getsockopt(c->upstream, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	if (err == EINPROGRESS || err == EALREADY)
-		return;
-	if (err || make_pipe(c->up.pipe) < 0 || make_pipe(c->down.pipe) < 0) {
-		conn_free(g, c, true);
+	struct pkt p;
+	int r = parse(b, len, full < len ? len : full, &p);
+	if (r == -ENOPROTOOPT) {
+		verdict(g, id, NF_ACCEPT, 0); /* an ICMP error about the connection */
 		return;
 	}
-	c->state = S_SPLICE;
-	c->deadline_ms = 0;
-	c->up.from = c->down.to = c->client;
-	c->up.to = c->down.from = c->upstream;
-	uint32_t ev = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-	if (watch(g, EPOLL_CTL_MOD, c->client, ev, TAG(K_CLIENT, c->gen, idx)) < 0 ||
-	    watch(g, EPOLL_CTL_MOD, c->upstream, ev, TAG(K_UPSTREAM, c->gen, idx)) < 0) {
-		conn_free(g, c, true);
+	if (r < 0) {
+		verdict(g, id, NF_DROP, 0);
 		return;
 	}
-	/* The peeked bytes are still in the client socket: they go first. */
-	on_splice(g, c, true, EPOLLIN | EPOLLOUT);
+	struct conn *c = find(g, &p);
+	if ((p.flags & (F_SYN | F_RST)) == F_SYN) {
+		if (c && c->state == S_OPEN && c->isn == p.seq && !c->n_held)
+			verdict(g, id, p.full ? NF_DROP : NF_ACCEPT, 0); /* sent again */
+		else
+			on_syn(g, c, id, &p);
+		return;
+	}
+	if (!c) {
+		/* Not seen from its start (the table was full, or its time ran
+		 * out long ago): it cannot be judged. */
+		answer(g, id, false);
+		return;
+	}
+	if (c->state == S_ALLOWED || c->state == S_DENIED) {
+		answer(g, id, c->state == S_ALLOWED); /* queued before the verdict */
+		return;
+	}
+	if (p.flags & F_RST) {
+		for (size_t i = 0; i < c->n_held; i++)
+			verdict(g, c->held[i].id, NF_DROP, 0);
+		verdict(g, id, NF_ACCEPT, 0);
+		conn_end(g, c, S_FREE);
+		return;
+	}
+	if (!p.full) {
+		c->acked = true;
+		verdict(g, id, NF_ACCEPT, 0); /* an ACK or a FIN: no bytes to read */
+		return;
+	}
+	on_data(g, c, id, &p);
 }
 
-/* The timer fires at the earliest deadline of a connection that waits for
- * its name or its destination. */
+void egress_gate_expire(struct egress_gate *g, long long now)
+{
+	for (size_t i = 0; i < GATE_CONN_MAX; i++) {
+		struct conn *c = &g->conn[i];
+		if (c->state == S_FREE || c->deadline_ms > now)
+			continue;
+		if (c->state == S_OPEN && (c->acked || c->n_held))
+			decide(g, c, NULL, "timed out");
+		else
+			conn_end(g, c, S_FREE); /* never answered, or decided long ago */
+	}
+}
+
+/* ---- the queue ---- */
+
+static int on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct egress_gate *g = data;
+	struct nlattr *attr[NFQA_MAX + 1] = { 0 };
+	if (nfq_nlmsg_parse(nlh, attr) < 0 || !attr[NFQA_PACKET_HDR])
+		return MNL_CB_OK;
+	const struct nfqnl_msg_packet_hdr *ph = mnl_attr_get_payload(attr[NFQA_PACKET_HDR]);
+	uint32_t id = ntohl(ph->packet_id);
+	const uint8_t *b = attr[NFQA_PAYLOAD] ? mnl_attr_get_payload(attr[NFQA_PAYLOAD]) : NULL;
+	size_t len = attr[NFQA_PAYLOAD] ? mnl_attr_get_payload_len(attr[NFQA_PAYLOAD]) : 0;
+	size_t full = attr[NFQA_CAP_LEN] ? ntohl(mnl_attr_get_u32(attr[NFQA_CAP_LEN])) : len;
+	egress_gate_packet(g, id, b ? b : (const uint8_t *)"", len, full);
+	return MNL_CB_OK;
+}
+
+/* The timer fires at the earliest deadline. */
 static void arm(struct egress_gate *g)
 {
 	long long next = 0;
 	for (size_t i = 0; i < GATE_CONN_MAX; i++)
-		if (g->conn[i].state != S_FREE && g->conn[i].deadline_ms &&
-		    (!next || g->conn[i].deadline_ms < next))
+		if (g->conn[i].state != S_FREE && (!next || g->conn[i].deadline_ms < next))
 			next = g->conn[i].deadline_ms;
-	if (next == g->armed_ms)
+	if (next == g->armed_ms || g->timer < 0)
 		return;
 	g->armed_ms = next;
 	struct itimerspec its = { 0 };
@@ -352,66 +440,76 @@ static void arm(struct egress_gate *g)
 	timerfd_settime(g->timer, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-static void expire(struct egress_gate *g)
-{
-	uint64_t ticks;
-	if (read(g->timer, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
-		return;
-	g->armed_ms = 0;
-	long long now = now_ms();
-	for (size_t i = 0; i < GATE_CONN_MAX; i++) {
-		struct conn *c = &g->conn[i];
-		if (c->state == S_FREE || !c->deadline_ms || c->deadline_ms > now)
-			continue;
-		if (c->state == S_HELLO)
-			refuse(g, c, NULL, "timed out");
-		else
-			conn_free(g, c, true); /* the destination did not answer */
-	}
-}
-
 int egress_gate_handle(struct egress_gate *g)
 {
-	struct epoll_event ev[32];
-	int n = epoll_wait(g->ep, ev, 32, 0);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	for (int i = 0; i < n; i++) {
-		uint64_t tag = ev[i].data.u64;
-		unsigned kind = (unsigned)(tag >> 56), gen = (unsigned)(tag >> 32) & 0xffffff;
-		size_t idx = (uint32_t)tag;
-		if (kind == K_LISTEN) {
-			on_accept(g, g->listen[idx], idx == 0 ? AF_INET : AF_INET6);
-			continue;
-		}
-		if (kind == K_TIMER) {
-			expire(g);
-			continue;
-		}
-		if (idx >= GATE_CONN_MAX)
-			continue;
-		struct conn *c = &g->conn[idx];
-		if (c->state == S_FREE || (c->gen & 0xffffff) != gen)
-			continue; /* closed earlier in this batch */
-		if (c->state == S_HELLO && kind == K_CLIENT)
-			on_hello(g, c, idx);
-		else if (c->state == S_CONNECTING && kind == K_UPSTREAM)
-			on_connected(g, c, idx);
-		else if (c->state == S_SPLICE)
-			on_splice(g, c, kind == K_CLIENT, ev[i].events);
+	uint64_t ticks;
+	if (read(g->timer, &ticks, sizeof ticks) > 0) {
+		g->armed_ms = 0;
+		egress_gate_expire(g, now_ms());
 	}
+	/* A burst at a time; what is left wakes the loop again. */
+	for (int burst = 0; g->nl && burst < 64; burst++) {
+		ssize_t n = recv(mnl_socket_get_fd(g->nl), g->rbuf, RECV_BYTES, MSG_DONTWAIT);
+		if (n < 0 && errno == ENOBUFS)
+			continue; /* the kernel dropped packets it could not queue to us */
+		if (n <= 0)
+			break;
+		mnl_cb_run(g->rbuf, (size_t)n, 0, g->portid, on_msg, g);
+	}
+	flush(g);
 	arm(g);
 	return 0;
+}
+
+/* ---- opening ---- */
+
+static int config(struct egress_gate *g, uint16_t queue, uint8_t cmd)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue);
+	if (cmd) {
+		nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, cmd);
+	} else {
+		nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
+		nfq_nlmsg_cfg_put_qmaxlen(nlh, GATE_QUEUE_MAXLEN);
+		/* Whole GSO packets: one message for what the job wrote at once,
+		 * not one per segment. No F_FAIL_OPEN: a full queue drops. */
+		mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(NFQA_CFG_F_GSO));
+		mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(NFQA_CFG_F_GSO));
+	}
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	ssize_t n = mnl_socket_recvfrom(g->nl, buf, sizeof buf);
+	if (n < 0)
+		return -errno;
+	return mnl_cb_run(buf, (size_t)n, 0, g->portid, NULL, NULL) < 0 ? -errno : 0;
+}
+
+static int bind_queue(struct egress_gate *g)
+{
+	/* The hint first; a number another process holds answers EBUSY. */
+	for (unsigned k = 0; k < 256; k++) {
+		uint16_t q = (uint16_t)((g->j->queue_hint + k * 257u) & 0xffff);
+		int r = config(g, q, NFQNL_CFG_CMD_BIND);
+		if (r == -EBUSY || r == -EEXIST)
+			continue;
+		if (r < 0)
+			return r;
+		g->queue = q;
+		return config(g, q, 0);
+	}
+	return -EBUSY;
+}
+
+uint16_t egress_gate_queue(const struct egress_gate *g)
+{
+	return g->queue;
 }
 
 int egress_gate_fd(const struct egress_gate *g)
 {
 	return g->ep;
-}
-
-uint16_t egress_gate_port(const struct egress_gate *g, int family)
-{
-	return g->port[family == AF_INET6];
 }
 
 size_t egress_gate_open_conns(const struct egress_gate *g)
@@ -424,48 +522,14 @@ void egress_gate_close(struct egress_gate *g)
 	if (!g)
 		return;
 	for (size_t i = 0; i < GATE_CONN_MAX; i++)
-		if (g->conn[i].state != S_FREE)
-			conn_free(g, &g->conn[i], true);
-	for (int i = 0; i < 2; i++)
-		close_fd(&g->listen[i]);
+		free(g->conn[i].buf);
+	if (g->nl)
+		mnl_socket_close(g->nl); /* unbinds: what was held is dropped */
 	close_fd(&g->timer);
 	close_fd(&g->ep);
+	free(g->rbuf);
+	free(g->sbuf);
 	free(g);
-}
-
-static int listen_on(const struct cidr *c, uint16_t *port)
-{
-	_cleanup_close_ int fd = socket(c->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	int one = 1;
-	if (c->family == AF_INET) {
-		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one);
-	} else {
-		setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof one);
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-	}
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	if (c->family == AF_INET) {
-		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-		a->sin_family = AF_INET;
-		memcpy(&a->sin_addr, c->addr, 4);
-		len = sizeof *a;
-	} else {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-		a->sin6_family = AF_INET6;
-		memcpy(&a->sin6_addr, c->addr, 16);
-		len = sizeof *a;
-	}
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, GATE_CONN_MAX) < 0)
-		return -errno;
-	len = sizeof ss;
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
-		return -errno;
-	*port = ntohs(c->family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-					   : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return TAKE_FD(fd);
 }
 
 int egress_gate_open(const struct egress_gate_job *j, struct egress_gate **out)
@@ -474,27 +538,29 @@ int egress_gate_open(const struct egress_gate_job *j, struct egress_gate **out)
 	if (!g)
 		return -ENOMEM;
 	g->j = j;
-	g->listen[0] = g->listen[1] = g->timer = -1;
-	for (size_t i = 0; i < GATE_CONN_MAX; i++)
-		g->conn[i] = (struct conn){ .client = -1, .upstream = -1, .up = { .pipe = { -1, -1 } },
-					    .down = { .pipe = { -1, -1 } } };
+	g->ep = g->timer = -1;
+	if (!(g->rbuf = malloc(RECV_BYTES)) || !(g->sbuf = malloc(SEND_BYTES)))
+		return -ENOMEM;
 	if ((g->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
 	    (g->timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
 		return -errno;
-	int r = watch(g, EPOLL_CTL_ADD, g->timer, EPOLLIN, TAG(K_TIMER, 0, 0));
-	for (int i = 0; !r && i < 2; i++) {
-		const struct cidr *c = &j->listen[i];
-		if (!c->family)
-			continue;
-		int f = c->family == AF_INET6;
-		if (g->listen[f] >= 0)
-			return -EINVAL;
-		if ((g->listen[f] = listen_on(c, &g->port[f])) < 0)
-			return g->listen[f];
-		r = watch(g, EPOLL_CTL_ADD, g->listen[f], EPOLLIN, TAG(K_LISTEN, 0, f));
+	struct epoll_event ev = { .events = EPOLLIN };
+	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, g->timer, &ev) < 0)
+		return -errno;
+	if (!j->verdict) {
+		if (!(g->nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC)) ||
+		    mnl_socket_bind(g->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+			return -errno;
+		g->portid = mnl_socket_get_portid(g->nl);
+		int r = bind_queue(g);
+		if (r < 0)
+			return r;
+		/* Room for the held packets' copies: past it the kernel drops. */
+		int size = 4 << 20;
+		setsockopt(mnl_socket_get_fd(g->nl), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size);
+		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, mnl_socket_get_fd(g->nl), &ev) < 0)
+			return -errno;
 	}
-	if (r)
-		return r;
 	*out = TAKE_PTR(g);
 	return 0;
 }

@@ -20,16 +20,16 @@
  *   counter <id>-spoof, <id>-metadata, <id>-host, <id>-private, <id>-policy
  *   chain job-<id>    the job's forwarded traffic, in firewall.h's order
  *   chain jobin-<id>  the job's traffic to the host itself
- *   chain jobpre-<id> (nat hook prerouting priority -100), only with a name
- *                     gate: TCP 443 and 80 to the addresses of names, dnat
- *                     to the gate on the host end of the job's veth
+ *   (the name gate adds no chain: its rules are at the top of job-<id> and
+ *   beside the name groups' rules, see firewall_rules.c)
  *
  * The maps are not called "fwd" and "in": both are nft keywords, and
  * `nft list` output must read back.
  *
  * The job chain's comment records the map and set keys ("IFNAME ADDR4
- * ADDR6", then "gate" when jobpre-<id> exists), so that removal needs only
- * the id. Set elements carry the id
+ * ADDR6"), so that removal needs only the id; "gate" after them names a
+ * prerouting chain jobpre-<id> that brig before the queued gate made, which
+ * removal still takes. Set elements carry the id
  * as their comment, for people reading `nft list table inet brig`.
  *
  * This file holds the public calls and reads the table's state back; the

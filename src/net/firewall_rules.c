@@ -178,6 +178,9 @@ static int rules_profile(struct job_chain *jc, const struct fw_rule *fr)
 	return 0;
 }
 
+static int rules_gate_top(struct job_chain *jc, const struct fw_job *j);
+static int rules_gate_group(struct job_chain *jc, const struct fw_job *j, size_t g, int fam, const char *set);
+
 /* ip daddr @SET [meta l4proto P] [th dport LO-HI] accept, for each
  * name group and family; a group with ports and no protocol: tcp and udp. */
 static int rules_name_groups(struct job_chain *jc, const struct fw_job *j)
@@ -197,6 +200,8 @@ static int rules_name_groups(struct job_chain *jc, const struct fw_job *j)
 			for (size_t i = 0; i < n; i++) {
 				char set[ID_MAX + 32];
 				int fam = families[f], ret = fw_name_set(set, sizeof set, jc->id, (unsigned)g, fam);
+				if (!ret && i == 0)
+					ret = rules_gate_group(jc, j, g, fam, set);
 				_cleanup_(nft_rule_freep) struct nftnl_rule *r = fw_rule_new(jc->chain);
 				if (!r)
 					return -ENOMEM;
@@ -244,6 +249,8 @@ static int add_job_forward_rules(struct job_chain *jc, const struct fw_job *j)
 	int ret;
 	/* 1. spoof */
 	if ((ret = rule_spoof(jc, AF_INET, &j->addr4)) || (ret = rule_spoof(jc, AF_INET6, &j->addr6)))
+		return ret;
+	if (j->gate && (ret = rules_gate_top(jc, j)))
 		return ret;
 	/* Replies and the rest of flows already let through: only a new flow
 	 * walks the list below, which keeps throughput as without brig. */
@@ -302,11 +309,6 @@ static int add_job_forward_rules(struct job_chain *jc, const struct fw_job *j)
 
 /* ---- the name gate ---- */
 
-static bool gate_on(const struct fw_job *j)
-{
-	return (j->gate_port4 && j->gate4.family == AF_INET) || (j->gate_port6 && j->gate6.family == AF_INET6);
-}
-
 static bool group_covers(const struct fw_rule *g, uint16_t port)
 {
 	if (g->proto && g->proto != IPPROTO_TCP)
@@ -314,59 +316,82 @@ static bool group_covers(const struct fw_rule *g, uint16_t port)
 	return (!g->port_lo && !g->port_hi) || (port >= g->port_lo && port <= (g->port_hi ? g->port_hi : g->port_lo));
 }
 
-/* To the gate itself: only connections the prerouting chain sent there
- * (a job that dials the gate's port on its own is refused as before). */
-static int rules_gate_input(struct job_chain *jc, const struct fw_job *j)
+/* queue num Q, without the bypass flag: with no supervisor reading the
+ * queue its packets are dropped (fail closed). nft_queue is not in every
+ * kernel; the xtables target through nft_compat is. */
+static int expr_queue(struct nftnl_rule *r, uint16_t queue)
 {
-	const struct cidr *to[2] = { &j->gate4, &j->gate6 };
-	const uint16_t port[2] = { j->gate_port4, j->gate_port6 };
-	for (int f = 0; f < 2; f++) {
-		if (!port[f] || !to[f]->family)
-			continue;
+	struct {
+		uint16_t queuenum, queues_total, flags;
+	} info = { .queuenum = queue, .queues_total = 1, .flags = 0 }; /* xt_NFQ_info_v3 */
+	return nft_expr_xt_target(r, "NFQUEUE", 3, &info, sizeof info);
+}
+
+/* The top of job-<id>, before the established flows pass: a packet the
+ * supervisor gave back with its verdict in the packet mark writes it into
+ * the connection's mark (and clears it, so no mark leaves the host); a
+ * denied connection's packets get a reset; a held connection's packets go
+ * to the queue. An allowed one's go on to the established rule. */
+static int rules_gate_top(struct job_chain *jc, const struct fw_job *j)
+{
+	static const uint32_t verdicts[] = { FW_GATE_MARK_ALLOW, FW_GATE_MARK_DENY };
+	int ret = 0;
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(verdicts); i++) {
 		_cleanup_(nft_rule_freep) struct nftnl_rule *r = fw_rule_new(jc->chain);
 		if (!r)
 			return -ENOMEM;
-		int ret = nft_match_addr(r, to[f], false, NFT_CMP_EQ) ?: nft_match_l4proto(r, IPPROTO_TCP) ?:
-			  nft_match_dport(r, port[f], port[f]) ?: nft_expr_ct_status(r, IPS_DST_NAT) ?:
-			  finish(jc, r, A_ACCEPT, C_POLICY);
-		if (ret)
-			return ret;
+		ret = nft_match_mark(r, false, FW_GATE_MARK_MASK, verdicts[i]) ?:
+		      nft_expr_set_mark(r, true, FW_GATE_MARK_MASK, verdicts[i]) ?:
+		      nft_expr_set_mark(r, false, FW_GATE_MARK_MASK, 0) ?: fw_append(jc->b, r);
 	}
-	return 0;
+	if (ret)
+		return ret;
+	_cleanup_(nft_rule_freep) struct nftnl_rule *deny = fw_rule_new(jc->chain);
+	_cleanup_(nft_rule_freep) struct nftnl_rule *held = fw_rule_new(jc->chain);
+	if (!deny || !held)
+		return -ENOMEM;
+	return nft_match_mark(deny, true, FW_GATE_MARK_MASK, FW_GATE_MARK_DENY) ?:
+	       nft_match_l4proto(deny, IPPROTO_TCP) ?: nft_expr_reject(deny, NFT_REJECT_TCP_RST, 0) ?:
+	       fw_append(jc->b, deny) ?:
+	       nft_match_mark(held, true, FW_GATE_MARK_MASK, FW_GATE_MARK_CHECK) ?: expr_queue(held, j->gate_queue) ?:
+	       fw_append(jc->b, held);
 }
 
-/* jobpre-<id>, a nat chain on prerouting: from the job's link, TCP to a
- * name group's address on a port the gate checks, dnat to the gate. The
- * rest of the flow follows its first packet (conntrack). */
-static int add_gate_chain(struct nft_batch *b, const struct fw_job *j, const char *chain)
+/* Before the accept of name group G for FAMILY: a new TCP connection to
+ * one of its addresses on a port the gate checks is marked held and its
+ * SYN goes to the queue too (the supervisor learns where the stream starts;
+ * its verdict for a SYN is accept, which ends the chain as the accept
+ * after this rule would). Invalid packets on those ports (a bad checksum,
+ * out of the window: bytes the gate could see but the server not) never
+ * pass. */
+static int rules_gate_group(struct job_chain *jc, const struct fw_job *j, size_t g, int fam, const char *set)
 {
 	static const uint16_t checked[] = { FW_GATE_TLS_PORT, FW_GATE_HTTP_PORT };
-	const struct cidr *to[2] = { &j->gate4, &j->gate6 };
-	const uint16_t gport[2] = { j->gate_port4, j->gate_port6 };
-	char ifname[IFNAMSIZ] = "";
-	memcpy(ifname, j->ifname, strlen(j->ifname));
-	int ret = fw_add_base_chain(b, chain, "nat", NF_INET_PRE_ROUTING, -100);
-	for (size_t g = 0; !ret && g < j->n_name_groups; g++)
-		for (int f = 0; !ret && f < 2; f++)
-			for (size_t p = 0; !ret && p < ARRAY_SIZE(checked); p++) {
-				if (!gport[f] || !to[f]->family || !group_covers(&j->name_groups[g], checked[p]))
-					continue;
-				int fam = to[f]->family;
-				char set[ID_MAX + 32];
-				_cleanup_(nft_rule_freep) struct nftnl_rule *r = fw_rule_new(chain);
-				if (!r)
-					return -ENOMEM;
-				ret = fw_name_set(set, sizeof set, j->id, (unsigned)g, fam) ?:
-				      nft_expr_meta(r, NFT_META_IIFNAME, NFT_REG_1) ?:
-				      nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, ifname, IFNAMSIZ) ?:
-				      nft_match_nfproto(r, fam) ?:
-				      nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, fam == AF_INET ? 16 : 24,
-						       fw_addr_len(fam), NFT_REG_1) ?:
-				      nft_expr_lookup(r, NFT_REG_1, set, -1) ?: nft_match_l4proto(r, IPPROTO_TCP) ?:
-				      nft_match_dport(r, checked[p], checked[p]) ?: nft_expr_dnat(r, to[f], gport[f]) ?:
-				      fw_append(b, r);
-			}
-	return ret;
+	if (!j->gate)
+		return 0;
+	for (size_t p = 0; p < ARRAY_SIZE(checked); p++) {
+		if (!group_covers(&j->name_groups[g], checked[p]))
+			continue;
+		for (int invalid = 1; invalid >= 0; invalid--) {
+			_cleanup_(nft_rule_freep) struct nftnl_rule *r = fw_rule_new(jc->chain);
+			if (!r)
+				return -ENOMEM;
+			int ret = nft_match_nfproto(r, fam) ?:
+				  nft_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, fam == AF_INET ? 16 : 24,
+						   fw_addr_len(fam), NFT_REG_1) ?:
+				  nft_expr_lookup(r, NFT_REG_1, set, -1) ?: nft_match_l4proto(r, IPPROTO_TCP) ?:
+				  nft_match_dport(r, checked[p], checked[p]);
+			if (!ret && invalid)
+				ret = nft_expr_ct_state(r, NF_CT_STATE_INVALID_BIT | NF_CT_STATE_UNTRACKED_BIT) ?:
+				      nft_expr_verdict(r, NF_DROP, NULL);
+			else if (!ret)
+				ret = nft_expr_set_mark(r, true, FW_GATE_MARK_MASK, FW_GATE_MARK_CHECK) ?:
+				      expr_queue(r, j->gate_queue);
+			if ((ret = ret ?: fw_append(jc->b, r)))
+				return ret;
+		}
+	}
+	return 0;
 }
 
 /* To the host itself: neighbour discovery (IPv6 to the gateway needs it),
@@ -397,7 +422,7 @@ static int add_job_input_rules(struct job_chain *jc, const struct fw_job *j)
 			return ret;
 	}
 	if ((ret = rule_spoof(jc, AF_INET, &j->addr4)) || (ret = rule_spoof(jc, AF_INET6, &j->addr6)) ||
-	    (ret = rules_dns(jc, j)) || (ret = rules_gate_input(jc, j)))
+	    (ret = rules_dns(jc, j)))
 		return ret;
 	_cleanup_(nft_rule_freep) struct nftnl_rule *r = fw_rule_new(jc->chain);
 	if (!r)
@@ -415,15 +440,14 @@ static void format_key(const struct cidr *c, char *buf, size_t len)
 
 int fw_job_batch(const struct fw_job *j, struct nft_batch **out)
 {
-	char fwd[ID_MAX + 8], in[ID_MAX + 8], pre[ID_MAX + 8], a4[48], a6[48], comment[IFNAMSIZ + 100];
+	char fwd[ID_MAX + 8], in[ID_MAX + 8], a4[48], a6[48], comment[IFNAMSIZ + 100];
 	struct fw_job_keys k = { .addr4 = j->addr4, .addr6 = j->addr6 };
 	snprintf(fwd, sizeof fwd, "job-%s", j->id);
 	snprintf(in, sizeof in, "jobin-%s", j->id);
-	snprintf(pre, sizeof pre, "jobpre-%s", j->id);
 	memcpy(k.ifname, j->ifname, strlen(j->ifname)); /* checked: shorter than IFNAMSIZ */
 	format_key(&j->addr4, a4, sizeof a4);
 	format_key(&j->addr6, a6, sizeof a6);
-	snprintf(comment, sizeof comment, "%s %s %s%s", j->ifname, a4, a6, gate_on(j) ? " gate" : "");
+	snprintf(comment, sizeof comment, "%s %s %s", j->ifname, a4, a6);
 
 	_cleanup_(nft_batch_freep) struct nft_batch *b = NULL;
 	int ret = nft_batch_new(&b, NFPROTO_INET);
@@ -433,7 +457,6 @@ int fw_job_batch(const struct fw_job *j, struct nft_batch **out)
 	ret = fw_counters_msg(b, j->id, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL) ?: add_name_sets(b, j) ?:
 	      fw_add_chain(b, fwd, comment) ?: add_job_forward_rules(&jf, j) ?:
 	      fw_add_chain(b, in, NULL) ?: add_job_input_rules(&ji, j) ?:
-	      (gate_on(j) ? add_gate_chain(b, j, pre) : 0) ?:
 	      fw_elems_msgs(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL, &k, fwd, in, j->id);
 	if (ret)
 		return ret;

@@ -386,46 +386,58 @@ int nft_expr_masq(struct nftnl_rule *r)
 	return add(r, nftnl_expr_alloc("masq"));
 }
 
-int nft_expr_ct_status(struct nftnl_rule *r, uint32_t bits)
+/* LOAD KEY of ct or meta into NFT_REG_1. */
+static int load_mark(struct nftnl_rule *r, bool ct)
 {
+	if (!ct)
+		return nft_expr_meta(r, NFT_META_MARK, NFT_REG_1);
 	struct nftnl_expr *e = nftnl_expr_alloc("ct");
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATUS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
-	int ret = add(r, e);
-	const uint32_t zero = 0;
-	if (!ret)
-		ret = nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, &bits, &zero, sizeof bits);
-	if (!ret)
-		ret = nft_expr_cmp(r, NFT_CMP_NEQ, NFT_REG_1, &zero, sizeof zero);
-	return ret;
-}
-
-static int immediate(struct nftnl_rule *r, uint32_t dreg, const void *data, uint32_t len)
-{
-	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, dreg);
-		nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, data, len);
 	}
 	return add(r, e);
 }
 
-int nft_expr_dnat(struct nftnl_rule *r, const struct cidr *to, uint16_t port)
+int nft_match_mark(struct nftnl_rule *r, bool ct, uint32_t mask, uint32_t value)
 {
-	/* The port travels in network byte order, as nft writes it. */
-	uint16_t be = htons(port);
-	int ret = immediate(r, NFT_REG_1, to->addr, to->family == AF_INET ? 4 : 16) ?:
-		  immediate(r, NFT_REG_2, &be, sizeof be);
+	const uint32_t zero = 0;
+	return load_mark(r, ct) ?: nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, &mask, &zero, sizeof mask) ?:
+	       nft_expr_cmp(r, NFT_CMP_EQ, NFT_REG_1, &value, sizeof value);
+}
+
+int nft_expr_set_mark(struct nftnl_rule *r, bool ct, uint32_t mask, uint32_t value)
+{
+	/* Only the bits of MASK change: (mark & ~mask) ^ value. */
+	const uint32_t keep = ~mask;
+	int ret = load_mark(r, ct) ?: nft_expr_bitwise(r, NFT_REG_1, NFT_REG_1, &keep, &value, sizeof keep);
 	if (ret)
 		return ret;
-	struct nftnl_expr *e = nftnl_expr_alloc("nat");
+	struct nftnl_expr *e = nftnl_expr_alloc(ct ? "ct" : "meta");
+	if (e && ct) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+	} else if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_MARK);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+	}
+	return add(r, e);
+}
+
+int nft_expr_xt_target(struct nftnl_rule *r, const char *name, uint32_t rev, const void *info, size_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("target");
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, to->family == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+		nftnl_expr_set_str(e, NFTNL_EXPR_TG_NAME, name);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_TG_REV, rev);
+		/* libnftnl takes the buffer over and frees it with the rule. */
+		void *copy = malloc(len);
+		if (!copy) {
+			nftnl_expr_free(e);
+			return -ENOMEM;
+		}
+		memcpy(copy, info, len);
+		nftnl_expr_set(e, NFTNL_EXPR_TG_INFO, copy, (uint32_t)len);
 	}
 	return add(r, e);
 }

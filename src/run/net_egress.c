@@ -68,15 +68,9 @@ int job_egress_listen(struct job_egress *e)
 {
 	if (!e->on)
 		return 0;
-	e->gj = (struct egress_gate_job){ .check = gate_check, .on_refused = on_gate_refused, .ctx = e };
-	for (size_t i = 0; i < e->n_listen; i++)
-		e->gj.listen[i] = e->listen[i];
+	e->gj = (struct egress_gate_job){ .check = gate_check, .on_refused = on_gate_refused, .ctx = e,
+					  .queue_hint = e->queue_hint };
 	return egress_gate_open(&e->gj, &e->gate);
-}
-
-uint16_t job_egress_gate_port(const struct job_egress *e, int family)
-{
-	return e->gate ? egress_gate_port(e->gate, family) : 0;
 }
 
 int job_egress_plan(struct job_egress *e, const struct brig_config *c, const char *id,

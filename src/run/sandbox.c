@@ -202,8 +202,9 @@ static int lease_and_firewall(struct job *j, struct brig_err *e)
 	job6.prefix = gw6.prefix = 128;
 	if ((r = job_egress_plan(&j->egress, c, j->id, &j->lease.a, j->status_fd)) < 0)
 		return err_set(e, r, "net veth: egress by name: %s", strerror(-r));
+	j->egress.queue_hint = j->lease.slot;
 	if ((r = job_egress_listen(&j->egress)) < 0)
-		return err_set(e, r, "net veth: cannot listen for the job's connections on the host end of its veth: %s",
+		return err_set(e, r, "net veth: cannot open a netfilter queue for the job's name gate: %s",
 			       strerror(-r));
 	struct fw_job fw = {
 		.id = j->id,
@@ -218,10 +219,8 @@ static int lease_and_firewall(struct job *j, struct brig_err *e)
 		.n_rules = c->net.n_egress,
 		.name_groups = j->egress.groups,
 		.n_name_groups = j->egress.n_groups,
-		.gate4 = gw4,
-		.gate6 = gw6,
-		.gate_port4 = job_egress_gate_port(&j->egress, AF_INET),
-		.gate_port6 = job_egress_gate_port(&j->egress, AF_INET6),
+		.gate = j->egress.gate != NULL,
+		.gate_queue = j->egress.gate ? egress_gate_queue(j->egress.gate) : 0,
 		.default_allow = c->net.default_allow,
 	};
 	if ((r = firewall_job_add(&fw)) < 0)

@@ -47,17 +47,25 @@ struct fw_job {
 	size_t n_name_groups;
 	/* The name gate (brig/net/egress_gate.h): a new TCP connection to an
 	 * address of a name group whose ports hold FW_GATE_TLS_PORT or
-	 * FW_GATE_HTTP_PORT goes, by dnat in the job's own prerouting chain,
-	 * to GATE4:GATE_PORT4 (GATE6:GATE_PORT6), the host end of its veth,
-	 * where the supervisor checks its name before it may go on. Port 0:
-	 * no gate for that family. */
-	struct cidr gate4, gate6;
-	uint16_t gate_port4, gate_port6;
+	 * FW_GATE_HTTP_PORT is marked FW_GATE_MARK_CHECK in its conntrack
+	 * mark, and its packets go to netfilter queue GATE_QUEUE (the
+	 * supervisor's) until the supervisor's verdict marks it
+	 * FW_GATE_MARK_ALLOW (its packets then pass in the kernel) or
+	 * FW_GATE_MARK_DENY (each packet answered with a TCP reset). */
+	bool gate;
+	uint16_t gate_queue;
 	bool default_allow;
 };
 
 #define FW_GATE_TLS_PORT 443
 #define FW_GATE_HTTP_PORT 80
+/* The two bits of the conntrack mark (and of the packet mark, through
+ * which the supervisor's verdict sets it) that are brig's: a connection
+ * the gate holds, allowed, denied. No other bit is read or changed. */
+#define FW_GATE_MARK_MASK  0x30000000u
+#define FW_GATE_MARK_CHECK 0x10000000u
+#define FW_GATE_MARK_ALLOW 0x20000000u
+#define FW_GATE_MARK_DENY  0x30000000u
 
 /* Rejected (or for spoof: dropped) packets, by rule class. */
 struct fw_counters {

@@ -124,10 +124,11 @@ int nft_expr_reject(struct nftnl_rule *r, uint32_t type, uint8_t code);
 /* count in the named counter object */
 int nft_expr_counter_ref(struct nftnl_rule *r, const char *name);
 int nft_expr_masq(struct nftnl_rule *r);
-/* the packet's conntrack status has any bit of BITS (IPS_DST_NAT, ...) */
-int nft_expr_ct_status(struct nftnl_rule *r, uint32_t bits);
-/* dnat to the host address TO, port PORT (for a rule matching TO's family) */
-int nft_expr_dnat(struct nftnl_rule *r, const struct cidr *to, uint16_t port);
+/* ct mark (CT) or the packet's mark: only the bits of MASK become VALUE */
+int nft_expr_set_mark(struct nftnl_rule *r, bool ct, uint32_t mask, uint32_t value);
+/* an xtables target through nft_compat (NAME, revision REV, its info
+ * structure INFO of LEN bytes), e.g. NFQUEUE where nft_queue is not built */
+int nft_expr_xt_target(struct nftnl_rule *r, const char *name, uint32_t rev, const void *info, size_t len);
 
 /* ---- matches, appended to a rule; each loads into NFT_REG_1 and returns
  * 0 or -ENOMEM; a rule that matches goes on to its next expression ---- */
@@ -141,5 +142,7 @@ int nft_match_addr(struct nftnl_rule *r, const struct cidr *c, bool source, uint
 int nft_match_l4proto(struct nftnl_rule *r, uint8_t proto);
 /* The transport header's destination port (tcp and udp alike) in [LO, HI]. */
 int nft_match_dport(struct nftnl_rule *r, uint16_t lo, uint16_t hi);
+/* ct mark (CT) or the packet's mark, masked with MASK, equals VALUE */
+int nft_match_mark(struct nftnl_rule *r, bool ct, uint32_t mask, uint32_t value);
 /* icmpv6 type TYPE */
 int nft_match_icmpv6_type(struct nftnl_rule *r, uint8_t type);

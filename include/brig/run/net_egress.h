@@ -25,6 +25,7 @@ struct job_egress {
 	struct dns_responder *dns;
 	struct egress_gate_job gj;
 	struct egress_gate *gate;    /* the name gate: TLS and HTTP connections to names' addresses */
+	unsigned queue_hint;         /* the gate's queue number to try first: the lease slot */
 	const struct net_config *net;
 	int ep;                      /* the responder's and the gate's descriptors, for one poll slot */
 	const char *id;
@@ -39,11 +40,9 @@ struct job_egress {
  * groups, the addresses the responder will listen on. Nothing opened. */
 int job_egress_plan(struct job_egress *e, const struct brig_config *c, const char *id,
 		    const struct net_addrs *a, int status_fd);
-/* Opens the name gate's listeners, whose ports the firewall's dnat needs
+/* Opens the name gate's queue, whose number the firewall's rules need
  * (before the firewall). */
 int job_egress_listen(struct job_egress *e);
-/* The gate's port on the address of FAMILY; 0: no gate. */
-uint16_t job_egress_gate_port(const struct job_egress *e, int family);
 /* Opens the responder (after the firewall holds the job's sets). */
 int job_egress_start(struct job_egress *e, const struct brig_config *c);
 /* -1 when there is no responder. */
