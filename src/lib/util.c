@@ -225,6 +225,11 @@ int parse_cidr(const char *s, struct cidr *out)
 	return 0;
 }
 
+bool cidr_same_address(const struct cidr *a, const struct cidr *b)
+{
+	return a->family == b->family && memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
+}
+
 void format_cidr(const struct cidr *c, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN] = "?";

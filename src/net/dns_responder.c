@@ -15,6 +15,7 @@
 
 #include "brig/lib/ldns_lib.h"
 
+#include "brig/net/dns_memory.h"
 #include "brig/net/egress.h"
 
 /* What an epoll event's data names: the kind in the high half, an index
@@ -45,23 +46,6 @@ struct pending {
 	long long sent_ms;
 };
 
-/* What the responder put in the sets, and until when. */
-struct placed {
-	struct cidr addr;
-	int group;
-	long long expires_ms;
-};
-#define PLACED_MAX 1024
-
-/* Which name an address was an answer for, and until when: the name gate
- * lets a connection name only a host that resolved to where it goes. */
-struct resolved {
-	struct cidr addr;
-	uint16_t name;               /* index in names[]; DNS_NAMES_MAX: untracked */
-	long long expires_ms;
-};
-#define RESOLVED_MAX 1024
-
 struct tcp_conn {
 	int fd;
 	unsigned gen;
@@ -87,8 +71,7 @@ struct dns_responder {
 	unsigned long suppressed;
 	uint8_t rnd[256];
 	size_t rnd_used;
-	struct placed placed[PLACED_MAX];
-	struct resolved resolved[RESOLVED_MAX];
+	struct dns_memory memory;
 };
 
 static uint16_t random_id(struct dns_responder *r)
@@ -365,9 +348,6 @@ static void on_query(struct dns_responder *r, const uint8_t *msg, size_t len, in
 
 /* ---- the resolvers' answers ---- */
 
-static bool needs_placing(struct dns_responder *r, const struct cidr *addr, int group, uint32_t ttl_s);
-static void forget_placed(struct dns_responder *r, const struct cidr *addrs, size_t n, int group);
-static void note_resolved(struct dns_responder *r, const struct cidr *addrs, size_t n, uint16_t name, uint32_t ttl_s);
 
 static bool same_question(const ldns_pkt *a, const struct pending *p)
 {
@@ -432,6 +412,7 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 	}
 	if (ttl > EGRESS_TTL_MAX_S)
 		ttl = EGRESS_TTL_MAX_S;
+	long long now = now_ms();
 	dns_allow_fn allow = r->j->allow ? r->j->allow : firewall_job_allow_addrs;
 	/* Into the set of every allow rule that names the name (github.com
 	 * on 443 and on 22 are two rules, two port groups), each group once.
@@ -449,11 +430,11 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 		struct cidr fresh_addrs[ANSWER_ADDRS_MAX];
 		size_t fresh = 0;
 		for (size_t i = 0; i < n; i++)
-			if (needs_placing(r, &addrs[i], group, ttl))
+			if (dns_memory_needs_placing(&r->memory, &addrs[i], group, ttl, now))
 				fresh_addrs[fresh++] = addrs[i];
 		if (fresh && allow(r->j->id, (unsigned)group, fresh_addrs, fresh,
 				   ((uint64_t)ttl + EGRESS_GRACE_S) * 1000) < 0) {
-			forget_placed(r, fresh_addrs, fresh, group);
+			dns_memory_forget_placed(&r->memory, fresh_addrs, fresh, group);
 			sym_ldns_pkt_set_id(a, p->client_id);
 			answer_rcode(r, a, LDNS_RCODE_SERVFAIL, p->client_fd, &p->client, p->client_len, p->tcp);
 			sym_ldns_pkt_free(a);
@@ -462,84 +443,22 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 	}
 	struct dns_name_count *count = count_of(r, p->name);
 	count->allowed++;
-	note_resolved(r, addrs, n, (uint16_t)(count - r->names), ttl);
+	/* A name past the table is not remembered: its connections are
+	 * refused by the name gate. */
+	if (count < &r->names[DNS_NAMES_MAX])
+		dns_memory_note_resolved(&r->memory, addrs, n, (uint16_t)(count - r->names), ttl, now);
 	msg[0] = (uint8_t)(p->client_id >> 8);
 	msg[1] = (uint8_t)p->client_id;
 	send_to_client(r, p->client_fd, &p->client, p->client_len, p->tcp, msg, len);
 	sym_ldns_pkt_free(a);
 }
 
-static bool same_addr(const struct cidr *a, const struct cidr *b)
-{
-	return a->family == b->family && memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 16) == 0;
-}
-
-/* NAME (an index in names[]) resolved to ADDRS for TTL_S: as long as the
- * addresses stay in the set. */
-static void note_resolved(struct dns_responder *r, const struct cidr *addrs, size_t n, uint16_t name, uint32_t ttl_s)
-{
-	long long now = now_ms(), until = now + ((long long)ttl_s + EGRESS_GRACE_S) * 1000;
-	if (name >= DNS_NAMES_MAX)
-		return; /* past the table: its connections are refused */
-	for (size_t k = 0; k < n; k++) {
-		struct resolved *slot = &r->resolved[0];
-		bool found = false;
-		for (size_t i = 0; i < RESOLVED_MAX && !found; i++) {
-			struct resolved *e = &r->resolved[i];
-			if (e->name == name && e->expires_ms > now && same_addr(&e->addr, &addrs[k])) {
-				slot = e;
-				found = true;
-			} else if (e->expires_ms < slot->expires_ms) {
-				slot = e; /* the free or soonest-gone slot */
-			}
-		}
-		*slot = (struct resolved){ .addr = addrs[k], .name = name,
-					   .expires_ms = found && slot->expires_ms > until ? slot->expires_ms : until };
-	}
-}
-
 bool dns_responder_resolved(const struct dns_responder *r, const char *name, const struct cidr *addr)
 {
-	long long now = now_ms();
-	for (size_t i = 0; i < RESOLVED_MAX; i++) {
-		const struct resolved *e = &r->resolved[i];
-		if (e->expires_ms > now && same_addr(&e->addr, addr) && strcmp(r->names[e->name].name, name) == 0)
-			return true;
-	}
+	for (size_t i = 0; i < r->n_names; i++)
+		if (strcmp(r->names[i].name, name) == 0)
+			return dns_memory_resolved(&r->memory, (uint16_t)i, addr, now_ms());
 	return false;
-}
-
-/* Whether ADDR must go (back) into GROUP's set for TTL_S: not when it is
- * there for at least TTL_S + EGRESS_GRACE_MIN_S more. Notes the new
- * expiry, which the caller makes true. */
-static bool needs_placing(struct dns_responder *r, const struct cidr *addr, int group, uint32_t ttl_s)
-{
-	long long now = now_ms(), until = now + ((long long)ttl_s + EGRESS_GRACE_S) * 1000;
-	struct placed *slot = &r->placed[0];
-	for (size_t i = 0; i < PLACED_MAX; i++) {
-		struct placed *p = &r->placed[i];
-		if (p->expires_ms > now && p->group == group && p->addr.family == addr->family &&
-		    memcmp(p->addr.addr, addr->addr, sizeof addr->addr) == 0) {
-			if (p->expires_ms - now >= ((long long)ttl_s + EGRESS_GRACE_MIN_S) * 1000)
-				return false;
-			p->expires_ms = until;
-			return true;
-		}
-		if (p->expires_ms < slot->expires_ms)
-			slot = p; /* the free or soonest-gone slot */
-	}
-	*slot = (struct placed){ .addr = *addr, .group = group, .expires_ms = until };
-	return true;
-}
-
-/* The set refused them: nothing of them is known to be there. */
-static void forget_placed(struct dns_responder *r, const struct cidr *addrs, size_t n, int group)
-{
-	for (size_t i = 0; i < PLACED_MAX; i++)
-		for (size_t k = 0; k < n; k++)
-			if (r->placed[i].group == group && r->placed[i].addr.family == addrs[k].family &&
-			    memcmp(r->placed[i].addr.addr, addrs[k].addr, sizeof addrs[k].addr) == 0)
-				r->placed[i].expires_ms = 0;
 }
 
 /* ---- TCP ---- */

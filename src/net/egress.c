@@ -154,7 +154,7 @@ enum egress_addr egress_classify(const struct cidr *addr, const struct fw_rule *
 		a = &v4;
 	}
 	for (size_t i = 0; i < n_own; i++)
-		if (own[i].family == a->family && memcmp(own[i].addr, a->addr, a->family == AF_INET ? 4 : 16) == 0)
+		if (cidr_same_address(&own[i], a))
 			return EGRESS_ADDR_INTERNAL;
 	int range = internal_range(addr);
 	if (range < 0)

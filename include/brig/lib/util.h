@@ -75,3 +75,6 @@ struct cidr {
 int parse_cidr(const char *s, struct cidr *out);
 /* The inverse of parse_cidr; at least 44 bytes for any value. */
 void format_cidr(const struct cidr *c, char *buf, size_t len);
+/* The same family and the same address bytes (4 or 16); the prefix is
+ * not compared. */
+bool cidr_same_address(const struct cidr *a, const struct cidr *b);
