@@ -202,7 +202,18 @@ $(BUILD)/fuzz/fuzz_resolve: tests/fuzz/fuzz_resolve.c src/lib/resolve.c include/
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_resolve.c src/lib/resolve.c
 
-fuzz: $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_gha_input $(BUILD)/fuzz/fuzz_sni $(BUILD)/fuzz/fuzz_resolve
+# The name gate's packet path (src/net/egress_gate.c, with the parsers it
+# calls): hostile IP and TCP headers and connection states, no kernel queue.
+FUZZ_GATE_SRCS := src/net/egress_gate.c src/net/tls_sni.c src/lib/util.c src/lib/log.c
+$(BUILD)/fuzz/fuzz_gate: tests/fuzz/fuzz_gate.c $(FUZZ_GATE_SRCS) $(shell find include -name '*.h')
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ tests/fuzz/fuzz_gate.c $(FUZZ_GATE_SRCS) $(LDLIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_profile $(BUILD)/fuzz/fuzz_gha_input $(BUILD)/fuzz/fuzz_sni $(BUILD)/fuzz/fuzz_resolve \
+      $(BUILD)/fuzz/fuzz_gate
+	@mkdir -p $(BUILD)/fuzz/gate-corpus
+	$(BUILD)/fuzz/fuzz_gate -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=4096 \
+	  -artifact_prefix=$(BUILD)/fuzz/gate- $(BUILD)/fuzz/gate-corpus
 	@mkdir -p $(BUILD)/fuzz/resolve-corpus
 	$(BUILD)/fuzz/fuzz_resolve -max_total_time=$(FUZZ_SECONDS) -timeout=10 -max_len=512 \
 	  -dict=tests/fuzz/resolve.dict -artifact_prefix=$(BUILD)/fuzz/resolve- $(BUILD)/fuzz/resolve-corpus

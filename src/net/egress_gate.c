@@ -113,8 +113,14 @@ static void answer(struct egress_gate *g, uint32_t id, bool allow)
 
 /* ---- connections ---- */
 
+/* Packets still held when a connection ends (a reset, or a SYN that reuses
+ * its addresses and ports) are dropped: every queued packet gets exactly
+ * one verdict, or it would sit in the kernel's queue until the job ends. A
+ * caller that answered them already sets n_held to 0 first. */
 static void conn_end(struct egress_gate *g, struct conn *c, enum state st)
 {
+	for (size_t i = 0; i < c->n_held; i++)
+		verdict(g, c->held[i].id, NF_DROP, 0);
 	free(c->buf);
 	c->buf = NULL;
 	c->n_held = 0;
@@ -143,14 +149,22 @@ static void sort_held(struct conn *c)
 		}
 }
 
+/* The connection's server address, as the name checks take it. */
+static struct cidr conn_dst(const struct conn *c)
+{
+	struct cidr dst = { .family = c->family, .prefix = c->family == AF_INET ? 32 : 128 };
+	memcpy(dst.addr, c->dst, c->family == AF_INET ? 4 : 16);
+	return dst;
+}
+
 static void decide(struct egress_gate *g, struct conn *c, const char *name, const char *reason)
 {
 	bool allow = !reason;
 	sort_held(c);
 	for (size_t i = 0; i < c->n_held; i++)
 		answer(g, c->held[i].id, allow);
-	struct cidr dst = { .family = c->family, .prefix = c->family == AF_INET ? 32 : 128 };
-	memcpy(dst.addr, c->dst, c->family == AF_INET ? 4 : 16);
+	c->n_held = 0;
+	struct cidr dst = conn_dst(c);
 	uint16_t port = c->dport;
 	bool tls = is_tls(g, c);
 	conn_end(g, c, allow ? S_ALLOWED : S_DENIED);
@@ -193,8 +207,7 @@ static void look(struct egress_gate *g, struct conn *c)
 		decide(g, c, NULL, r == 0 ? "too long" : r == -ENOENT ? "no server name" : tls ? "not tls" : "not http");
 		return;
 	}
-	struct cidr dst = { .family = c->family, .prefix = c->family == AF_INET ? 32 : 128 };
-	memcpy(dst.addr, c->dst, c->family == AF_INET ? 4 : 16);
+	struct cidr dst = conn_dst(c);
 	decide(g, c, name, g->j->check(g->j->ctx, name, &dst, c->dport));
 }
 
@@ -378,10 +391,8 @@ void egress_gate_packet(struct egress_gate *g, uint32_t id, const uint8_t *b, si
 		return;
 	}
 	if (p.flags & F_RST) {
-		for (size_t i = 0; i < c->n_held; i++)
-			verdict(g, c->held[i].id, NF_DROP, 0);
+		conn_end(g, c, S_FREE); /* drops what it held */
 		verdict(g, id, NF_ACCEPT, 0);
-		conn_end(g, c, S_FREE);
 		return;
 	}
 	if (!p.full) {

@@ -171,3 +171,21 @@ Test(egress_gate, a_name_in_too_many_segments_is_too_long)
 	cr_expect_str_eq(refused_reason, "too long");
 	egress_gate_close(g);
 }
+
+/* A SYN on the same addresses and ports while bytes of the old connection
+ * are held starts a new connection: what was held is dropped, not left in
+ * the kernel's queue without a verdict (found by tests/fuzz/fuzz_gate.c). */
+Test(egress_gate, a_new_syn_on_the_same_ports_drops_what_the_old_connection_held)
+{
+	struct egress_gate *g = gate_up();
+	handshake(g);
+	const char *a = "GET / HTTP/1.1\r\nHo";
+	send_pkt(g, 50, 0x18, ISN + 1, a, strlen(a));
+	cr_assert_eq(n_got, 0, "the request is held");
+	send_pkt(g, 51, 0x02, ISN + 7000, "", 0);
+	cr_assert_eq(n_got, 2, "a verdict for the held request and one for the SYN");
+	cr_expect(got[0].id == 50 && got[0].verdict == NF_DROP, "the held request: %u %d", got[0].id, got[0].verdict);
+	cr_expect(got[1].id == 51 && got[1].verdict == NF_ACCEPT, "the new SYN");
+	cr_expect_eq(egress_gate_open_conns(g), 1);
+	egress_gate_close(g);
+}
