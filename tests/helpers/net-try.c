@@ -98,12 +98,24 @@ int main(int argc, char **argv)
 		if (send(s, req, (size_t)n, MSG_NOSIGNAL) < 0)
 			return fail(errno, start);
 	}
-	/* The reply: TCP's first line, UDP's datagram. */
+	/* The reply: TCP's first line, UDP's datagram. UDP asks again every
+	 * half second, as a resolver does: one datagram lost on a busy machine
+	 * is not a firewall's drop, and what a firewall drops it drops every
+	 * time. */
 	char buf[256];
 	p.events = POLLIN;
-	int left = timeout - (int)(now_ms() - start);
-	if (poll(&p, 1, left > 0 ? left : 1) <= 0)
-		return fail(ETIMEDOUT, start);
+	for (;;) {
+		int left = timeout - (int)(now_ms() - start);
+		if (left <= 0)
+			return fail(ETIMEDOUT, start);
+		int r = poll(&p, 1, !tcp && left > 500 ? 500 : left);
+		if (r > 0)
+			break;
+		if (r < 0 || tcp)
+			return fail(r < 0 ? errno : ETIMEDOUT, start);
+		if (send(s, "ping\n", 5, 0) < 0)
+			return fail(errno, start);
+	}
 	ssize_t n = recv(s, buf, sizeof buf - 1, 0);
 	if (n < 0)
 		return fail(errno, start);
