@@ -30,12 +30,28 @@ int sys_pidfd_send_signal(int pidfd, int sig)
 static bool openat2_missing;
 static bool openat2_forced;
 
+/* A scoped lookup (RESOLVE_IN_ROOT, RESOLVE_BENEATH) that walks ".."
+ * answers EAGAIN when any rename or mount happened on the machine during
+ * the walk: the kernel cannot then prove the walk stayed inside. Asked
+ * again a few times; then the user-space walk answers, which never looks
+ * ".." up and so has no such window (RESOLVE_CACHED's EAGAIN means "not
+ * in the cache" and is the caller's). */
+#define OPENAT2_RETRIES 4
+
 int sys_openat2(int dirfd, const char *path, const struct open_how *how)
 {
-	if (!__atomic_load_n(&openat2_missing, __ATOMIC_RELAXED) && !__atomic_load_n(&openat2_forced, __ATOMIC_RELAXED)) {
+	bool retry = (how->resolve & (RESOLVE_IN_ROOT | RESOLVE_BENEATH)) && !(how->resolve & RESOLVE_CACHED);
+	for (int i = 0; !__atomic_load_n(&openat2_missing, __ATOMIC_RELAXED) &&
+			!__atomic_load_n(&openat2_forced, __ATOMIC_RELAXED); i++) {
 		long r = syscall(SYS_openat2, dirfd, path, how, sizeof *how);
-		if (r >= 0 || errno != ENOSYS)
-			return r < 0 ? -errno : (int)r;
+		if (r >= 0)
+			return (int)r;
+		if (errno == EAGAIN && retry && i < OPENAT2_RETRIES)
+			continue;
+		if (errno == EAGAIN && retry)
+			break;
+		if (errno != ENOSYS)
+			return -errno;
 		__atomic_store_n(&openat2_missing, true, __ATOMIC_RELAXED);
 	}
 	int r = resolve_openat2(dirfd, path, how);

@@ -516,7 +516,7 @@ bench_selfbuild() {
 	dir=$(mktemp -d /var/tmp/brig-bench-self.XXXXXX)
 	mkdir -p "$dir/src" "$dir/bare" "$dir/ws"
 	tar -c --exclude=./build --exclude=./.git . | tar -C "$dir/src" -x
-	local script="find . -mindepth 1 -delete && cp -R '$dir/src/.' . && make -j2 >/dev/null 2>&1 && build/tests/unit >/dev/null 2>&1"
+	local script="find . -mindepth 1 -delete && cp -R '$dir/src/.' . && make -j2 all build/tests/unit >/dev/null 2>&1 && build/tests/unit >/dev/null 2>&1"
 	echo
 	echo "== selfbuild: make -j2 and the unit suite of a copy of this checkout, in ms (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	"$LAUNCH" -n "${SELFBUILD_ROUNDS:-2}" -w 0 -s ';' -r "$RAW" \
