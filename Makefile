@@ -165,8 +165,12 @@ $(BUILD)/bench/watch: tests/bench/watch.c $(LIBOBJS) | $(BUILD)/bench
 $(BUILD)/bench/syscalls: tests/bench/syscalls.c | $(BUILD)/bench
 	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $<
 
+# Static: the floor of a start-up has no loader in it.
+$(BUILD)/bench/floor: tests/bench/floor.c | $(BUILD)/bench
+	$(CC) -O2 -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
+
 bench: deps
-	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/jobs $(BUILD)/bench/syscalls $(BUILD)/bench/watch $(BUILD)/tests/helpers/dns-ask $(BUILD)/tests/helpers/deny-flood $(BUILD)/tests/helpers/bulk
+	$(MAKE) $(BUILD)/brig $(BUILD)/bench/launch $(BUILD)/bench/jobs $(BUILD)/bench/syscalls $(BUILD)/bench/watch $(BUILD)/bench/floor $(BUILD)/tests/helpers/dns-ask $(BUILD)/tests/helpers/deny-flood $(BUILD)/tests/helpers/bulk
 	BUILD=$(BUILD) tests/bench/run.sh $(BUILD)/brig
 
 # libFuzzer target for the profile reader (clang). `make fuzz` runs it for
