@@ -20,16 +20,23 @@ void job_collect_timings(struct job *j, const uint64_t ends[TIMING_COUNT], uint6
 	for (size_t i = 0; i < ARRAY_SIZE(child); i++)
 		if (*child[i] < ends[TIMING_CLONE] || *child[i] > woke)
 			*child[i] = 0;
+	/* The supervisor stamps a step after its last send to the child; a
+	 * supervisor preempted between the two stamps after the child has
+	 * gone on (the job exec'd, even), and the record would give the
+	 * child's time since to the supervisor's step. The child's receipt
+	 * bounds it: the step was over when the child had what it sent. */
+	uint64_t maps_end = m.go && ends[TIMING_ID_MAPS] > m.go ? m.go : ends[TIMING_ID_MAPS];
+	uint64_t filter_end = m.filter && ends[TIMING_SECCOMP] > m.filter ? m.filter : ends[TIMING_SECCOMP];
 	struct timings *t = &j->timings;
 	for (int s = TIMING_START; s <= TIMING_JANITOR; s++)
 		timings_mark(t, (enum timing_step)s, ends[s]);
 	timings_mark(t, TIMING_CLONE, ends[TIMING_CLONE]);
-	timings_mark(t, TIMING_ID_MAPS, ends[TIMING_ID_MAPS]);
+	timings_mark(t, TIMING_ID_MAPS, maps_end);
 	timings_mark(t, TIMING_ID_MAPS, m.go);
 	timings_mark(t, TIMING_MOUNTS, m.root);
 	timings_mark(t, TIMING_LANDLOCK, m.landlock);
 	timings_mark(t, TIMING_VETH, ends[TIMING_VETH]);
-	timings_mark(t, TIMING_SECCOMP, ends[TIMING_SECCOMP]);
+	timings_mark(t, TIMING_SECCOMP, filter_end);
 	timings_mark(t, TIMING_SECCOMP, m.filter);
 	timings_mark(t, TIMING_FORK, m.forked);
 	timings_mark(t, TIMING_IDENTITY, m.ready);
