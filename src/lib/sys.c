@@ -46,10 +46,11 @@ int sys_openat2(int dirfd, const char *path, const struct open_how *how)
 		long r = syscall(SYS_openat2, dirfd, path, how, sizeof *how);
 		if (r >= 0)
 			return (int)r;
-		if (errno == EAGAIN && retry && i < OPENAT2_RETRIES)
-			continue;
-		if (errno == EAGAIN && retry)
+		if (errno == EAGAIN && retry) {
+			if (i < OPENAT2_RETRIES)
+				continue;
 			break;
+		}
 		if (errno != ENOSYS)
 			return -errno;
 		__atomic_store_n(&openat2_missing, true, __ATOMIC_RELAXED);

@@ -13,8 +13,8 @@
 #
 # Environment: ROUNDS (measured rounds per contender, default 200),
 # BENCH (space-separated benchmark names to run, default: all of them);
-# for `gate`: GATE_RUNS (interleaved pairs, default 7), GATE_BYTES (per
-# transfer, default 1000000000), GATE_PINGS (connections, default 300).
+# for `gate`: GATE_RUNS (interleaved pairs, default 9), GATE_BYTES (per
+# transfer, default 3000000000, the README's figures), GATE_PINGS (connections, default 300).
 set -euo pipefail
 
 BRIG=${1:?usage: BUILD=build $0 PATH/TO/brig}
@@ -542,14 +542,14 @@ bench_selfbuild() {
 # on two CPUs), whatever the path.
 bench_gate() {
 	lab_up || return 0
-	local bulk runs=${GATE_RUNS:-7}
+	local bulk runs=${GATE_RUNS:-9}
 	bulk=$(readlink -f "$BUILD/tests/helpers/bulk")
 	[[ -x $bulk ]] || { echo "skip: the name gate (make $BUILD/tests/helpers/bulk)"; return 0; }
 	local last=$(($(nproc) - 1))
 	ip netns exec "$LAB-c" taskset -c "$last" "$bulk" serve 198.51.100.11 80 >/dev/null 2>&1 &
 	# In the lab's state: its `down` ends the server if this does not.
 	echo $! >"/run/brig-lab/$LAB/bulk.pid"
-	local server=$! bytes=${GATE_BYTES:-1000000000} pings=${GATE_PINGS:-300} dir i
+	local server=$! bytes=${GATE_BYTES:-3000000000} pings=${GATE_PINGS:-300} dir i
 	local run=(ip netns exec "$LAB-h" taskset -c 0 "$(readlink -f "$BRIG")" run -q --ro-bind "$bulk:/opt/bulk" --net veth --egress-default deny)
 	local addr="\$(getent ahostsv4 bulk.test | awk 'NR==1{print \$1}')"
 	median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
