@@ -15,6 +15,7 @@
 
 #include "brig/lib/ldns_lib.h"
 
+#include "brig/net/dns_ledger.h"
 #include "brig/net/dns_memory.h"
 #include "brig/net/egress.h"
 
@@ -25,8 +26,6 @@ enum { K_UDP, K_TCP_LISTEN, K_UPSTREAM, K_TCP_CONN };
 
 #define TCP_IDLE_MS 10000
 #define UDP_BURST 64     /* datagrams read from one socket per call */
-#define EVENT_BURST 20   /* status events let through at once ... */
-#define EVENT_RATE 10    /* ... and then per second */
 #define ANSWER_ADDRS_MAX 64
 #define MSG_MAX 65535
 
@@ -64,11 +63,7 @@ struct dns_responder {
 	struct tcp_conn tcp[DNS_TCP_MAX];
 	unsigned tcp_gen;
 	int *group_of;
-	struct dns_name_count names[DNS_NAMES_MAX + 1]; /* the last: every other name */
-	size_t n_names;
-	double tokens;
-	long long tokens_ms;
-	unsigned long suppressed;
+	struct dns_ledger ledger;
 	uint8_t rnd[256];
 	size_t rnd_used;
 	struct dns_memory memory;
@@ -152,27 +147,18 @@ static int listen_socket(const struct cidr *c, uint16_t port, int type)
 
 /* ---- names and counts ---- */
 
-static struct dns_name_count *count_of(struct dns_responder *r, const char *name)
-{
-	for (size_t i = 0; i < r->n_names; i++)
-		if (strcmp(r->names[i].name, name) == 0)
-			return &r->names[i];
-	if (r->n_names == DNS_NAMES_MAX)
-		return &r->names[DNS_NAMES_MAX];
-	struct dns_name_count *c = &r->names[r->n_names++];
-	snprintf(c->name, sizeof c->name, "%s", name);
-	return c;
-}
-
 size_t dns_responder_counts(const struct dns_responder *r, const struct dns_name_count **out)
 {
-	*out = r->names;
-	bool other = r->names[DNS_NAMES_MAX].allowed || r->names[DNS_NAMES_MAX].denied;
-	return r->n_names + (other ? 1 : 0);
+	return dns_ledger_counts(&r->ledger, out);
 }
 
 static void report(struct dns_responder *r, const char *name, const char *address, const char *reason,
-		   const char *proto, uint16_t port);
+		   const char *proto, uint16_t port)
+{
+	struct dns_event e = { .name = name, .address = address, .reason = reason, .proto = proto, .port = port };
+	if (dns_ledger_refuse(&r->ledger, &e, now_ms()) && r->j->on_refused)
+		r->j->on_refused(r->j->ctx, &e);
+}
 
 static void refused(struct dns_responder *r, const char *name, const char *address, const char *reason, bool tcp)
 {
@@ -183,32 +169,6 @@ void dns_responder_refused_conn(struct dns_responder *r, const char *name, const
 				const char *proto, const char *reason)
 {
 	report(r, name, address, reason, proto, port);
-}
-
-static void report(struct dns_responder *r, const char *name, const char *address, const char *reason,
-		   const char *proto, uint16_t port)
-{
-	struct dns_name_count *c = count_of(r, name);
-	c->denied++;
-	long long now = now_ms();
-	r->tokens += (double)(now - r->tokens_ms) * EVENT_RATE / 1000.0;
-	if (r->tokens > EVENT_BURST)
-		r->tokens = EVENT_BURST;
-	r->tokens_ms = now;
-	bool first = c->denied == 1 && c->name[0];
-	/* The first refusal of each name is always told; the rest as the
-	 * rate allows, with how many were held back. */
-	if (!first && r->tokens < 1) {
-		r->suppressed++;
-		return;
-	}
-	if (!first)
-		r->tokens -= 1;
-	struct dns_event e = { .name = name, .address = address, .reason = reason, .proto = proto, .port = port,
-			       .count = c->denied, .suppressed = r->suppressed, .first = first };
-	r->suppressed = 0;
-	if (r->j->on_refused)
-		r->j->on_refused(r->j->ctx, &e);
 }
 
 /* ---- answering the job ---- */
@@ -441,12 +401,11 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 			return;
 		}
 	}
-	struct dns_name_count *count = count_of(r, p->name);
-	count->allowed++;
 	/* A name past the table is not remembered: its connections are
 	 * refused by the name gate. */
-	if (count < &r->names[DNS_NAMES_MAX])
-		dns_memory_note_resolved(&r->memory, addrs, n, (uint16_t)(count - r->names), ttl, now);
+	int name = dns_ledger_allowed(&r->ledger, p->name);
+	if (name >= 0)
+		dns_memory_note_resolved(&r->memory, addrs, n, (uint16_t)name, ttl, now);
 	msg[0] = (uint8_t)(p->client_id >> 8);
 	msg[1] = (uint8_t)p->client_id;
 	send_to_client(r, p->client_fd, &p->client, p->client_len, p->tcp, msg, len);
@@ -455,10 +414,8 @@ static void on_answer(struct dns_responder *r, uint8_t *msg, size_t len, const s
 
 bool dns_responder_resolved(const struct dns_responder *r, const char *name, const struct cidr *addr)
 {
-	for (size_t i = 0; i < r->n_names; i++)
-		if (strcmp(r->names[i].name, name) == 0)
-			return dns_memory_resolved(&r->memory, (uint16_t)i, addr, now_ms());
-	return false;
+	int i = dns_ledger_find(&r->ledger, name);
+	return i >= 0 && dns_memory_resolved(&r->memory, (uint16_t)i, addr, now_ms());
 }
 
 /* ---- TCP ---- */
@@ -627,8 +584,7 @@ int dns_responder_open(const struct dns_responder_job *j, struct dns_responder *
 	r->j = j;
 	r->ep = -1;
 	r->rnd_used = sizeof r->rnd;
-	r->tokens = EVENT_BURST;
-	r->tokens_ms = now_ms();
+	dns_ledger_init(&r->ledger, now_ms());
 	for (int i = 0; i < 2; i++)
 		r->udp[i] = r->tcp_listen[i] = r->up[i] = -1;
 	for (int i = 0; i < DNS_TCP_MAX; i++)

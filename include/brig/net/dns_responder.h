@@ -14,33 +14,22 @@
  * forwarded as it came. Memory is bounded whatever the job sends: at most
  * DNS_PENDING_MAX queries in flight upstream (the oldest is dropped), at
  * most DNS_TCP_MAX connections (the oldest is closed), at most
- * DNS_NAMES_MAX names counted one by one (the rest together). */
+ * DNS_NAMES_MAX names counted one by one (the rest together; what it
+ * counts and tells: brig/net/dns_ledger.h). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "brig/config/net_config.h"
+#include "brig/net/dns_ledger.h"
 #include "brig/net/firewall.h"
 #include "brig/lib/util.h"
 
 #define DNS_PENDING_MAX 256
 #define DNS_TCP_MAX 16
-#define DNS_NAMES_MAX 256
 #define DNS_UPSTREAM_TIMEOUT_MS 5000
 
-/* One refusal, for the supervisor's status event and stderr line. */
-struct dns_event {
-	const char *name;      /* as asked, lower case, no final dot */
-	const char *address;   /* the address that made the answer refused; NULL: the name is not allowed */
-	const char *reason;    /* "not allowed", "denied", or the address's kind: "private", "metadata", ... */
-	const char *proto;     /* how the job asked: "udp" or "tcp"; for a connection the name gate
-				* refused, "tls" or "http" */
-	uint16_t port;         /* 53, or the refused connection's port */
-	unsigned long count;   /* refusals of this name so far, this one included */
-	unsigned long suppressed; /* refusals the rate limit kept from being reported since the last event */
-	bool first;            /* the first refusal of this name */
-};
 
 /* Lets the job reach ADDRS with the ports of GROUP for TIMEOUT_MS:
  * firewall_job_allow_addrs, or a stand-in for the unit tests. */
@@ -64,11 +53,6 @@ struct dns_responder_job {
 	void *ctx;
 };
 
-/* Per-name counts, for the exited event. */
-struct dns_name_count {
-	char name[EGRESS_NAME_MAX + 2]; /* "" for every name past DNS_NAMES_MAX */
-	unsigned long allowed, denied;
-};
 
 struct dns_responder;
 
