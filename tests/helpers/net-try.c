@@ -4,7 +4,10 @@
  * TCP reads the server's first line; UDP sends "ping" and waits for one
  * datagram back.
  * net-try http ADDR PORT TIMEOUT_MS HOST: TCP that first sends an HTTP
- * request head naming HOST (what brig's name gate checks on port 80). */
+ * request head naming HOST (what brig's name gate checks on port 80), then
+ * prints "ok GREETING" only once the lab's server also said "read ..." of
+ * it: its greeting leaves before any request, so alone it would show the
+ * connection, not that the request got through. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +52,36 @@ static int fail(int err, long long start)
 {
 	printf("fail %s %lld\n", strerrorname_np(err) ? strerrorname_np(err) : "?", now_ms() - start);
 	return 1;
+}
+
+/* Reads until the server's "read ..." line: a reset, an end or the time
+ * running out before it is a failure, whatever came first. */
+static int http_reply(int s, struct pollfd *p, int timeout, long long start)
+{
+	char buf[1024];
+	size_t have = 0;
+	for (;;) {
+		buf[have] = '\0';
+		if (strstr(buf, "\nread ")) {
+			buf[strcspn(buf, "\n")] = '\0';
+			printf("ok %s\n", buf);
+			return 0;
+		}
+		int left = timeout - (int)(now_ms() - start);
+		if (left <= 0 || have == sizeof buf - 1)
+			return fail(ETIMEDOUT, start);
+		int r = poll(p, 1, left);
+		if (r <= 0)
+			return fail(r < 0 ? errno : ETIMEDOUT, start);
+		ssize_t n = recv(s, buf + have, sizeof buf - 1 - have, 0);
+		if (n < 0)
+			return fail(errno, start);
+		if (n == 0) {
+			printf("fail EOF %lld\n", now_ms() - start); /* closed with the request unread */
+			return 1;
+		}
+		have += (size_t)n;
+	}
 }
 
 int main(int argc, char **argv)
@@ -104,6 +137,8 @@ int main(int argc, char **argv)
 	 * time. */
 	char buf[256];
 	p.events = POLLIN;
+	if (http)
+		return http_reply(s, &p, timeout, start);
 	for (;;) {
 		int left = timeout - (int)(now_ms() - start);
 		if (left <= 0)

@@ -14,9 +14,12 @@
 #           - a fake metadata service on :80 at every metadata address
 #             (169.254.169.254, 100.100.100.200, 168.63.129.16, 192.0.0.192,
 #             fd00:ec2::254, fd20:ce::254), answering "metadata";
-#           - an "internet" server: TCP :80 answering "hello" (and reading
-#             what it is sent until the client closes: a request it left
-#             unread could have it close before its answer went), UDP :7
+#           - an "internet" server: TCP :80 answering "hello" at once,
+#             then "read LINE" once a line of the client's came (the proof
+#             that a request reached it, which the greeting is not: it
+#             leaves before any request), then reading what it is sent
+#             until the client closes (a request it left unread could have
+#             it close before its answer went), UDP :7
 #             answering "pong", TLS :443 echoing what it is sent (a
 #             self-signed certificate for ok.test), at 198.51.100.10 and
 #             2001:db8::10;
@@ -105,8 +108,8 @@ up() {
 		serve "$c" "priv-$a" socat "TCP4-LISTEN:80,bind=$a,reuseaddr,fork" SYSTEM:"echo private"
 	done
 	serve "$c" priv6 socat "TCP6-LISTEN:80,bind=[fc00:99::10],reuseaddr,fork" SYSTEM:"echo private"
-	serve "$c" web4 socat TCP4-LISTEN:80,bind=198.51.100.10,reuseaddr,fork SYSTEM:"echo hello; exec cat >/dev/null"
-	serve "$c" web6 socat "TCP6-LISTEN:80,bind=[2001:db8::10],reuseaddr,fork" SYSTEM:"echo hello; exec cat >/dev/null"
+	serve "$c" web4 socat TCP4-LISTEN:80,bind=198.51.100.10,reuseaddr,fork SYSTEM:"echo hello; read -r l && echo \"read \$l\"; exec cat >/dev/null"
+	serve "$c" web6 socat "TCP6-LISTEN:80,bind=[2001:db8::10],reuseaddr,fork" SYSTEM:"echo hello; read -r l && echo \"read \$l\"; exec cat >/dev/null"
 	# UDP answers from the address it was asked on: one socket per address.
 	serve "$c" udp4 socat UDP4-RECVFROM:7,bind=198.51.100.10,fork SYSTEM:"echo pong"
 	serve "$c" udp6 socat "UDP6-RECVFROM:7,bind=[2001:db8::10],fork" SYSTEM:"echo pong"
