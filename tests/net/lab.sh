@@ -42,6 +42,15 @@ h=$name-h c=$name-c b=$name-b
 state=/run/brig-lab/$name
 
 down() {
+	# Whatever still runs in the lab's namespaces: the servers, and the
+	# children their `fork` made per connection, which a listener's kill
+	# leaves behind (a client whose namespace went away never closes its
+	# end, so `cat` reads forever) and which pin the namespaces. Left, they
+	# pile up by the thousand over a run, and every pivot_root on the
+	# machine walks them all.
+	for ns in "$h" "$c" "$b"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
+	done
 	if [ -d "$state" ]; then
 		for f in "$state"/*.pid; do
 			p=$(cat "$f" 2>/dev/null) && kill "$p" 2>/dev/null || true
