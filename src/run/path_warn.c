@@ -13,22 +13,49 @@
 
 extern char **environ;
 
-/* Does dir (resolved: real, or NULL) appear in the PATH value job? */
-static bool in_path(const char *dir, size_t len, const char *real, const char *job)
+#define JOB_DIRS_MAX 64
+
+/* The job's PATH entries, each with where it resolves on the host (or
+ * NULL): resolved once, not once for every entry of the caller's. */
+struct job_dirs {
+	size_t n;
+	const char *name[JOB_DIRS_MAX];
+	size_t len[JOB_DIRS_MAX];
+	char *real[JOB_DIRS_MAX];
+};
+
+static void job_dirs_free(struct job_dirs *d)
 {
-	for (const char *p = job; p && *p;) {
+	for (size_t i = 0; i < d->n; i++)
+		free(d->real[i]);
+}
+
+static void job_dirs_read(struct job_dirs *d, const char *job)
+{
+	d->n = 0;
+	for (const char *p = job; p && *p && d->n < JOB_DIRS_MAX;) {
 		size_t n = strcspn(p, ":");
-		if (n == len && strncmp(p, dir, len) == 0)
-			return true;
-		if (real && n > 0 && n < PATH_MAX) {
-			char entry[PATH_MAX], resolved[PATH_MAX];
+		d->name[d->n] = p;
+		d->len[d->n] = n;
+		d->real[d->n] = NULL;
+		if (n > 0 && n < PATH_MAX) {
+			char entry[PATH_MAX];
 			memcpy(entry, p, n);
 			entry[n] = '\0';
-			if (realpath(entry, resolved) && strcmp(resolved, real) == 0)
-				return true;
+			d->real[d->n] = realpath(entry, NULL);
 		}
+		d->n++;
 		p += n + (p[n] == ':');
 	}
+}
+
+/* Does dir (resolved: real, or NULL) appear in the job's PATH? */
+static bool in_path(const char *dir, size_t len, const char *real, const struct job_dirs *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if ((d->len[i] == len && strncmp(d->name[i], dir, len) == 0) ||
+		    (real && d->real[i] && strcmp(d->real[i], real) == 0))
+			return true;
 	return false;
 }
 
@@ -37,6 +64,8 @@ size_t path_unseen(const char *caller, const char *job, char *out, size_t len)
 	size_t count = 0, used = 0;
 	if (len)
 		out[0] = '\0';
+	struct job_dirs d;
+	job_dirs_read(&d, job);
 	for (const char *p = caller; p && *p;) {
 		size_t n = strcspn(p, ":");
 		char dir[PATH_MAX], real[PATH_MAX];
@@ -57,7 +86,7 @@ size_t path_unseen(const char *caller, const char *job, char *out, size_t len)
 				q += m;
 			}
 		}
-		if (check && !listed && !in_path(dir, n, realpath(dir, real) ? real : NULL, job)) {
+		if (check && !listed && !in_path(dir, n, realpath(dir, real) ? real : NULL, &d)) {
 			int w = snprintf(out + used, used < len ? len - used : 0, "%s%s", count ? ", " : "", dir);
 			if (w > 0)
 				used = used + (size_t)w < len ? used + (size_t)w : len;
@@ -65,6 +94,7 @@ size_t path_unseen(const char *caller, const char *job, char *out, size_t len)
 		}
 		p += n + (p[n] == ':');
 	}
+	job_dirs_free(&d);
 	return count;
 }
 
