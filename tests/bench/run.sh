@@ -547,8 +547,7 @@ bench_gate() {
 	[[ -x $bulk ]] || { echo "skip: the name gate (make $BUILD/tests/helpers/bulk)"; return 0; }
 	local last=$(($(nproc) - 1))
 	ip netns exec "$LAB-c" taskset -c "$last" "$bulk" serve 198.51.100.11 80 >/dev/null 2>&1 &
-	# In the lab's state: its `down` ends the server if this does not.
-	echo $! >"/run/brig-lab/$LAB/bulk.pid"
+	# In the lab's namespace: its `down` ends the server if this does not.
 	local server=$! bytes=${GATE_BYTES:-3000000000} pings=${GATE_PINGS:-300} dir i
 	local run=(ip netns exec "$LAB-h" taskset -c 0 "$(readlink -f "$BRIG")" run -q --ro-bind "$bulk:/opt/bulk" --net veth --egress-default deny)
 	local addr="\$(getent ahostsv4 bulk.test | awk 'NR==1{print \$1}')"

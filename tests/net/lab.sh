@@ -42,32 +42,26 @@ h=$name-h c=$name-c b=$name-b
 state=/run/brig-lab/$name
 
 down() {
-	# Whatever still runs in the lab's namespaces: the servers, and the
-	# children their `fork` made per connection, which a listener's kill
-	# leaves behind (a client whose namespace went away never closes its
-	# end, so `cat` reads forever) and which pin the namespaces. Left, they
-	# pile up by the thousand over a run, and every pivot_root on the
-	# machine walks them all.
+	# Whatever still runs in the lab's namespaces: the servers (each runs
+	# in one), and the children their `fork` made per connection, which
+	# a listener's kill alone leaves behind (a client whose namespace went
+	# away never closes its end, so `cat` reads forever) and which pin the
+	# namespaces. Left, they pile up by the thousand over a run, and every
+	# pivot_root on the machine walks them all.
 	for ns in "$h" "$c" "$b"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null || true
 	done
-	if [ -d "$state" ]; then
-		for f in "$state"/*.pid; do
-			p=$(cat "$f" 2>/dev/null) && kill "$p" 2>/dev/null || true
-		done
-	fi
 	ip netns del "$h" 2>/dev/null || true
 	ip netns del "$c" 2>/dev/null || true
 	ip netns del "$b" 2>/dev/null || true
 	rm -rf "$state" "/etc/netns/$h"
 }
 
-# Starts a server in a namespace, its pid kept for `down`.
+# Starts a server in a namespace of the lab, where `down` finds it.
 serve() {
 	ns=$1 tag=$2
 	shift 2
 	ip netns exec "$ns" "$@" >/dev/null 2>"$state/$tag.log" &
-	echo $! >"$state/$tag.pid"
 }
 
 sweep() {
