@@ -13,48 +13,50 @@
 
 extern char **environ;
 
-#define JOB_DIRS_MAX 64
-
-/* The job's PATH entries, each with where it resolves on the host (or
+/* One entry of the job's PATH, with where it resolves on the host (or
  * NULL): resolved once, not once for every entry of the caller's. */
-struct job_dirs {
-	size_t n;
-	const char *name[JOB_DIRS_MAX];
-	size_t len[JOB_DIRS_MAX];
-	char *real[JOB_DIRS_MAX];
+struct job_dir {
+	const char *name;
+	size_t len;
+	char *real;
 };
 
-static void job_dirs_free(struct job_dirs *d)
+static void job_dirs_free(struct job_dir *d, size_t n)
 {
-	for (size_t i = 0; i < d->n; i++)
-		free(d->real[i]);
+	for (size_t i = 0; i < n; i++)
+		free(d[i].real);
+	free(d);
 }
 
-static void job_dirs_read(struct job_dirs *d, const char *job)
+/* The entries of job, every one of them; NULL (and *n 0) without memory. */
+static struct job_dir *job_dirs_read(const char *job, size_t *n)
 {
-	d->n = 0;
-	for (const char *p = job; p && *p && d->n < JOB_DIRS_MAX;) {
-		size_t n = strcspn(p, ":");
-		d->name[d->n] = p;
-		d->len[d->n] = n;
-		d->real[d->n] = NULL;
-		if (n > 0 && n < PATH_MAX) {
+	size_t count = 1;
+	for (const char *p = job ? job : ""; *p; p++)
+		count += *p == ':';
+	struct job_dir *d = calloc(count, sizeof *d);
+	*n = 0;
+	for (const char *p = job; d && p && *p;) {
+		size_t len = strcspn(p, ":");
+		d[*n] = (struct job_dir){ .name = p, .len = len };
+		if (len > 0 && len < PATH_MAX) {
 			char entry[PATH_MAX];
-			memcpy(entry, p, n);
-			entry[n] = '\0';
-			d->real[d->n] = realpath(entry, NULL);
+			memcpy(entry, p, len);
+			entry[len] = '\0';
+			d[*n].real = realpath(entry, NULL);
 		}
-		d->n++;
-		p += n + (p[n] == ':');
+		++*n;
+		p += len + (p[len] == ':');
 	}
+	return d;
 }
 
 /* Does dir (resolved: real, or NULL) appear in the job's PATH? */
-static bool in_path(const char *dir, size_t len, const char *real, const struct job_dirs *d)
+static bool in_path(const char *dir, size_t len, const char *real, const struct job_dir *d, size_t n)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if ((d->len[i] == len && strncmp(d->name[i], dir, len) == 0) ||
-		    (real && d->real[i] && strcmp(d->real[i], real) == 0))
+	for (size_t i = 0; i < n; i++)
+		if ((d[i].len == len && strncmp(d[i].name, dir, len) == 0) ||
+		    (real && d[i].real && strcmp(d[i].real, real) == 0))
 			return true;
 	return false;
 }
@@ -64,8 +66,8 @@ size_t path_unseen(const char *caller, const char *job, char *out, size_t len)
 	size_t count = 0, used = 0;
 	if (len)
 		out[0] = '\0';
-	struct job_dirs d;
-	job_dirs_read(&d, job);
+	size_t n_job;
+	struct job_dir *d = job_dirs_read(job, &n_job);
 	for (const char *p = caller; p && *p;) {
 		size_t n = strcspn(p, ":");
 		char dir[PATH_MAX], real[PATH_MAX];
@@ -86,7 +88,7 @@ size_t path_unseen(const char *caller, const char *job, char *out, size_t len)
 				q += m;
 			}
 		}
-		if (check && !listed && !in_path(dir, n, realpath(dir, real) ? real : NULL, &d)) {
+		if (check && !listed && !in_path(dir, n, realpath(dir, real) ? real : NULL, d, n_job)) {
 			int w = snprintf(out + used, used < len ? len - used : 0, "%s%s", count ? ", " : "", dir);
 			if (w > 0)
 				used = used + (size_t)w < len ? used + (size_t)w : len;
@@ -94,7 +96,7 @@ size_t path_unseen(const char *caller, const char *job, char *out, size_t len)
 		}
 		p += n + (p[n] == ':');
 	}
-	job_dirs_free(&d);
+	job_dirs_free(d, n_job);
 	return count;
 }
 

@@ -67,3 +67,14 @@ Test(path_warn, short_buffer)
 	cr_assert_eq(path_unseen(caller, "/usr/bin", small, sizeof small), 1);
 	cr_assert_eq(strlen(small), sizeof small - 1);
 }
+
+Test(path_warn, an_entry_far_down_a_long_job_path_is_seen)
+{
+	/* 200 entries before the caller's directory: every one is looked at. */
+	char job[8192] = "";
+	size_t used = 0;
+	for (int i = 0; i < 200; i++)
+		used += (size_t)snprintf(job + used, sizeof job - used, "/nonexistent/%d:", i);
+	snprintf(job + used, sizeof job - used, "%s", dir);
+	cr_assert_eq(path_unseen(dir, job, out, sizeof out), 0, "%s", out);
+}
