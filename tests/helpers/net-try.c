@@ -67,8 +67,12 @@ static int http_reply(int s, struct pollfd *p, int timeout, long long start)
 			printf("ok %s\n", buf);
 			return 0;
 		}
+		if (have == sizeof buf - 1) {
+			printf("fail FULL %lld\n", now_ms() - start); /* 1 KiB and no word of the request */
+			return 1;
+		}
 		int left = timeout - (int)(now_ms() - start);
-		if (left <= 0 || have == sizeof buf - 1)
+		if (left <= 0)
 			return fail(ETIMEDOUT, start);
 		int r = poll(p, 1, left);
 		if (r <= 0)
